@@ -1,0 +1,87 @@
+//! Signing up, signing in, and turning a bearer token into an actor.
+
+use tokio::sync::OnceCell;
+
+use super::commands::{Command, CommandMeta, PlainPassword, RegisterClient};
+use super::ports::{ClientView, IssuedToken};
+use super::{Actor, AppContext, AppError};
+
+/// What registration and login answer with.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: IssuedToken,
+    pub client: ClientView,
+}
+
+pub async fn register(
+    ctx: &AppContext,
+    command: RegisterClient,
+    meta: CommandMeta,
+) -> Result<SignedIn, AppError> {
+    let events = ctx
+        .bus
+        .dispatch(Command::RegisterClient(command), meta)
+        .await?;
+    let client_id = events
+        .first()
+        .map(|e| e.stream_id)
+        .ok_or_else(|| anyhow::anyhow!("registration recorded no event"))?;
+    sign_in(ctx, client_id).await
+}
+
+/// Same answer, and about the same time, whether the login or the password was wrong.
+pub async fn login(ctx: &AppContext, login: &str, password: &str) -> Result<SignedIn, AppError> {
+    let Ok(password) = PlainPassword::new(password) else {
+        return Err(AppError::InvalidCredentials);
+    };
+    let credentials = ctx.clients.credentials(login.trim()).await?;
+    let (hash, client_id) = match &credentials {
+        Some(c) => (c.password_hash.clone(), Some(c.id)),
+        None => (dummy_hash(ctx).await?.to_string(), None),
+    };
+    let matches = ctx.hasher.verify(password.expose(), &hash).await?;
+    match client_id {
+        Some(id) if matches => sign_in(ctx, id).await,
+        _ => Err(AppError::InvalidCredentials),
+    }
+}
+
+async fn sign_in(ctx: &AppContext, client_id: uuid::Uuid) -> Result<SignedIn, AppError> {
+    let client = ctx
+        .clients
+        .get(client_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("client {client_id} is missing from the read model"))?;
+    let token = ctx.tokens.issue(client.id, client.role)?;
+    Ok(SignedIn { token, client })
+}
+
+/// A real hash to verify against when the login is unknown, so that timing
+/// does not tell which logins exist.
+async fn dummy_hash(ctx: &AppContext) -> anyhow::Result<&'static str> {
+    static DUMMY: OnceCell<String> = OnceCell::const_new();
+    DUMMY
+        .get_or_try_init(|| ctx.hasher.hash("not-a-real-password"))
+        .await
+        .map(String::as_str)
+}
+
+/// No token (or an empty one) is anonymous; a bad one is an error.
+pub fn authenticate(ctx: &AppContext, authorization: Option<&str>) -> Result<Actor, AppError> {
+    let raw = authorization.map(str::trim).unwrap_or_default();
+    let token = raw
+        .strip_prefix("Bearer ")
+        .or_else(|| raw.strip_prefix("bearer "))
+        .unwrap_or(raw)
+        .trim();
+    if token.is_empty() {
+        return Ok(Actor::Anonymous);
+    }
+    ctx.tokens
+        .verify(token)
+        .map(|claims| Actor::Client {
+            id: claims.client_id,
+            role: claims.role,
+        })
+        .ok_or(AppError::Unauthenticated)
+}

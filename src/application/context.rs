@@ -1,0 +1,17 @@
+use std::sync::Arc;
+
+use super::MessageBus;
+use super::ports::{
+    AccountReadModel, ClientReadModel, EventStore, HealthCheck, PasswordHasher, TokenService,
+};
+
+/// Everything the entry points use, built once by `bootstrap`.
+pub struct AppContext {
+    pub bus: MessageBus,
+    pub store: Arc<dyn EventStore>,
+    pub clients: Arc<dyn ClientReadModel>,
+    pub accounts: Arc<dyn AccountReadModel>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub tokens: Arc<dyn TokenService>,
+    pub health: Arc<dyn HealthCheck>,
+}

@@ -1,0 +1,178 @@
+use uuid::Uuid;
+
+use super::execute::{Decision, Loaded, execute, load};
+use crate::application::bus::Deps;
+use crate::application::commands::{
+    ChangeOverdraftLimit, CloseAccount, CommandMeta, MoveMoney, OpenAccount,
+};
+use crate::application::ports::{RecordedEvent, StreamBound, UniqueClaim};
+use crate::application::{Actor, AppError};
+use crate::domain::account::{Account, AccountCommand};
+use crate::domain::client::Client;
+use crate::domain::value::AccountNumber;
+
+pub async fn open(
+    deps: &Deps,
+    command: OpenAccount,
+    meta: &CommandMeta,
+) -> Result<Vec<RecordedEvent>, AppError> {
+    let owner_id = match (meta.actor, command.owner_id) {
+        (Actor::Anonymous, _) => return Err(AppError::Unauthenticated),
+        (Actor::Client { id, .. }, None) => id,
+        (Actor::System, Some(owner)) => owner,
+        (Actor::System, None) => return Err(AppError::bad_input("ownerId is required")),
+        (actor, Some(owner)) if actor.may_access(owner) => owner,
+        (Actor::Client { .. }, Some(_)) => {
+            return Err(AppError::forbidden(
+                "only an admin may open an account for another client",
+            ));
+        }
+    };
+    if !command.overdraft_limit.is_zero() && !meta.actor.is_privileged() {
+        return Err(AppError::forbidden("only an admin may grant an overdraft"));
+    }
+    let owner = load::<Client>(deps.store.as_ref(), owner_id, StreamBound::All).await?;
+    if owner.state == Client::Unregistered {
+        return Err(AppError::NotFound("client"));
+    }
+    let account_id = Uuid::now_v7();
+    // A drawn number may collide with an existing one: its claim fails and we
+    // draw again.
+    for _ in 0..deps.max_attempts {
+        let number = AccountNumber::from_payload(deps.numbers.next_payload());
+        let result = execute::<Account, _>(deps, account_id, meta, None, |_, _| {
+            Ok(Decision {
+                command: AccountCommand::Open {
+                    account_id,
+                    owner_id,
+                    number: number.clone(),
+                    currency: command.currency.clone(),
+                    overdraft_limit: command.overdraft_limit,
+                },
+                claims: vec![UniqueClaim {
+                    scope: "account_number",
+                    value: number.as_str().to_string(),
+                    owner_id: account_id,
+                }],
+            })
+        })
+        .await;
+        if !matches!(result, Err(AppError::AlreadyExists("account_number"))) {
+            return result;
+        }
+    }
+    Err(AppError::Unexpected(anyhow::anyhow!(
+        "could not draw a free account number"
+    )))
+}
+
+/// Customers act only on their own accounts; another's is "not found" to them.
+fn authorize(meta: &CommandMeta, loaded: &Loaded<Account>) -> Result<(), AppError> {
+    if meta.actor == Actor::Anonymous {
+        return Err(AppError::Unauthenticated);
+    }
+    match loaded.state.opened() {
+        Some(account) if meta.actor.may_access(account.owner_id) => Ok(()),
+        _ => Err(AppError::NotFound("account")),
+    }
+}
+
+pub async fn deposit(
+    deps: &Deps,
+    command: MoveMoney,
+    meta: &CommandMeta,
+) -> Result<Vec<RecordedEvent>, AppError> {
+    execute::<Account, _>(
+        deps,
+        command.account_id,
+        meta,
+        command.expected_version,
+        |loaded, _| {
+            authorize(meta, loaded)?;
+            Ok(Decision {
+                command: AccountCommand::Deposit {
+                    amount: command.amount,
+                    description: command.description.clone(),
+                },
+                claims: vec![],
+            })
+        },
+    )
+    .await
+}
+
+pub async fn withdraw(
+    deps: &Deps,
+    command: MoveMoney,
+    meta: &CommandMeta,
+) -> Result<Vec<RecordedEvent>, AppError> {
+    execute::<Account, _>(
+        deps,
+        command.account_id,
+        meta,
+        command.expected_version,
+        |loaded, _| {
+            authorize(meta, loaded)?;
+            Ok(Decision {
+                command: AccountCommand::Withdraw {
+                    amount: command.amount,
+                    description: command.description.clone(),
+                },
+                claims: vec![],
+            })
+        },
+    )
+    .await
+}
+
+pub async fn change_overdraft_limit(
+    deps: &Deps,
+    command: ChangeOverdraftLimit,
+    meta: &CommandMeta,
+) -> Result<Vec<RecordedEvent>, AppError> {
+    if meta.actor == Actor::Anonymous {
+        return Err(AppError::Unauthenticated);
+    }
+    if !meta.actor.is_privileged() {
+        return Err(AppError::forbidden(
+            "only an admin may change an overdraft limit",
+        ));
+    }
+    execute::<Account, _>(
+        deps,
+        command.account_id,
+        meta,
+        command.expected_version,
+        |loaded, _| {
+            authorize(meta, loaded)?;
+            Ok(Decision {
+                command: AccountCommand::ChangeOverdraftLimit {
+                    limit: command.limit,
+                },
+                claims: vec![],
+            })
+        },
+    )
+    .await
+}
+
+pub async fn close(
+    deps: &Deps,
+    command: CloseAccount,
+    meta: &CommandMeta,
+) -> Result<Vec<RecordedEvent>, AppError> {
+    execute::<Account, _>(
+        deps,
+        command.account_id,
+        meta,
+        command.expected_version,
+        |loaded, _| {
+            authorize(meta, loaded)?;
+            Ok(Decision {
+                command: AccountCommand::Close,
+                claims: vec![],
+            })
+        },
+    )
+    .await
+}

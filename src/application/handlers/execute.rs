@@ -1,0 +1,160 @@
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use uuid::Uuid;
+
+use crate::application::AppError;
+use crate::application::bus::Deps;
+use crate::application::commands::CommandMeta;
+use crate::application::ports::{
+    Commit, CommitError, EventMetadata, EventStore, NewEvent, RecordedEvent, StreamAppend,
+    StreamBound, UniqueClaim,
+};
+use crate::domain::{Aggregate, DomainEvent};
+
+/// An aggregate rebuilt from its stream, with the stream's version.
+#[derive(Debug, Clone)]
+pub struct Loaded<A> {
+    pub state: A,
+    pub version: i32,
+    /// When the last applied event was recorded; `None` for an empty stream.
+    pub last_recorded_at: Option<DateTime<Utc>>,
+}
+
+/// Replays a stream (up to `bound`) into aggregate state.
+pub async fn load<A: Aggregate>(
+    store: &dyn EventStore,
+    stream_id: Uuid,
+    bound: StreamBound,
+) -> Result<Loaded<A>, AppError> {
+    let recorded = store.read_stream(stream_id, bound).await?;
+    let mut loaded = Loaded {
+        state: A::default(),
+        version: 0,
+        last_recorded_at: None,
+    };
+    for event in &recorded {
+        let domain_event = A::Event::from_stored(&event.event_type, &event.data).map_err(|e| {
+            anyhow::anyhow!(
+                "event {} ({}) of stream {stream_id} does not deserialize: {e}",
+                event.id,
+                event.event_type
+            )
+        })?;
+        loaded.state = loaded.state.evolve(&domain_event);
+        loaded.version = event.version;
+        loaded.last_recorded_at = Some(event.recorded_at);
+    }
+    Ok(loaded)
+}
+
+/// What a handler decided for one attempt.
+pub struct Decision<A: Aggregate> {
+    pub command: A::Command,
+    pub claims: Vec<UniqueClaim>,
+}
+
+/// Runs load → decide → append on one stream. A version conflict with another
+/// writer is retried (reload and decide again) a bounded number of times; a
+/// stale `expected_version` from the client is a CONFLICT error instead.
+/// `prepare` sees the current state (for authorization and command building)
+/// and may be called once per attempt.
+pub async fn execute<A, F>(
+    deps: &Deps,
+    stream_id: Uuid,
+    meta: &CommandMeta,
+    expected_version: Option<i32>,
+    mut prepare: F,
+) -> Result<Vec<RecordedEvent>, AppError>
+where
+    A: Aggregate,
+    F: FnMut(&Loaded<A>, u32) -> Result<Decision<A>, AppError>,
+{
+    let _serialized = deps.locks.lock(stream_id).await;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let loaded = load::<A>(deps.store.as_ref(), stream_id, StreamBound::All).await?;
+        // `prepare` authorizes first, so a stale version never reveals a stream
+        // that the caller may not see.
+        let decision = prepare(&loaded, attempt)?;
+        if let Some(expected) = expected_version
+            && expected != loaded.version
+        {
+            return Err(stale(expected, loaded.version));
+        }
+        let events = loaded.state.decide(decision.command)?;
+        if events.is_empty() {
+            return Ok(vec![]);
+        }
+        let append = StreamAppend {
+            stream_id,
+            stream_type: A::Event::STREAM_TYPE,
+            expected_version: loaded.version,
+            events: events.iter().map(|e| new_event(e, meta)).collect(),
+        };
+        let commit = Commit {
+            appends: vec![append],
+            claims: decision.claims,
+        };
+        match deps.store.commit(commit).await {
+            Ok(recorded) => return Ok(recorded),
+            Err(CommitError::Conflict { .. })
+                if expected_version.is_none() && attempt < deps.max_attempts =>
+            {
+                tracing::debug!(%stream_id, attempt, "version conflict, deciding again");
+                backoff(attempt).await;
+            }
+            Err(CommitError::Conflict { .. }) => {
+                return Err(match expected_version {
+                    Some(expected) => AppError::Conflict(format!(
+                        "expected version {expected}, but the account changed meanwhile"
+                    )),
+                    None => {
+                        AppError::Conflict("the account is too busy right now; please retry".into())
+                    }
+                });
+            }
+            Err(CommitError::AlreadyClaimed { scope }) => {
+                return Err(AppError::AlreadyExists(scope_name(scope)));
+            }
+            Err(CommitError::Store(e)) => return Err(AppError::Unexpected(e)),
+        }
+    }
+}
+
+fn stale(expected: i32, actual: i32) -> AppError {
+    AppError::Conflict(format!(
+        "expected version {expected}, but the account is at version {actual}"
+    ))
+}
+
+fn scope_name(scope: &'static str) -> &'static str {
+    match scope {
+        "email" => "e-mail",
+        other => other,
+    }
+}
+
+/// Random jitter keeps competing writers from colliding again in lock-step.
+async fn backoff(attempt: u32) {
+    let ceiling = 2u64.pow(attempt.min(6)).max(2);
+    let millis = rand::rng().random_range(1..=ceiling);
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+}
+
+pub fn new_event<E: DomainEvent>(event: &E, meta: &CommandMeta) -> NewEvent {
+    NewEvent {
+        id: Uuid::now_v7(),
+        event_type: event.event_type().to_string(),
+        schema_version: event.schema_version(),
+        data: event.to_data(),
+        metadata: EventMetadata {
+            correlation_id: meta.correlation_id,
+            causation_id: meta.causation_id.or(Some(meta.command_id)),
+            command_id: Some(meta.command_id),
+            actor_id: meta.actor.client_id(),
+        },
+    }
+}

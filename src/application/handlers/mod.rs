@@ -1,0 +1,7 @@
+//! Command handlers: load the aggregate, decide, append with the expected version.
+
+pub mod account;
+pub mod client;
+pub(crate) mod execute;
+
+pub use execute::{Loaded, load};

@@ -1,0 +1,19 @@
+//! Use cases: the message bus, command handlers, queries with their
+//! authorization, and the ports (traits) the adapters implement.
+
+pub mod actor;
+pub mod auth;
+pub mod bus;
+pub mod commands;
+pub mod context;
+pub mod error;
+pub mod handlers;
+pub mod pagination;
+pub mod ports;
+pub mod queries;
+pub mod stream_locks;
+
+pub use actor::Actor;
+pub use bus::{EventHandler, MessageBus};
+pub use context::AppContext;
+pub use error::AppError;

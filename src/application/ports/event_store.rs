@@ -1,0 +1,137 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::domain::StreamType;
+
+/// Who caused an event and on whose behalf; stored as the `metadata` JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventMetadata {
+    pub correlation_id: Uuid,
+    pub causation_id: Option<Uuid>,
+    pub command_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+}
+
+/// An event about to be appended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub id: Uuid,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub data: Value,
+    pub metadata: EventMetadata,
+}
+
+/// A committed event, as read back from the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    /// Global, monotonic position in the log (1 for the first event).
+    pub position: i64,
+    pub id: Uuid,
+    pub stream_id: Uuid,
+    pub stream_type: StreamType,
+    /// Version of the stream after this event (1 for the first).
+    pub version: i32,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub data: Value,
+    pub metadata: EventMetadata,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Events for one stream, appended only if the stream is at `expected_version`
+/// (0 for a new stream).
+#[derive(Debug, Clone)]
+pub struct StreamAppend {
+    pub stream_id: Uuid,
+    pub stream_type: StreamType,
+    pub expected_version: i32,
+    pub events: Vec<NewEvent>,
+}
+
+/// A value that must be unique across the whole store (a username, an e-mail,
+/// an account number), claimed in the same transaction as the events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UniqueClaim {
+    /// What kind of value: "username", "email", "account_number".
+    pub scope: &'static str,
+    pub value: String,
+    pub owner_id: Uuid,
+}
+
+/// Everything one command writes: committed together or not at all.
+#[derive(Debug, Clone, Default)]
+pub struct Commit {
+    pub appends: Vec<StreamAppend>,
+    pub claims: Vec<UniqueClaim>,
+}
+
+#[derive(Debug, Error)]
+pub enum CommitError {
+    /// Another writer moved the stream first.
+    #[error("stream {stream_id} is not at version {expected_version}")]
+    Conflict {
+        stream_id: Uuid,
+        expected_version: i32,
+    },
+    /// The unique value is claimed already.
+    #[error("{scope} is already claimed")]
+    AlreadyClaimed { scope: &'static str },
+    #[error(transparent)]
+    Store(#[from] anyhow::Error),
+}
+
+/// Which events of the log a reader wants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// `None`: any stream; `Some(empty)`: no stream at all.
+    pub stream_ids: Option<Vec<Uuid>>,
+    pub stream_types: Option<Vec<StreamType>>,
+    pub event_types: Option<Vec<String>>,
+}
+
+/// How far to replay one stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamBound {
+    All,
+    UpToVersion(i32),
+    RecordedUpTo(DateTime<Utc>),
+}
+
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Appends atomically, runs the inline projections in the same transaction,
+    /// and returns the recorded events in order.
+    async fn commit(&self, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError>;
+
+    /// One stream, oldest first, up to a bound.
+    async fn read_stream(
+        &self,
+        stream_id: Uuid,
+        bound: StreamBound,
+    ) -> anyhow::Result<Vec<RecordedEvent>>;
+
+    /// One stream, oldest first, versions after `after_version`, at most `limit`.
+    async fn read_stream_page(
+        &self,
+        stream_id: Uuid,
+        after_version: i32,
+        limit: u64,
+    ) -> anyhow::Result<Vec<RecordedEvent>>;
+
+    /// Committed events after `after` in global order, at most `limit`.
+    async fn read_all(
+        &self,
+        after: i64,
+        limit: u64,
+        filter: &EventFilter,
+    ) -> anyhow::Result<Vec<RecordedEvent>>;
+
+    /// How many committed events match the filter.
+    async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64>;
+}

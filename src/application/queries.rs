@@ -1,0 +1,257 @@
+//! Reads, with their authorization: customers see their own client, accounts
+//! and events; admins see everything. Another customer's things are simply
+//! absent (null / filtered out), never "forbidden", so nothing leaks that they exist.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::handlers::load;
+use super::pagination::{Page, PageRequest};
+use super::ports::{
+    AccountListFilter, AccountView, ClientView, EventFilter, RecordedEvent, StreamBound,
+    TransactionView,
+};
+use super::{Actor, AppContext, AppError};
+use crate::domain::account::{Account, AccountStatus};
+use crate::domain::client::SECRET_FIELDS;
+
+/// An account rebuilt from its own events as of a version or an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSnapshot {
+    pub id: Uuid,
+    pub number: String,
+    pub currency: String,
+    pub balance: Decimal,
+    pub overdraft_limit: Decimal,
+    pub status: AccountStatus,
+    pub version: i32,
+    pub as_of: DateTime<Utc>,
+}
+
+pub struct Queries<'a> {
+    ctx: &'a AppContext,
+    actor: Actor,
+}
+
+impl<'a> Queries<'a> {
+    pub fn new(ctx: &'a AppContext, actor: Actor) -> Self {
+        Queries { ctx, actor }
+    }
+
+    fn signed_in(&self) -> Result<(), AppError> {
+        match self.actor {
+            Actor::Anonymous => Err(AppError::Unauthenticated),
+            _ => Ok(()),
+        }
+    }
+
+    fn admin(&self) -> Result<(), AppError> {
+        self.signed_in()?;
+        if self.actor.is_privileged() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("this needs an admin"))
+        }
+    }
+
+    pub async fn me(&self) -> Result<ClientView, AppError> {
+        let id = self.actor.client_id().ok_or(AppError::Unauthenticated)?;
+        // A valid token for a client that no longer exists (e.g. a reset database).
+        self.ctx
+            .clients
+            .get(id)
+            .await?
+            .ok_or(AppError::Unauthenticated)
+    }
+
+    pub async fn client(&self, id: Uuid) -> Result<Option<ClientView>, AppError> {
+        self.signed_in()?;
+        if !self.actor.may_access(id) {
+            return Ok(None);
+        }
+        Ok(self.ctx.clients.get(id).await?)
+    }
+
+    pub async fn clients(
+        &self,
+        search: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<ClientView>, AppError> {
+        self.admin()?;
+        let search = search.map(str::trim).filter(|s| !s.is_empty());
+        Ok(self.ctx.clients.list(search, page).await?)
+    }
+
+    fn visible(&self, account: Option<AccountView>) -> Option<AccountView> {
+        account.filter(|a| self.actor.may_access(a.owner_id))
+    }
+
+    pub async fn account(&self, id: Uuid) -> Result<Option<AccountView>, AppError> {
+        self.signed_in()?;
+        Ok(self.visible(self.ctx.accounts.get(id).await?))
+    }
+
+    pub async fn account_by_number(&self, number: &str) -> Result<Option<AccountView>, AppError> {
+        self.signed_in()?;
+        let number: String = number
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        Ok(self.visible(self.ctx.accounts.by_number(&number).await?))
+    }
+
+    pub async fn accounts(
+        &self,
+        owner_id: Option<Uuid>,
+        status: Option<AccountStatus>,
+        page: &PageRequest,
+    ) -> Result<Page<AccountView>, AppError> {
+        self.signed_in()?;
+        let owner_id = match (owner_id, self.actor.client_id()) {
+            (Some(owner), _) if self.actor.may_access(owner) => Some(owner),
+            (Some(_), _) => {
+                return Err(AppError::forbidden(
+                    "customers may list only their own accounts",
+                ));
+            }
+            (None, _) if self.actor.is_privileged() => None,
+            (None, me) => me,
+        };
+        Ok(self
+            .ctx
+            .accounts
+            .list(&AccountListFilter { owner_id, status }, page)
+            .await?)
+    }
+
+    /// Newest first; `account` must come from a visible query.
+    pub async fn transactions(
+        &self,
+        account: &AccountView,
+        page: &PageRequest,
+    ) -> Result<Page<TransactionView>, AppError> {
+        Ok(self.ctx.accounts.transactions(account.id, page).await?)
+    }
+
+    /// The account's own stream, oldest first; the cursor is the stream version.
+    pub async fn account_events(
+        &self,
+        account: &AccountView,
+        page: &PageRequest,
+    ) -> Result<Page<RecordedEvent>, AppError> {
+        let after = page.after.unwrap_or(0).max(0) as i32;
+        let rows = self
+            .ctx
+            .store
+            .read_stream_page(account.id, after, page.first + 1)
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(|e| (e.version as i64, public_view(e)))
+            .collect();
+        Ok(Page::from_rows(
+            items,
+            page.first,
+            account.version.max(0) as u64,
+        ))
+    }
+
+    pub async fn account_at(
+        &self,
+        id: Uuid,
+        version: Option<i32>,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Option<AccountSnapshot>, AppError> {
+        self.signed_in()?;
+        let bound = match (version, at) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::bad_input("give either version or at, not both"));
+            }
+            (Some(v), None) if v < 1 => {
+                return Err(AppError::bad_input("version must be 1 or more"));
+            }
+            (Some(v), None) => StreamBound::UpToVersion(v),
+            (None, Some(t)) => StreamBound::RecordedUpTo(t),
+            (None, None) => StreamBound::All,
+        };
+        let loaded = load::<Account>(self.ctx.store.as_ref(), id, bound).await?;
+        let (Some(account), Some(as_of)) = (loaded.state.opened(), loaded.last_recorded_at) else {
+            return Ok(None);
+        };
+        if !self.actor.may_access(account.owner_id) {
+            return Ok(None);
+        }
+        if let Some(v) = version
+            && v > loaded.version
+        {
+            return Err(AppError::bad_input(format!(
+                "the account has only {} versions",
+                loaded.version
+            )));
+        }
+        Ok(Some(AccountSnapshot {
+            id: account.id,
+            number: account.number.as_str().to_string(),
+            currency: account.currency.as_str().to_string(),
+            balance: account.balance,
+            overdraft_limit: account.overdraft_limit.value(),
+            status: account.status,
+            version: loaded.version,
+            as_of,
+        }))
+    }
+
+    /// Narrows a filter to the streams this actor may see.
+    pub async fn visible_filter(&self, mut filter: EventFilter) -> Result<EventFilter, AppError> {
+        self.signed_in()?;
+        if self.actor.is_privileged() {
+            return Ok(filter);
+        }
+        let me = self.actor.client_id().ok_or(AppError::Unauthenticated)?;
+        let mut visible = self.ctx.accounts.ids_owned_by(me).await?;
+        visible.push(me);
+        filter.stream_ids = Some(match filter.stream_ids {
+            Some(asked) => asked
+                .into_iter()
+                .filter(|id| visible.contains(id))
+                .collect(),
+            None => visible,
+        });
+        Ok(filter)
+    }
+
+    /// Committed events after a position, in global order; the cursor is the position.
+    pub async fn events(
+        &self,
+        after: i64,
+        page: &PageRequest,
+        filter: EventFilter,
+    ) -> Result<Page<RecordedEvent>, AppError> {
+        let filter = self.visible_filter(filter).await?;
+        let after = page.after.unwrap_or(after).max(0);
+        let rows = self
+            .ctx
+            .store
+            .read_all(after, page.first + 1, &filter)
+            .await?;
+        let total = self.ctx.store.count(&filter).await?;
+        let items = rows
+            .into_iter()
+            .map(|e| (e.position, public_view(e)))
+            .collect();
+        Ok(Page::from_rows(items, page.first, total))
+    }
+}
+
+/// An event as clients may see it: secrets (password hashes) removed.
+pub fn public_view(mut event: RecordedEvent) -> RecordedEvent {
+    if let Value::Object(data) = &mut event.data {
+        for field in SECRET_FIELDS {
+            data.remove(*field);
+        }
+    }
+    event
+}

@@ -1,0 +1,134 @@
+use rust_decimal::Decimal;
+
+use super::{
+    Account, AccountCommand, AccountEvent, AccountOpened, AccountStatus, MoneyMoved, OpenedAccount,
+    OverdraftLimitChanged,
+};
+use crate::domain::DomainError;
+use crate::domain::value::{MAX_BALANCE, OverdraftLimit};
+
+pub fn decide(state: &Account, command: AccountCommand) -> Result<Vec<AccountEvent>, DomainError> {
+    let (account, command) = match (state, command) {
+        (
+            Account::Unopened,
+            AccountCommand::Open {
+                account_id,
+                owner_id,
+                number,
+                currency,
+                overdraft_limit,
+            },
+        ) => {
+            return Ok(vec![AccountEvent::AccountOpened(AccountOpened {
+                account_id,
+                owner_id,
+                number,
+                currency,
+                overdraft_limit,
+            })]);
+        }
+        (Account::Opened(_), AccountCommand::Open { .. }) => {
+            return Err(DomainError::AccountAlreadyOpened);
+        }
+        (Account::Unopened, _) => return Err(DomainError::AccountNotFound),
+        (Account::Opened(account), command) => (account, command),
+    };
+    if account.status == AccountStatus::Closed {
+        return Err(DomainError::AccountClosed);
+    }
+    match command {
+        AccountCommand::Open { .. } => Err(DomainError::AccountAlreadyOpened),
+        AccountCommand::Deposit {
+            amount,
+            description,
+        } => {
+            let balance_after = account.balance + amount.value();
+            if balance_after > MAX_BALANCE {
+                return Err(DomainError::invalid(
+                    "amount",
+                    format!("the balance may not exceed {MAX_BALANCE}"),
+                ));
+            }
+            Ok(vec![AccountEvent::MoneyDeposited(MoneyMoved {
+                amount,
+                description,
+                balance_after,
+            })])
+        }
+        AccountCommand::Withdraw {
+            amount,
+            description,
+        } => {
+            ensure_covered(account, amount.value(), account.overdraft_limit)?;
+            let balance_after = account.balance - amount.value();
+            Ok(vec![AccountEvent::MoneyWithdrawn(MoneyMoved {
+                amount,
+                description,
+                balance_after,
+            })])
+        }
+        AccountCommand::ChangeOverdraftLimit { limit } => {
+            if limit == account.overdraft_limit {
+                return Ok(vec![]);
+            }
+            // Lowering the limit must not leave the balance below the new floor.
+            ensure_covered(account, Decimal::ZERO, limit)?;
+            Ok(vec![AccountEvent::OverdraftLimitChanged(
+                OverdraftLimitChanged {
+                    previous_limit: account.overdraft_limit,
+                    limit,
+                },
+            )])
+        }
+        AccountCommand::Close => {
+            if !account.balance.is_zero() {
+                return Err(DomainError::AccountNotEmpty {
+                    balance: account.balance,
+                });
+            }
+            Ok(vec![AccountEvent::AccountClosed {}])
+        }
+    }
+}
+
+/// The balance may never go below −limit.
+fn ensure_covered(
+    account: &OpenedAccount,
+    amount: Decimal,
+    limit: OverdraftLimit,
+) -> Result<(), DomainError> {
+    let available = account.balance + limit.value();
+    if amount > available {
+        return Err(DomainError::InsufficientFunds {
+            available,
+            requested: amount,
+        });
+    }
+    Ok(())
+}
+
+pub fn evolve(state: Account, event: &AccountEvent) -> Account {
+    match (state, event) {
+        (_, AccountEvent::AccountOpened(e)) => Account::Opened(OpenedAccount {
+            id: e.account_id,
+            owner_id: e.owner_id,
+            number: e.number.clone(),
+            currency: e.currency.clone(),
+            balance: Decimal::new(0, 2),
+            overdraft_limit: e.overdraft_limit,
+            status: AccountStatus::Open,
+        }),
+        (Account::Unopened, _) => Account::Unopened,
+        (Account::Opened(mut a), event) => {
+            match event {
+                AccountEvent::AccountOpened(_) => {}
+                AccountEvent::MoneyDeposited(m) | AccountEvent::MoneyWithdrawn(m) => {
+                    a.balance = m.balance_after
+                }
+                AccountEvent::OverdraftLimitChanged(c) => a.overdraft_limit = c.limit,
+                AccountEvent::AccountClosed {} => a.status = AccountStatus::Closed,
+            }
+            Account::Opened(a)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The Client aggregate: a person or company that holds accounts.
+
+mod decide;
+#[cfg(test)]
+mod tests;
+
+pub use decide::{decide, evolve};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::value::{Email, PersonName, Role, Username};
+use super::{DomainEvent, StreamType};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientCommand {
+    Register(Registration),
+}
+
+/// Everything a client is registered with; the password arrives already hashed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub client_id: Uuid,
+    pub username: Username,
+    pub email: Email,
+    pub password_hash: String,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub is_company: bool,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum ClientEvent {
+    ClientRegistered(Registration),
+}
+
+impl DomainEvent for ClientEvent {
+    const STREAM_TYPE: StreamType = StreamType::Client;
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            ClientEvent::ClientRegistered(_) => "ClientRegistered",
+        }
+    }
+}
+
+/// Fields of event data that must never leave the server.
+pub const SECRET_FIELDS: &[&str] = &["passwordHash"];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Client {
+    #[default]
+    Unregistered,
+    Registered {
+        id: Uuid,
+        role: Role,
+    },
+}
