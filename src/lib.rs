@@ -6,3 +6,5 @@
 
 pub mod application;
 pub mod domain;
+pub mod graphql;
+pub mod http;

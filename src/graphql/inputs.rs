@@ -1,0 +1,141 @@
+//! Mutation inputs and their conversion into validated commands.
+
+use async_graphql::{ID, InputObject};
+use uuid::Uuid;
+
+use super::scalars::Decimal;
+use super::types::parse_id;
+use crate::application::AppError;
+use crate::application::commands::{
+    ChangeOverdraftLimit, CloseAccount, MoveMoney, OpenAccount, PlainPassword, RegisterClient,
+};
+use crate::domain::value::{Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username};
+
+#[derive(InputObject)]
+pub struct RegisterClientInput {
+    /// 3-32 chars of a-z 0-9 _ . - (stored lower-case; unique)
+    pub username: String,
+    /// Unique, compared case-insensitively.
+    pub email: String,
+    /// 8-128 chars.
+    pub password: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[graphql(default = false)]
+    pub is_company: bool,
+}
+
+impl RegisterClientInput {
+    pub fn into_command(self) -> Result<RegisterClient, AppError> {
+        Ok(RegisterClient {
+            username: Username::new(&self.username)?,
+            email: Email::new(&self.email)?,
+            password: PlainPassword::new(&self.password)?,
+            first_name: PersonName::new("firstName", &self.first_name)?,
+            last_name: PersonName::new("lastName", &self.last_name)?,
+            is_company: self.is_company,
+            role: Role::Customer,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// Username or e-mail.
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct OpenAccountInput {
+    /// Admin only; defaults to the caller.
+    pub owner_id: Option<ID>,
+    #[graphql(default_with = "\"EUR\".to_string()")]
+    pub currency: String,
+    /// Admin only when not zero.
+    #[graphql(default_with = "Decimal(rust_decimal::Decimal::ZERO)")]
+    pub overdraft_limit: Decimal,
+    pub command_id: Option<ID>,
+}
+
+impl OpenAccountInput {
+    pub fn into_command(self) -> Result<(OpenAccount, Option<Uuid>), AppError> {
+        let command = OpenAccount {
+            owner_id: self.owner_id.as_ref().map(|id| parse_id("ownerId", id)).transpose()?,
+            currency: Currency::new(&self.currency)?,
+            overdraft_limit: OverdraftLimit::new(self.overdraft_limit.0)?,
+        };
+        Ok((command, command_id(self.command_id.as_ref())?))
+    }
+}
+
+#[derive(InputObject)]
+pub struct MoneyInput {
+    pub account_id: ID,
+    pub amount: Decimal,
+    /// At most 200 chars.
+    pub description: Option<String>,
+    /// When given, the command is refused with CONFLICT unless the account is at this version.
+    pub expected_version: Option<i32>,
+    /// Idempotency key: a repeat with the same id and input returns the first result and records nothing.
+    pub command_id: Option<ID>,
+}
+
+impl MoneyInput {
+    pub fn into_command(self) -> Result<(MoveMoney, Option<Uuid>), AppError> {
+        let command = MoveMoney {
+            account_id: parse_id("accountId", &self.account_id)?,
+            amount: Money::new(self.amount.0)?,
+            description: Description::optional(self.description.as_deref())?,
+            expected_version: expected_version(self.expected_version)?,
+        };
+        Ok((command, command_id(self.command_id.as_ref())?))
+    }
+}
+
+#[derive(InputObject)]
+pub struct ChangeOverdraftLimitInput {
+    pub account_id: ID,
+    pub limit: Decimal,
+    pub expected_version: Option<i32>,
+    pub command_id: Option<ID>,
+}
+
+impl ChangeOverdraftLimitInput {
+    pub fn into_command(self) -> Result<(ChangeOverdraftLimit, Option<Uuid>), AppError> {
+        let command = ChangeOverdraftLimit {
+            account_id: parse_id("accountId", &self.account_id)?,
+            limit: OverdraftLimit::new(self.limit.0)?,
+            expected_version: expected_version(self.expected_version)?,
+        };
+        Ok((command, command_id(self.command_id.as_ref())?))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CloseAccountInput {
+    pub account_id: ID,
+    pub expected_version: Option<i32>,
+    pub command_id: Option<ID>,
+}
+
+impl CloseAccountInput {
+    pub fn into_command(self) -> Result<(CloseAccount, Option<Uuid>), AppError> {
+        let command = CloseAccount {
+            account_id: parse_id("accountId", &self.account_id)?,
+            expected_version: expected_version(self.expected_version)?,
+        };
+        Ok((command, command_id(self.command_id.as_ref())?))
+    }
+}
+
+fn expected_version(version: Option<i32>) -> Result<Option<i32>, AppError> {
+    match version {
+        Some(v) if v < 0 => Err(AppError::bad_input("expectedVersion must not be negative")),
+        other => Ok(other),
+    }
+}
+
+fn command_id(id: Option<&ID>) -> Result<Option<Uuid>, AppError> {
+    id.map(|id| parse_id("commandId", id)).transpose()
+}

@@ -1,0 +1,17 @@
+//! The GraphQL entry point: types, resolvers and error codes. It talks to the
+//! application layer only (never to SeaORM).
+
+mod error_codes;
+mod errors;
+mod inputs;
+mod mutation;
+mod query;
+mod request;
+mod scalars;
+mod schema;
+mod types;
+
+pub use error_codes::ErrorCodes;
+pub use errors::{code_of, gql_error};
+pub use request::RequestAuth;
+pub use schema::{AppSchema, Schemas, build_schemas, is_introspection_only, sdl};

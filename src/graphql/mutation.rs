@@ -1,0 +1,96 @@
+use async_graphql::{Context, Object};
+use uuid::Uuid;
+
+use super::errors::OrGql;
+use super::inputs::{
+    ChangeOverdraftLimitInput, CloseAccountInput, LoginInput, MoneyInput, OpenAccountInput, RegisterClientInput,
+};
+use super::request::{actor, app};
+use super::scalars::Position;
+use super::types::{Account, AccountPayload, AuthPayload, Event};
+use crate::application::commands::{Command, CommandMeta};
+use crate::application::ports::RecordedEvent;
+use crate::application::{AppContext, AppError, auth};
+
+pub struct Mutation;
+
+/// Dispatches an account command and answers with the read model after it.
+async fn account_command(
+    ctx: &AppContext,
+    meta: CommandMeta,
+    account_id: Option<Uuid>,
+    command: Command,
+) -> Result<AccountPayload, AppError> {
+    let events = ctx.bus.dispatch(command, meta).await?;
+    let account_id = account_id
+        .or_else(|| events.first().map(|e| e.stream_id))
+        .ok_or_else(|| anyhow::anyhow!("the command recorded nothing and names no account"))?;
+    let account = ctx
+        .accounts
+        .get(account_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("account {account_id} is missing from the read model after a command"))?;
+    let position = events.last().map_or(account.last_position, |e: &RecordedEvent| e.position);
+    Ok(AccountPayload {
+        account: Account::from(account),
+        events: events.into_iter().map(Event::from).collect(),
+        position: Position(position),
+    })
+}
+
+#[Object]
+impl Mutation {
+    async fn register_client(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterClientInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let command = input.into_command().gql()?;
+        let meta = CommandMeta::request(crate::application::Actor::Anonymous, None);
+        auth::register(app(ctx), command, meta).await.map(AuthPayload::from).gql()
+    }
+
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
+        auth::login(app(ctx), &input.login, &input.password).await.map(AuthPayload::from).gql()
+    }
+
+    async fn open_account(&self, ctx: &Context<'_>, input: OpenAccountInput) -> async_graphql::Result<AccountPayload> {
+        let actor = actor(ctx)?;
+        let (command, command_id) = input.into_command().gql()?;
+        let meta = CommandMeta::request(actor, command_id);
+        account_command(app(ctx), meta, None, Command::OpenAccount(command)).await.gql()
+    }
+
+    async fn deposit(&self, ctx: &Context<'_>, input: MoneyInput) -> async_graphql::Result<AccountPayload> {
+        let actor = actor(ctx)?;
+        let (command, command_id) = input.into_command().gql()?;
+        let meta = CommandMeta::request(actor, command_id);
+        account_command(app(ctx), meta, Some(command.account_id), Command::Deposit(command)).await.gql()
+    }
+
+    async fn withdraw(&self, ctx: &Context<'_>, input: MoneyInput) -> async_graphql::Result<AccountPayload> {
+        let actor = actor(ctx)?;
+        let (command, command_id) = input.into_command().gql()?;
+        let meta = CommandMeta::request(actor, command_id);
+        account_command(app(ctx), meta, Some(command.account_id), Command::Withdraw(command)).await.gql()
+    }
+
+    /// Admin only.
+    async fn change_overdraft_limit(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeOverdraftLimitInput,
+    ) -> async_graphql::Result<AccountPayload> {
+        let actor = actor(ctx)?;
+        let (command, command_id) = input.into_command().gql()?;
+        let meta = CommandMeta::request(actor, command_id);
+        account_command(app(ctx), meta, Some(command.account_id), Command::ChangeOverdraftLimit(command)).await.gql()
+    }
+
+    async fn close_account(&self, ctx: &Context<'_>, input: CloseAccountInput) -> async_graphql::Result<AccountPayload> {
+        let actor = actor(ctx)?;
+        let (command, command_id) = input.into_command().gql()?;
+        let meta = CommandMeta::request(actor, command_id);
+        account_command(app(ctx), meta, Some(command.account_id), Command::CloseAccount(command)).await.gql()
+    }
+}

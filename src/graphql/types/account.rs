@@ -1,0 +1,101 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use super::{AccountStatus, Client, Event, EventConnection, Transaction, TransactionConnection, page_args, to_id};
+use crate::application::AppError;
+use crate::application::ports::AccountView;
+use crate::application::queries::Queries;
+use crate::graphql::errors::OrGql;
+use crate::graphql::request::{actor, app};
+use crate::graphql::scalars::Decimal;
+
+#[derive(Clone)]
+pub struct Account(pub AccountView);
+
+impl From<AccountView> for Account {
+    fn from(view: AccountView) -> Self {
+        Account(view)
+    }
+}
+
+#[Object]
+impl Account {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// Human-readable, unique account number.
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+
+    async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
+        let owner = Queries::new(app(ctx), actor(ctx)?).client(self.0.owner_id).await.gql()?;
+        owner
+            .map(Client::from)
+            .ok_or_else(|| anyhow::anyhow!("owner {} of account {} is missing", self.0.owner_id, self.0.id))
+            .map_err(AppError::Unexpected)
+            .gql()
+    }
+
+    /// ISO 4217 code, e.g. EUR.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    async fn balance(&self) -> Decimal {
+        Decimal(self.0.balance)
+    }
+
+    async fn overdraft_limit(&self) -> Decimal {
+        Decimal(self.0.overdraft_limit)
+    }
+
+    /// balance + overdraftLimit
+    async fn available_balance(&self) -> Decimal {
+        Decimal(self.0.balance + self.0.overdraft_limit)
+    }
+
+    async fn status(&self) -> AccountStatus {
+        self.0.status.into()
+    }
+
+    /// Version of the account's event stream (number of events applied).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn opened_at(&self) -> DateTime<Utc> {
+        self.0.opened_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn transactions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<TransactionConnection> {
+        let page = page_args(first, after).gql()?;
+        let result = Queries::new(app(ctx), actor(ctx)?).transactions(&self.0, &page).await.gql()?;
+        Ok(TransactionConnection::from_page(result, &page, Transaction::from))
+    }
+
+    /// The account's own event stream, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<EventConnection> {
+        let page = page_args(first, after).gql()?;
+        let result = Queries::new(app(ctx), actor(ctx)?).account_events(&self.0, &page).await.gql()?;
+        Ok(EventConnection::from_page(result, &page, Event::from))
+    }
+}

@@ -1,0 +1,57 @@
+use async_graphql::{ComplexObject, Context, ID, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::{Account, AccountConnection, Role, page_args, to_id};
+use crate::application::ports::ClientView;
+use crate::application::queries::Queries;
+use crate::graphql::errors::OrGql;
+use crate::graphql::request::{actor, app};
+
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct Client {
+    pub id: ID,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_company: bool,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    /// Version of the client's event stream.
+    pub version: i32,
+    #[graphql(skip)]
+    pub view: ClientView,
+}
+
+impl From<ClientView> for Client {
+    fn from(view: ClientView) -> Self {
+        Client {
+            id: to_id(view.id),
+            username: view.username.clone(),
+            email: view.email.clone(),
+            first_name: view.first_name.clone(),
+            last_name: view.last_name.clone(),
+            is_company: view.is_company,
+            role: view.role.into(),
+            created_at: view.created_at,
+            version: view.version,
+            view,
+        }
+    }
+}
+
+#[ComplexObject]
+impl Client {
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<AccountConnection> {
+        let page = page_args(first, after).gql()?;
+        let result = Queries::new(app(ctx), actor(ctx)?).accounts(Some(self.view.id), None, &page).await.gql()?;
+        Ok(AccountConnection::from_page(result, &page, Account::from))
+    }
+}

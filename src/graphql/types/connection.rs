@@ -1,0 +1,67 @@
+//! Relay connections with `nodes` and `totalCount`, as the contract spells them.
+
+use async_graphql::SimpleObject;
+
+use super::{Account, Client, Event, Transaction};
+use crate::application::AppError;
+use crate::application::pagination::{Page, PageRequest, encode_cursor};
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+/// Defines `<Name>Edge` and `<Name>Connection` for one node type
+/// (async-graphql's generic objects cannot nest generics).
+macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ty) => {
+        #[derive(SimpleObject)]
+        pub struct $edge {
+            pub cursor: String,
+            pub node: $node,
+        }
+
+        #[derive(SimpleObject)]
+        pub struct $connection {
+            pub edges: Vec<$edge>,
+            pub nodes: Vec<$node>,
+            pub page_info: PageInfo,
+            pub total_count: i32,
+        }
+
+        impl $connection {
+            pub fn from_page<V>(page: Page<V>, request: &PageRequest, to_node: impl Fn(V) -> $node) -> Self {
+                let edges: Vec<$edge> = page
+                    .items
+                    .into_iter()
+                    .map(|(key, item)| $edge { cursor: encode_cursor(key), node: to_node(item) })
+                    .collect();
+                let page_info = PageInfo {
+                    has_next_page: page.has_next_page,
+                    has_previous_page: request.after.is_some(),
+                    start_cursor: edges.first().map(|e| e.cursor.clone()),
+                    end_cursor: edges.last().map(|e| e.cursor.clone()),
+                };
+                $connection {
+                    nodes: edges.iter().map(|e| e.node.clone()).collect(),
+                    edges,
+                    page_info,
+                    total_count: i32::try_from(page.total_count).unwrap_or(i32::MAX),
+                }
+            }
+        }
+    };
+}
+
+connection!(ClientConnection, ClientEdge, Client);
+connection!(AccountConnection, AccountEdge, Account);
+connection!(TransactionConnection, TransactionEdge, Transaction);
+connection!(EventConnection, EventEdge, Event);
+
+/// `first` (default 20, capped at 100) and `after` as a page request.
+pub fn page_args(first: Option<i32>, after: Option<String>) -> Result<PageRequest, AppError> {
+    PageRequest::new(first, after.as_deref())
+}

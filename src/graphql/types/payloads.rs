@@ -1,0 +1,34 @@
+use async_graphql::SimpleObject;
+use chrono::{DateTime, Utc};
+
+use super::{Account, Client, Event};
+use crate::application::auth::SignedIn;
+use crate::graphql::scalars::Position;
+
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// HS256 JWT to send as 'Authorization: Bearer <token>' and in connection_init.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub client: Client,
+}
+
+impl From<SignedIn> for AuthPayload {
+    fn from(signed_in: SignedIn) -> Self {
+        AuthPayload {
+            token: signed_in.token.token,
+            expires_at: signed_in.token.expires_at,
+            client: signed_in.client.into(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AccountPayload {
+    /// Read model after the command, already reflecting it.
+    pub account: Account,
+    /// Events the command recorded.
+    pub events: Vec<Event>,
+    /// Global position of the last event recorded.
+    pub position: Position,
+}

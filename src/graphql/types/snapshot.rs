@@ -1,0 +1,45 @@
+use async_graphql::{ID, Object};
+use chrono::{DateTime, Utc};
+
+use super::{AccountStatus, to_id};
+use crate::application::queries;
+use crate::graphql::scalars::Decimal;
+
+/// State of an account rebuilt from its own events as of a version or an instant.
+pub struct AccountSnapshot(pub queries::AccountSnapshot);
+
+#[Object]
+impl AccountSnapshot {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    async fn balance(&self) -> Decimal {
+        Decimal(self.0.balance)
+    }
+
+    async fn overdraft_limit(&self) -> Decimal {
+        Decimal(self.0.overdraft_limit)
+    }
+
+    async fn status(&self) -> AccountStatus {
+        self.0.status.into()
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// recordedAt of the last event applied.
+    async fn as_of(&self) -> DateTime<Utc> {
+        self.0.as_of
+    }
+}

@@ -1,0 +1,27 @@
+//! The HTTP entry point: routes, the GraphQL endpoint, GraphiQL, health probes.
+
+mod csrf;
+mod graphiql;
+mod graphql;
+mod health;
+mod problem;
+mod router;
+
+pub use router::{HttpSettings, router};
+
+use std::sync::Arc;
+
+use crate::application::AppContext;
+use crate::graphql::Schemas;
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct HttpState {
+    pub ctx: Arc<AppContext>,
+    pub schemas: Arc<Schemas>,
+}
+
+/// Request bodies above this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Apollo's BatchHttpLink sends at most 10 operations per batch by default.
+pub const MAX_BATCH: usize = 10;

@@ -1,0 +1,61 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, Request, header};
+use axum::response::Redirect;
+use axum::routing::get;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use super::{HttpState, graphql, health};
+use crate::application::AppContext;
+use crate::graphql::build_schemas;
+
+/// What the router needs from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    /// Origins allowed by CORS; empty: same-origin only; "*": any.
+    pub cors_origins: Vec<String>,
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+pub fn router(ctx: Arc<AppContext>, settings: &HttpSettings) -> Router {
+    let state = HttpState { schemas: Arc::new(build_schemas(ctx.clone())), ctx };
+    let request_id = HeaderName::from_static(REQUEST_ID);
+    Router::new()
+        .route("/", get(|| async { Redirect::temporary("/graphql") }))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+        .layer(cors(settings))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("http", method = %request.method(), uri = %request.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+fn cors(settings: &HttpSettings) -> CorsLayer {
+    let allow_origin = if settings.cors_origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(settings.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("apollo-require-preflight"),
+            HeaderName::from_static("x-apollo-operation-name"),
+            HeaderName::from_static("apollographql-client-name"),
+            HeaderName::from_static("apollographql-client-version"),
+        ])
+        .max_age(Duration::from_secs(600))
+}
