@@ -5,6 +5,9 @@
 //! `http` (entry points), `bootstrap` (wiring).
 
 pub mod application;
+pub mod bootstrap;
+pub mod config;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod infrastructure;

@@ -1,1 +1,71 @@
-fn main() {}
+use anyhow::Context;
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use minibank::application::Actor;
+use minibank::application::commands::{Command as AppCommand, CommandMeta, PlainPassword, RegisterClient};
+use minibank::bootstrap::{self, Settings};
+use minibank::config::{Cli, Command, LogFormat, SettingsArgs};
+use minibank::domain::value::{Email, PersonName, Role, Username};
+use minibank::http::HttpSettings;
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn settings(args: SettingsArgs) -> Settings {
+    Settings {
+        listen: args.listen,
+        database_url: args.database_url,
+        database_max_connections: args.database_max_connections,
+        jwt_secret: args.jwt_secret,
+        jwt_ttl: chrono::Duration::seconds(args.jwt_ttl_seconds.max(60)),
+        http: HttpSettings { cors_origins: args.cors_origins },
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(cli.settings.log_format);
+    let settings = settings(cli.settings);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => bootstrap::serve(settings).await,
+        Command::Migrate => {
+            bootstrap::build_context(&settings).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::ExportSchema { output: None } => {
+            print!("{}", minibank::graphql::sdl());
+            Ok(())
+        }
+        Command::ExportSchema { output: Some(path) } => std::fs::write(&path, minibank::graphql::sdl())
+            .with_context(|| format!("Failed to write {}", path.display())),
+        Command::CreateAdmin { username, email, password, first_name, last_name } => {
+            let command = RegisterClient {
+                username: Username::new(&username)?,
+                email: Email::new(&email)?,
+                password: PlainPassword::new(&password)?,
+                first_name: PersonName::new("firstName", &first_name)?,
+                last_name: PersonName::new("lastName", &last_name)?,
+                is_company: false,
+                role: Role::Admin,
+            };
+            let ctx = bootstrap::build_context(&settings).await?;
+            let events = ctx
+                .bus
+                .dispatch(AppCommand::RegisterClient(command), CommandMeta::request(Actor::System, None))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let id = events.first().map(|e| e.stream_id.to_string()).unwrap_or_default();
+            println!("admin {username} registered with id {id}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The one place that knows every concrete type: builds the adapters, wires
+//! them into the application, and serves.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use rand::RngCore;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::application::bus::Deps;
+use crate::application::stream_locks::StreamLocks;
+use crate::application::{AppContext, MessageBus};
+use crate::http::{HttpSettings, router};
+use crate::infrastructure::database::{DatabaseHealth, connect, migrate};
+use crate::infrastructure::event_store::SeaOrmEventStore;
+use crate::infrastructure::projections::{AccountsProjection, ClientsProjection, Projection};
+use crate::infrastructure::read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel};
+use crate::infrastructure::security::jwt::JwtTokens;
+use crate::infrastructure::security::numbers::RandomAccountNumbers;
+use crate::infrastructure::security::password::Argon2Hasher;
+
+/// How often a command handler decides again after losing a race to another writer.
+const MAX_COMMAND_ATTEMPTS: u32 = 20;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: String,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub jwt_secret: Option<String>,
+    pub jwt_ttl: chrono::Duration,
+    pub http: HttpSettings,
+}
+
+impl Settings {
+    /// Defaults for a server on `database_url`, listening on a random port.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Settings {
+            listen: "127.0.0.1:0".into(),
+            database_url: database_url.into(),
+            database_max_connections: 16,
+            jwt_secret: None,
+            jwt_ttl: chrono::Duration::hours(1),
+            http: HttpSettings::default(),
+        }
+    }
+}
+
+fn jwt_secret(configured: Option<&str>) -> Vec<u8> {
+    match configured.filter(|s| !s.is_empty()) {
+        Some(secret) => {
+            if secret.len() < 32 {
+                tracing::warn!("JWT_SECRET is shorter than 32 bytes; use a long random secret in production");
+            }
+            secret.as_bytes().to_vec()
+        }
+        None => {
+            tracing::warn!("JWT_SECRET is not set: using a random secret, so tokens will not survive a restart");
+            let mut secret = vec![0u8; 32];
+            rand::rng().fill_bytes(&mut secret);
+            secret
+        }
+    }
+}
+
+/// Connects, migrates and wires the application.
+pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext>> {
+    let db = connect(&settings.database_url, settings.database_max_connections)
+        .await
+        .context("Failed to connect to the database")?;
+    migrate(&db).await.context("Failed to migrate the database")?;
+    let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
+    let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
+    let hasher = Arc::new(Argon2Hasher::default());
+    let bus = MessageBus::new(Deps {
+        store: store.clone(),
+        hasher: hasher.clone(),
+        numbers: Arc::new(RandomAccountNumbers),
+        locks: StreamLocks::default(),
+        max_attempts: MAX_COMMAND_ATTEMPTS,
+    });
+    Ok(Arc::new(AppContext {
+        bus,
+        store,
+        clients: Arc::new(SeaOrmClientReadModel::new(db.clone())),
+        accounts: Arc::new(SeaOrmAccountReadModel::new(db.clone())),
+        hasher,
+        tokens: Arc::new(JwtTokens::new(&jwt_secret(settings.jwt_secret.as_deref()), settings.jwt_ttl)),
+        health: Arc::new(DatabaseHealth::new(db)),
+    }))
+}
+
+/// A server running in the background (tests, embedding).
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub ctx: Arc<AppContext>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish, and waits.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        (&mut self.task).await.context("server task panicked")?.context("server failed")
+    }
+}
+
+/// Builds everything and serves on `settings.listen` until `stop`.
+pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
+    let ctx = build_context(&settings).await?;
+    let listener = TcpListener::bind(&settings.listen).await.with_context(|| format!("Failed to listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    let app = router(ctx.clone(), &settings.http);
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(RunningServer { addr, ctx, shutdown: Some(shutdown), task })
+}
+
+/// Serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let server = spawn(settings).await?;
+    tracing::info!("GraphiQL at http://{0}/graphql (POST and websocket on the same path)", server.addr);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.stop().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,149 @@
+use std::time::Duration;
+
+use minibank::application::Actor;
+use minibank::application::commands::{Command, CommandMeta, PlainPassword, RegisterClient};
+use minibank::bootstrap::{RunningServer, Settings, spawn};
+use minibank::domain::value::{Email, PersonName, Role, Username};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub url: String,
+    pub http: reqwest::Client,
+    pub server: RunningServer,
+    _dir: TempDir,
+}
+
+/// Starts the real server on a random port with a fresh SQLite database.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("minibank.db").display());
+    let mut settings = Settings::for_database(database_url);
+    settings.jwt_secret = Some(JWT_SECRET.into());
+    let server = spawn(settings).await.expect("server starts");
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    TestApp { url: format!("http://{}/graphql", server.addr), http, server, _dir: dir }
+}
+
+/// A signed-in client of the test server.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub token: String,
+    pub username: String,
+}
+
+impl TestApp {
+    /// POSTs one operation and returns the whole JSON response.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.http.post(&self.url).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "GraphQL answers 200");
+        response.json().await.unwrap()
+    }
+
+    /// Like `gql`, but the operation must succeed; returns `data`.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let response = self.gql(token, query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response}");
+        response["data"].clone()
+    }
+
+    pub async fn register(&self, username: &str) -> User {
+        let data = self
+            .ok(
+                None,
+                "mutation($input: RegisterClientInput!) { registerClient(input: $input) { token client { id username } } }",
+                json!({ "input": {
+                    "username": username, "email": format!("{username}@example.com"), "password": PASSWORD,
+                    "firstName": "Test", "lastName": username
+                }}),
+            )
+            .await;
+        User {
+            id: data["registerClient"]["client"]["id"].as_str().unwrap().to_string(),
+            token: data["registerClient"]["token"].as_str().unwrap().to_string(),
+            username: username.to_string(),
+        }
+    }
+
+    /// Registers an admin through the command path (as `minibank create-admin` does) and signs in.
+    pub async fn admin(&self) -> User {
+        let command = RegisterClient {
+            username: Username::new("root").unwrap(),
+            email: Email::new("root@example.com").unwrap(),
+            password: PlainPassword::new(PASSWORD).unwrap(),
+            first_name: PersonName::new("firstName", "Ada").unwrap(),
+            last_name: PersonName::new("lastName", "Admin").unwrap(),
+            is_company: false,
+            role: Role::Admin,
+        };
+        let meta = CommandMeta::request(Actor::System, None);
+        self.server.ctx.bus.dispatch(Command::RegisterClient(command), meta).await.unwrap();
+        self.login("root").await
+    }
+
+    pub async fn login(&self, login: &str) -> User {
+        let data = self
+            .ok(
+                None,
+                "mutation($input: LoginInput!) { login(input: $input) { token client { id username } } }",
+                json!({ "input": { "login": login, "password": PASSWORD } }),
+            )
+            .await;
+        User {
+            id: data["login"]["client"]["id"].as_str().unwrap().to_string(),
+            token: data["login"]["token"].as_str().unwrap().to_string(),
+            username: data["login"]["client"]["username"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// Opens an account for the signed-in user; returns (id, number).
+    pub async fn open_account(&self, user: &User) -> (String, String) {
+        let data = self
+            .ok(Some(&user.token), "mutation { openAccount(input: {}) { account { id number } } }", json!({}))
+            .await;
+        let account = &data["openAccount"]["account"];
+        (account["id"].as_str().unwrap().to_string(), account["number"].as_str().unwrap().to_string())
+    }
+
+    pub async fn money(&self, user: &User, operation: &str, account_id: &str, amount: &str) -> Value {
+        let query = format!(
+            "mutation($input: MoneyInput!) {{ {operation}(input: $input) {{ account {{ balance version }} position events {{ type }} }} }}"
+        );
+        self.gql(Some(&user.token), &query, json!({ "input": { "accountId": account_id, "amount": amount } })).await
+    }
+
+    /// The account as its owner (or an admin) sees it.
+    pub async fn account(&self, user: &User, account_id: &str) -> Value {
+        let data = self
+            .ok(
+                Some(&user.token),
+                "query($id: ID!) { account(id: $id) { id balance version status overdraftLimit availableBalance transactions(first: 100) { totalCount } } }",
+                json!({ "id": account_id }),
+            )
+            .await;
+        data["account"].clone()
+    }
+
+    /// How many events the whole log holds (as an admin sees it).
+    pub async fn event_count(&self, admin: &User) -> i64 {
+        let data = self.ok(Some(&admin.token), "{ events(first: 1) { totalCount } }", json!({})).await;
+        data["events"]["totalCount"].as_i64().unwrap()
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+pub fn message(response: &Value) -> &str {
+    response["errors"][0]["message"].as_str().unwrap_or_default()
+}

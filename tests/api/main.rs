@@ -1,0 +1,10 @@
+//! Black-box tests of the whole server over real HTTP: every test starts the
+//! server on a random port with a fresh database and talks GraphQL to it.
+
+mod authorization;
+mod bad_input;
+mod concurrency;
+mod helpers;
+mod invariants;
+mod schema;
+mod walkthrough;
