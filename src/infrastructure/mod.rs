@@ -1,0 +1,3 @@
+//! Adapters: concrete implementations of the application's ports.
+
+pub mod security;
