@@ -1,0 +1,4 @@
+//! Adapters: concrete implementations of the application's ports.
+
+pub mod memory;
+pub mod security;
