@@ -6,3 +6,4 @@
 
 pub mod application;
 pub mod domain;
+pub mod infrastructure;

@@ -1,0 +1,2 @@
+use sea_orm::DatabaseConnection;
+pub struct SeaOrmClientReadModel(DatabaseConnection);
