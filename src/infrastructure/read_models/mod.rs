@@ -2,6 +2,7 @@
 
 mod accounts;
 mod clients;
+mod search;
 
 pub use accounts::SeaOrmAccountReadModel;
 pub use clients::SeaOrmClientReadModel;
