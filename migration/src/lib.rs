@@ -1,7 +1,13 @@
+//! Schema migrations for minibank, portable to SQLite and PostgreSQL.
+
 pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_tables;
+
 pub struct Migrator;
+
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![]
+        vec![Box::new(m20261121_000001_create_tables::Migration)]
     }
 }

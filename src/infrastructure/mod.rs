@@ -1,4 +1,17 @@
-//! Adapters: concrete implementations of the application's ports.
+//! Adapters: concrete implementations of the application's ports — SeaORM
+//! persistence on SQLite and PostgreSQL (the event store, its inline
+//! projections and the read models built by them), an in-memory event store,
+//! and the security adapters (password hashing, tokens, account numbers).
 
+pub mod database;
+pub mod entities;
+pub mod event_store;
 pub mod memory;
+pub mod projections;
+pub mod read_models;
 pub mod security;
+
+pub use database::{DatabaseHealth, connect, migrate};
+pub use event_store::SeaOrmEventStore;
+pub use projections::{AccountsProjection, ClientsProjection, Projection};
+pub use read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel};

@@ -1,0 +1,94 @@
+//! Opening and migrating the database, and telling whether it is reachable.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use migration::MigratorTrait;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+
+use crate::application::ports::HealthCheck;
+
+/// How long a SQLite statement waits for a lock held by another process
+/// before failing with SQLITE_BUSY.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connects to `sqlite:…` or `postgres://…`.
+///
+/// SQLite gets one pooled connection: SQLite allows a single writer anyway,
+/// and funnelling every transaction through one connection serializes them
+/// in-process instead of failing with SQLITE_BUSY when two transactions that
+/// started as readers both try to write. The pragmas are part of the connect
+/// options, so they are applied again to any connection the pool reopens.
+/// PostgreSQL gets `max_connections`.
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    // Statements are logged at debug level only, so they stay out of `info` logs.
+    options.sqlx_logging_level(tracing::log::LevelFilter::Debug);
+    if url.starts_with("sqlite:") {
+        options.max_connections(1).map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    } else {
+        options.max_connections(max_connections.max(1));
+    }
+    Database::connect(options)
+        .await
+        .with_context(|| format!("cannot connect to the database ({})", redact(url)))
+}
+
+/// Brings the schema up to date.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    migration::Migrator::up(db, None)
+        .await
+        .context("cannot migrate the database")
+}
+
+/// The URL without its password, fit for an error message.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let user_info = &url[scheme_end + 3..at];
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{}{}@{}", &url[..scheme_end + 3], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Readiness probe: the database answers `SELECT 1`.
+#[derive(Clone)]
+pub struct DatabaseHealth(pub DatabaseConnection);
+
+#[async_trait]
+impl HealthCheck for DatabaseHealth {
+    async fn ready(&self) -> anyhow::Result<()> {
+        self.0
+            .execute_unprepared("SELECT 1")
+            .await
+            .context("the database does not answer")?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_kept_out_of_messages() {
+        assert_eq!(
+            redact("postgres://bank:s3cret@db:5432/bank"),
+            "postgres://bank@db:5432/bank"
+        );
+        assert_eq!(
+            redact("sqlite://minibank.db?mode=rwc"),
+            "sqlite://minibank.db?mode=rwc"
+        );
+    }
+}

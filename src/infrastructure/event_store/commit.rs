@@ -1,0 +1,156 @@
+//! Appending: claims, version checks, inserts and inline projections in one
+//! database transaction.
+
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow};
+use chrono::{SubsecRound, Utc};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
+};
+
+use crate::application::ports::{
+    Commit, CommitError, NewEvent, RecordedEvent, StreamAppend, UniqueClaim,
+};
+use crate::infrastructure::entities::{event, unique_claim};
+use crate::infrastructure::projections::Projection;
+
+pub(super) async fn commit(
+    db: &DatabaseConnection,
+    projections: &[Arc<dyn Projection>],
+    commit: Commit,
+) -> Result<Vec<RecordedEvent>, CommitError> {
+    let txn = db.begin().await.context("cannot begin a transaction")?;
+    for claim in &commit.claims {
+        insert_claim(&txn, claim).await?;
+    }
+    // Microseconds: what PostgreSQL keeps, so the value returned here is the
+    // value read back later on either backend.
+    let recorded_at = Utc::now().trunc_subsecs(6);
+    let mut recorded = Vec::new();
+    for append in &commit.appends {
+        check_version(&txn, append).await?;
+        for (version, new) in (append.expected_version + 1..).zip(&append.events) {
+            let event = RecordedEvent {
+                position: 0,
+                id: new.id,
+                stream_id: append.stream_id,
+                stream_type: append.stream_type,
+                version,
+                event_type: new.event_type.clone(),
+                schema_version: new.schema_version,
+                data: new.data.clone(),
+                metadata: new.metadata.clone(),
+                recorded_at,
+            };
+            recorded.push(insert_event(&txn, append, new, event).await?);
+        }
+    }
+    for event in &recorded {
+        for projection in projections {
+            projection.apply(&txn, event).await.with_context(|| {
+                format!(
+                    "projection {} failed on event {}",
+                    projection.name(),
+                    event.id
+                )
+            })?;
+        }
+    }
+    txn.commit()
+        .await
+        .context("cannot commit the transaction")?;
+    Ok(recorded)
+}
+
+/// A claim is inserted on its own so a unique violation names its scope.
+async fn insert_claim(txn: &DatabaseTransaction, claim: &UniqueClaim) -> Result<(), CommitError> {
+    let row = unique_claim::ActiveModel {
+        scope: Set(claim.scope.to_owned()),
+        value: Set(claim.value.clone()),
+        owner_id: Set(claim.owner_id),
+    };
+    match unique_claim::Entity::insert(row)
+        .exec_without_returning(txn)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(err) if is_unique_violation(&err) => {
+            Err(CommitError::AlreadyClaimed { scope: claim.scope })
+        }
+        Err(err) => Err(store_error(err, format!("cannot claim a {}", claim.scope))),
+    }
+}
+
+/// Refuses the append unless the stream is still at the expected version.
+async fn check_version(
+    txn: &DatabaseTransaction,
+    append: &StreamAppend,
+) -> Result<(), CommitError> {
+    let current: Option<Option<i32>> = event::Entity::find()
+        .select_only()
+        .column_as(event::Column::Version.max(), "current")
+        .filter(event::Column::StreamId.eq(append.stream_id))
+        .into_tuple()
+        .one(txn)
+        .await
+        .with_context(|| format!("cannot read the version of stream {}", append.stream_id))?;
+    if current.flatten().unwrap_or(0) == append.expected_version {
+        Ok(())
+    } else {
+        Err(conflict(append))
+    }
+}
+
+/// Inserts one event and fills in the position the database assigned.
+///
+/// A unique violation means another writer appended the same version first
+/// (this is how the loser of a race finds out on PostgreSQL, where both may
+/// pass the version check) or the event id was committed already: a conflict.
+async fn insert_event(
+    txn: &DatabaseTransaction,
+    append: &StreamAppend,
+    new: &NewEvent,
+    mut event: RecordedEvent,
+) -> Result<RecordedEvent, CommitError> {
+    let metadata = serde_json::to_value(&new.metadata).context("cannot serialize metadata")?;
+    let row = event::ActiveModel {
+        position: NotSet,
+        id: Set(event.id),
+        stream_id: Set(event.stream_id),
+        stream_type: Set(event.stream_type.as_str().to_owned()),
+        version: Set(event.version),
+        event_type: Set(event.event_type.clone()),
+        schema_version: Set(event.schema_version),
+        data: Set(event.data.clone()),
+        metadata: Set(metadata),
+        recorded_at: Set(event.recorded_at),
+    };
+    match event::Entity::insert(row).exec(txn).await {
+        Ok(inserted) => {
+            event.position = inserted.last_insert_id;
+            Ok(event)
+        }
+        Err(err) if is_unique_violation(&err) => Err(conflict(append)),
+        Err(err) => Err(store_error(
+            err,
+            format!("cannot append to stream {}", append.stream_id),
+        )),
+    }
+}
+
+fn conflict(append: &StreamAppend) -> CommitError {
+    CommitError::Conflict {
+        stream_id: append.stream_id,
+        expected_version: append.expected_version,
+    }
+}
+
+fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+fn store_error(err: DbErr, context: String) -> CommitError {
+    CommitError::Store(anyhow!(err).context(context))
+}

@@ -1,0 +1,71 @@
+//! The event store on SeaORM: one table for every stream, appends guarded by
+//! the expected version, inline projections in the appending transaction.
+
+mod commit;
+mod read;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::application::ports::{
+    Commit, CommitError, EventFilter, EventStore, RecordedEvent, StreamBound,
+};
+use crate::infrastructure::projections::Projection;
+
+/// [`EventStore`] on SQLite or PostgreSQL.
+#[derive(Clone)]
+pub struct SeaOrmEventStore {
+    db: DatabaseConnection,
+    projections: Arc<[Arc<dyn Projection>]>,
+}
+
+impl SeaOrmEventStore {
+    /// `projections` run, in this order, on every committed event inside the
+    /// commit's transaction.
+    pub fn new(db: DatabaseConnection, projections: Vec<Arc<dyn Projection>>) -> Self {
+        SeaOrmEventStore {
+            db,
+            projections: projections.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl EventStore for SeaOrmEventStore {
+    async fn commit(&self, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError> {
+        commit::commit(&self.db, &self.projections, commit).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: Uuid,
+        bound: StreamBound,
+    ) -> anyhow::Result<Vec<RecordedEvent>> {
+        read::read_stream(&self.db, stream_id, bound).await
+    }
+
+    async fn read_stream_page(
+        &self,
+        stream_id: Uuid,
+        after_version: i32,
+        limit: u64,
+    ) -> anyhow::Result<Vec<RecordedEvent>> {
+        read::read_stream_page(&self.db, stream_id, after_version, limit).await
+    }
+
+    async fn read_all(
+        &self,
+        after: i64,
+        limit: u64,
+        filter: &EventFilter,
+    ) -> anyhow::Result<Vec<RecordedEvent>> {
+        read::read_all(&self.db, after, limit, filter).await
+    }
+
+    async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64> {
+        read::count(&self.db, filter).await
+    }
+}

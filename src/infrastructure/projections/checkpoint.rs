@@ -1,0 +1,35 @@
+//! Per-projection checkpoints: how far into the log a read model is built.
+
+use anyhow::Context;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+
+use crate::infrastructure::entities::projection_checkpoint::{ActiveModel, Column, Entity};
+
+/// Moves the checkpoint of `name` to `position` unless it is already further.
+///
+/// Two statements instead of one `ON CONFLICT … DO UPDATE` with a `CASE`,
+/// because the insert-or-ignore plus a guarded update reads the same and is
+/// plainly portable; never moving backwards keeps replays harmless.
+pub async fn advance_checkpoint(
+    txn: &DatabaseTransaction,
+    name: &str,
+    position: i64,
+) -> anyhow::Result<()> {
+    Entity::insert(ActiveModel {
+        name: Set(name.to_owned()),
+        position: Set(position),
+    })
+    .on_conflict(OnConflict::column(Column::Name).do_nothing().to_owned())
+    .exec_without_returning(txn)
+    .await
+    .with_context(|| format!("cannot create the checkpoint of projection {name}"))?;
+    Entity::update_many()
+        .col_expr(Column::Position, Expr::value(position))
+        .filter(Column::Name.eq(name))
+        .filter(Column::Position.lt(position))
+        .exec(txn)
+        .await
+        .with_context(|| format!("cannot advance the checkpoint of projection {name}"))?;
+    Ok(())
+}

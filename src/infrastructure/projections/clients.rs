@@ -1,0 +1,57 @@
+//! Builds the `clients` read model from client streams.
+
+use anyhow::Context;
+use async_trait::async_trait;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{DatabaseTransaction, EntityTrait, Set};
+
+use super::{Projection, advance_checkpoint};
+use crate::application::ports::RecordedEvent;
+use crate::domain::client::ClientEvent;
+use crate::domain::{DomainEvent, StreamType};
+use crate::infrastructure::entities::client::{ActiveModel, Column, Entity};
+
+/// One row per registered client; `seq` is the registration's log position.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ClientsProjection;
+
+impl ClientsProjection {
+    pub const NAME: &'static str = "clients";
+}
+
+#[async_trait]
+impl Projection for ClientsProjection {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    async fn apply(&self, txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Result<()> {
+        if event.stream_type == StreamType::Client && event.event_type == "ClientRegistered" {
+            let ClientEvent::ClientRegistered(registration) =
+                ClientEvent::from_stored(&event.event_type, &event.data).with_context(|| {
+                    format!("event {} is not a valid ClientRegistered", event.id)
+                })?;
+            let row = ActiveModel {
+                id: Set(event.stream_id),
+                seq: Set(event.position),
+                username: Set(registration.username.as_str().to_owned()),
+                email: Set(registration.email.as_str().to_owned()),
+                email_lower: Set(registration.email.normalized()),
+                password_hash: Set(registration.password_hash),
+                first_name: Set(registration.first_name.as_str().to_owned()),
+                last_name: Set(registration.last_name.as_str().to_owned()),
+                is_company: Set(registration.is_company),
+                role: Set(registration.role.as_str().to_owned()),
+                created_at: Set(event.recorded_at),
+                version: Set(event.version),
+            };
+            // Replaying a registration that is already projected is a no-op.
+            Entity::insert(row)
+                .on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned())
+                .exec_without_returning(txn)
+                .await
+                .with_context(|| format!("cannot project client {}", event.stream_id))?;
+        }
+        advance_checkpoint(txn, Self::NAME, event.position).await
+    }
+}
