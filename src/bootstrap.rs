@@ -18,9 +18,7 @@ use crate::infrastructure::database::{DatabaseHealth, connect, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
 use crate::infrastructure::projections::{AccountsProjection, ClientsProjection, Projection};
 use crate::infrastructure::read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel};
-use crate::infrastructure::security::jwt::JwtTokens;
-use crate::infrastructure::security::numbers::RandomAccountNumbers;
-use crate::infrastructure::security::password::Argon2Hasher;
+use crate::infrastructure::security::{Argon2Hasher, JwtTokens, RandomAccountNumbers};
 
 /// How often a command handler decides again after losing a race to another writer.
 const MAX_COMMAND_ATTEMPTS: u32 = 20;
@@ -74,7 +72,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
     migrate(&db).await.context("Failed to migrate the database")?;
     let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
     let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
-    let hasher = Arc::new(Argon2Hasher::default());
+    let hasher = Arc::new(Argon2Hasher);
     let bus = MessageBus::new(Deps {
         store: store.clone(),
         hasher: hasher.clone(),
@@ -89,7 +87,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         accounts: Arc::new(SeaOrmAccountReadModel::new(db.clone())),
         hasher,
         tokens: Arc::new(JwtTokens::new(&jwt_secret(settings.jwt_secret.as_deref()), settings.jwt_ttl)),
-        health: Arc::new(DatabaseHealth::new(db)),
+        health: Arc::new(DatabaseHealth(db)),
     }))
 }
 

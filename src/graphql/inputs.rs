@@ -21,8 +21,8 @@ pub struct RegisterClientInput {
     pub password: String,
     pub first_name: String,
     pub last_name: String,
-    #[graphql(default = false)]
-    pub is_company: bool,
+    #[graphql(default_with = "Some(false)")]
+    pub is_company: Option<bool>,
 }
 
 impl RegisterClientInput {
@@ -33,7 +33,7 @@ impl RegisterClientInput {
             password: PlainPassword::new(&self.password)?,
             first_name: PersonName::new("firstName", &self.first_name)?,
             last_name: PersonName::new("lastName", &self.last_name)?,
-            is_company: self.is_company,
+            is_company: self.is_company.unwrap_or(false),
             role: Role::Customer,
         })
     }
@@ -50,11 +50,11 @@ pub struct LoginInput {
 pub struct OpenAccountInput {
     /// Admin only; defaults to the caller.
     pub owner_id: Option<ID>,
-    #[graphql(default_with = "\"EUR\".to_string()")]
-    pub currency: String,
+    #[graphql(default_with = "Some(\"EUR\".to_string())")]
+    pub currency: Option<String>,
     /// Admin only when not zero.
-    #[graphql(default_with = "Decimal(rust_decimal::Decimal::ZERO)")]
-    pub overdraft_limit: Decimal,
+    #[graphql(default_with = "Some(Decimal(rust_decimal::Decimal::ZERO))")]
+    pub overdraft_limit: Option<Decimal>,
     pub command_id: Option<ID>,
 }
 
@@ -62,8 +62,8 @@ impl OpenAccountInput {
     pub fn into_command(self) -> Result<(OpenAccount, Option<Uuid>), AppError> {
         let command = OpenAccount {
             owner_id: self.owner_id.as_ref().map(|id| parse_id("ownerId", id)).transpose()?,
-            currency: Currency::new(&self.currency)?,
-            overdraft_limit: OverdraftLimit::new(self.overdraft_limit.0)?,
+            currency: Currency::new(self.currency.as_deref().unwrap_or("EUR"))?,
+            overdraft_limit: self.overdraft_limit.map_or(Ok(OverdraftLimit::ZERO), |l| OverdraftLimit::new(l.0))?,
         };
         Ok((command, command_id(self.command_id.as_ref())?))
     }
