@@ -69,9 +69,8 @@ impl Log {
         let recorded_at = Utc::now();
         let mut recorded = Vec::new();
         for append in commit.appends {
-            let mut version = self.version_of(append.stream_id);
-            for event in append.events {
-                version += 1;
+            let next_versions = self.version_of(append.stream_id) + 1..;
+            for (version, event) in next_versions.zip(append.events) {
                 let index = self.events.len();
                 let event = RecordedEvent {
                     position: index as i64 + 1,

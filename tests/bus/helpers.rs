@@ -1,0 +1,173 @@
+use std::sync::Arc;
+
+use minibank::application::bus::Deps;
+use minibank::application::commands::{
+    CloseAccount, Command, CommandMeta, MoveMoney, OpenAccount, PlainPassword, RegisterClient,
+};
+use minibank::application::handlers::load;
+use minibank::application::ports::{EventFilter, EventStore, RecordedEvent, StreamBound};
+use minibank::application::stream_locks::StreamLocks;
+use minibank::application::{Actor, AppError, EventHandler, MessageBus};
+use minibank::domain::account::{Account, OpenedAccount};
+use minibank::domain::value::{
+    Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username,
+};
+use minibank::infrastructure::memory::InMemoryEventStore;
+use minibank::infrastructure::security::{Argon2Hasher, RandomAccountNumbers};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+pub const MAX_ATTEMPTS: u32 = 5;
+
+pub struct TestApp {
+    pub bus: Arc<MessageBus>,
+    pub store: Arc<dyn EventStore>,
+}
+
+/// A bus over a fresh in-memory store.
+pub fn app() -> TestApp {
+    app_with(Arc::new(InMemoryEventStore::new()), vec![], MAX_ATTEMPTS)
+}
+
+pub fn app_with(
+    store: Arc<dyn EventStore>,
+    handlers: Vec<Arc<dyn EventHandler>>,
+    max_attempts: u32,
+) -> TestApp {
+    let mut bus = MessageBus::new(Deps {
+        store: store.clone(),
+        hasher: Arc::new(Argon2Hasher),
+        numbers: Arc::new(RandomAccountNumbers),
+        locks: StreamLocks::default(),
+        max_attempts,
+    });
+    for handler in handlers {
+        bus.subscribe(handler);
+    }
+    TestApp {
+        bus: Arc::new(bus),
+        store,
+    }
+}
+
+pub fn registration(username: &str, email: &str, role: Role) -> RegisterClient {
+    RegisterClient {
+        username: Username::new(username).unwrap(),
+        email: Email::new(email).unwrap(),
+        password: PlainPassword::new("correct horse battery").unwrap(),
+        first_name: PersonName::new("firstName", "Ada").unwrap(),
+        last_name: PersonName::new("lastName", "Lovelace").unwrap(),
+        is_company: false,
+        role,
+    }
+}
+
+pub fn money(amount: i64) -> Money {
+    Money::new(Decimal::from(amount)).unwrap()
+}
+
+pub fn move_money(account_id: Uuid, amount: i64, expected_version: Option<i32>) -> MoveMoney {
+    MoveMoney {
+        account_id,
+        amount: money(amount),
+        description: Description::optional(Some("test")).unwrap(),
+        expected_version,
+    }
+}
+
+pub fn open_account(owner_id: Option<Uuid>, overdraft: i64) -> OpenAccount {
+    OpenAccount {
+        owner_id,
+        currency: Currency::new("EUR").unwrap(),
+        overdraft_limit: OverdraftLimit::new(Decimal::from(overdraft)).unwrap(),
+    }
+}
+
+pub fn close(account_id: Uuid, expected_version: Option<i32>) -> Command {
+    Command::CloseAccount(CloseAccount {
+        account_id,
+        expected_version,
+    })
+}
+
+impl TestApp {
+    pub async fn run(
+        &self,
+        actor: Actor,
+        command: Command,
+    ) -> Result<Vec<RecordedEvent>, AppError> {
+        self.bus
+            .dispatch(command, CommandMeta::request(actor, None))
+            .await
+    }
+
+    /// Registers a client as an anonymous visitor (the System for admins).
+    pub async fn register(&self, username: &str, role: Role) -> Actor {
+        let registrar = match role {
+            Role::Admin => Actor::System,
+            Role::Customer => Actor::Anonymous,
+        };
+        let email = format!("{username}@example.com");
+        let events = self
+            .run(
+                registrar,
+                Command::RegisterClient(registration(username, &email, role)),
+            )
+            .await
+            .unwrap();
+        Actor::Client {
+            id: events[0].stream_id,
+            role,
+        }
+    }
+
+    /// Opens an EUR account for the actor itself, without overdraft.
+    pub async fn open(&self, owner: Actor) -> Uuid {
+        let events = self
+            .run(owner, Command::OpenAccount(open_account(None, 0)))
+            .await
+            .unwrap();
+        events[0].stream_id
+    }
+
+    pub async fn deposit(&self, actor: Actor, account_id: Uuid, amount: i64) {
+        self.run(
+            actor,
+            Command::Deposit(move_money(account_id, amount, None)),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// The account as replayed from its stream.
+    pub async fn account(&self, account_id: Uuid) -> OpenedAccount {
+        let loaded = load::<Account>(self.store.as_ref(), account_id, StreamBound::All)
+            .await
+            .unwrap();
+        loaded.state.opened().cloned().expect("the account is open")
+    }
+
+    pub async fn balance(&self, account_id: Uuid) -> Decimal {
+        self.account(account_id).await.balance
+    }
+
+    pub async fn version(&self, account_id: Uuid) -> i32 {
+        let events = self
+            .store
+            .read_stream(account_id, StreamBound::All)
+            .await
+            .unwrap();
+        events.last().map_or(0, |e| e.version)
+    }
+
+    pub async fn event_count(&self) -> u64 {
+        self.store.count(&EventFilter::default()).await.unwrap()
+    }
+
+    pub async fn all_events(&self) -> Vec<RecordedEvent> {
+        self.store
+            .read_all(0, 10_000, &EventFilter::default())
+            .await
+            .unwrap()
+    }
+}

@@ -1,0 +1,10 @@
+//! The application layer driven through the message bus, with the in-memory
+//! event store and the real password hasher and number generator: no fakes.
+
+mod accounts;
+mod concurrency;
+mod event_handlers;
+mod helpers;
+mod money;
+mod registration;
+mod retries;
