@@ -1,5 +1,4 @@
 use anyhow::Context;
-use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{self, PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use async_trait::async_trait;
@@ -20,7 +19,11 @@ impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &str) -> anyhow::Result<String> {
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || {
-            let salt = SaltString::generate(&mut OsRng);
+            // 16 random bytes from the OS-seeded thread RNG; built here so the salt's
+            // source does not hang on an optional feature of a transitive crate.
+            let mut bytes = [0u8; 16];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+            let salt = SaltString::encode_b64(&bytes).map_err(|e| anyhow::anyhow!("cannot encode a salt: {e}"))?;
             Argon2::default()
                 .hash_password(password.as_bytes(), &salt)
                 .map(|hash| hash.to_string())
