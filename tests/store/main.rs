@@ -1,0 +1,10 @@
+//! Adapter tests against real databases: always SQLite, and PostgreSQL too
+//! when `TEST_DATABASE_URL` is set. Every test body runs on each backend.
+
+mod append;
+mod claims;
+mod events;
+mod projections;
+mod read_models;
+mod reads;
+mod support;

@@ -1,0 +1,99 @@
+//! A fresh, migrated database per test and backend.
+
+use std::future::Future;
+use std::io::Write;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Once};
+
+use futures::FutureExt;
+use minibank::infrastructure::{
+    AccountsProjection, ClientsProjection, Projection, SeaOrmEventStore, connect, migrate,
+};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use tempfile::TempDir;
+use uuid::Uuid;
+
+pub struct Backend {
+    pub name: &'static str,
+    pub db: DatabaseConnection,
+}
+
+impl Backend {
+    /// The store with the production projections inline.
+    pub fn store(&self) -> SeaOrmEventStore {
+        let projections: Vec<Arc<dyn Projection>> =
+            vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
+        SeaOrmEventStore::new(self.db.clone(), projections)
+    }
+}
+
+/// Runs `test` on a fresh SQLite file database, then on a fresh PostgreSQL
+/// database when `TEST_DATABASE_URL` is set (dropped afterwards, also when
+/// the test panics).
+pub async fn on_each_backend<F, Fut>(test: F)
+where
+    F: Fn(Backend) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = TempDir::new().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    let db = connect(&url, 1).await.unwrap();
+    migrate(&db).await.unwrap();
+    test(Backend { name: "sqlite", db }).await;
+
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        report_postgres_skipped();
+        return;
+    };
+    let admin = Database::connect(admin_url.as_str()).await.unwrap();
+    let name = format!("minibank_test_{}", Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
+    let db = connect(&with_database(&admin_url, &name), 8).await.unwrap();
+    let outcome = AssertUnwindSafe(async {
+        migrate(&db).await.unwrap();
+        test(Backend {
+            name: "postgres",
+            db: db.clone(),
+        })
+        .await;
+    })
+    .catch_unwind()
+    .await;
+    db.close().await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .unwrap();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Says once per run, past the test harness's output capture, that only
+/// SQLite was tested.
+fn report_postgres_skipped() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "TEST_DATABASE_URL is not set: the PostgreSQL part of the store tests was skipped"
+        );
+    });
+}
+
+/// The same server URL pointing at another database.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    format!("{server}/{database}{query}")
+}
