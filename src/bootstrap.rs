@@ -51,12 +51,16 @@ fn jwt_secret(configured: Option<&str>) -> Vec<u8> {
     match configured.filter(|s| !s.is_empty()) {
         Some(secret) => {
             if secret.len() < 32 {
-                tracing::warn!("JWT_SECRET is shorter than 32 bytes; use a long random secret in production");
+                tracing::warn!(
+                    "JWT_SECRET is shorter than 32 bytes; use a long random secret in production"
+                );
             }
             secret.as_bytes().to_vec()
         }
         None => {
-            tracing::warn!("JWT_SECRET is not set: using a random secret, so tokens will not survive a restart");
+            tracing::warn!(
+                "JWT_SECRET is not set: using a random secret, so tokens will not survive a restart"
+            );
             let mut secret = vec![0u8; 32];
             rand::rng().fill_bytes(&mut secret);
             secret
@@ -69,8 +73,11 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
     let db = connect(&settings.database_url, settings.database_max_connections)
         .await
         .context("Failed to connect to the database")?;
-    migrate(&db).await.context("Failed to migrate the database")?;
-    let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
+    migrate(&db)
+        .await
+        .context("Failed to migrate the database")?;
+    let projections: Vec<Arc<dyn Projection>> =
+        vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
     let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
     let hasher = Arc::new(Argon2Hasher);
     let bus = MessageBus::new(Deps {
@@ -86,7 +93,10 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         clients: Arc::new(SeaOrmClientReadModel::new(db.clone())),
         accounts: Arc::new(SeaOrmAccountReadModel::new(db.clone())),
         hasher,
-        tokens: Arc::new(JwtTokens::new(&jwt_secret(settings.jwt_secret.as_deref()), settings.jwt_ttl)),
+        tokens: Arc::new(JwtTokens::new(
+            &jwt_secret(settings.jwt_secret.as_deref()),
+            settings.jwt_ttl,
+        )),
         health: Arc::new(DatabaseHealth(db)),
     }))
 }
@@ -105,14 +115,19 @@ impl RunningServer {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        (&mut self.task).await.context("server task panicked")?.context("server failed")
+        (&mut self.task)
+            .await
+            .context("server task panicked")?
+            .context("server failed")
     }
 }
 
 /// Builds everything and serves on `settings.listen` until `stop`.
 pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
     let ctx = build_context(&settings).await?;
-    let listener = TcpListener::bind(&settings.listen).await.with_context(|| format!("Failed to listen on {}", settings.listen))?;
+    let listener = TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("Failed to listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
     let app = router(ctx.clone(), &settings.http);
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -123,13 +138,21 @@ pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
             })
             .await
     });
-    Ok(RunningServer { addr, ctx, shutdown: Some(shutdown), task })
+    Ok(RunningServer {
+        addr,
+        ctx,
+        shutdown: Some(shutdown),
+        task,
+    })
 }
 
 /// Serves until Ctrl-C or SIGTERM, then shuts down gracefully.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let server = spawn(settings).await?;
-    tracing::info!("GraphiQL at http://{0}/graphql (POST and websocket on the same path)", server.addr);
+    tracing::info!(
+        "GraphiQL at http://{0}/graphql (POST and websocket on the same path)",
+        server.addr
+    );
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.stop().await

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "minibank", version, about = "An event-sourced bank ledger served as a GraphQL API")]
+#[command(
+    name = "minibank",
+    version,
+    about = "An event-sourced bank ledger served as a GraphQL API"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub settings: SettingsArgs,
@@ -49,13 +53,28 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct SettingsArgs {
     /// Address to listen on.
-    #[arg(long, env = "MINIBANK_LISTEN", default_value = "127.0.0.1:8000", global = true)]
+    #[arg(
+        long,
+        env = "MINIBANK_LISTEN",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
     pub listen: String,
     /// sqlite://FILE?mode=rwc or postgres://USER@HOST/DB
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://minibank.db?mode=rwc", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://minibank.db?mode=rwc",
+        global = true
+    )]
     pub database_url: String,
     /// Maximum pooled database connections (PostgreSQL; SQLite uses one writer).
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
     pub database_max_connections: u32,
     /// HS256 secret for tokens; unset: a random one per process.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]

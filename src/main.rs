@@ -3,14 +3,17 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use minibank::application::Actor;
-use minibank::application::commands::{Command as AppCommand, CommandMeta, PlainPassword, RegisterClient};
+use minibank::application::commands::{
+    Command as AppCommand, CommandMeta, PlainPassword, RegisterClient,
+};
 use minibank::bootstrap::{self, Settings};
 use minibank::config::{Cli, Command, LogFormat, SettingsArgs};
 use minibank::domain::value::{Email, PersonName, Role, Username};
 use minibank::http::HttpSettings;
 
 fn init_tracing(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Text => builder.init(),
@@ -25,7 +28,9 @@ fn settings(args: SettingsArgs) -> Settings {
         database_max_connections: args.database_max_connections,
         jwt_secret: args.jwt_secret,
         jwt_ttl: chrono::Duration::seconds(args.jwt_ttl_seconds.max(60)),
-        http: HttpSettings { cors_origins: args.cors_origins },
+        http: HttpSettings {
+            cors_origins: args.cors_origins,
+        },
     }
 }
 
@@ -45,9 +50,17 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", minibank::graphql::sdl());
             Ok(())
         }
-        Command::ExportSchema { output: Some(path) } => std::fs::write(&path, minibank::graphql::sdl())
-            .with_context(|| format!("Failed to write {}", path.display())),
-        Command::CreateAdmin { username, email, password, first_name, last_name } => {
+        Command::ExportSchema { output: Some(path) } => {
+            std::fs::write(&path, minibank::graphql::sdl())
+                .with_context(|| format!("Failed to write {}", path.display()))
+        }
+        Command::CreateAdmin {
+            username,
+            email,
+            password,
+            first_name,
+            last_name,
+        } => {
             let command = RegisterClient {
                 username: Username::new(&username)?,
                 email: Email::new(&email)?,
@@ -57,13 +70,20 @@ async fn main() -> anyhow::Result<()> {
                 is_company: false,
                 role: Role::Admin,
             };
+            let username = command.username.as_str().to_string();
             let ctx = bootstrap::build_context(&settings).await?;
             let events = ctx
                 .bus
-                .dispatch(AppCommand::RegisterClient(command), CommandMeta::request(Actor::System, None))
+                .dispatch(
+                    AppCommand::RegisterClient(command),
+                    CommandMeta::request(Actor::System, None),
+                )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let id = events.first().map(|e| e.stream_id.to_string()).unwrap_or_default();
+            let id = events
+                .first()
+                .map(|e| e.stream_id.to_string())
+                .unwrap_or_default();
             println!("admin {username} registered with id {id}");
             Ok(())
         }

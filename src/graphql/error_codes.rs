@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe,
+    NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
@@ -24,12 +25,18 @@ impl ExtensionFactory for ErrorCodes {
 struct ErrorCodesExtension;
 
 fn has_code(error: &ServerError) -> bool {
-    error.extensions.as_ref().is_some_and(|e| e.get("code").is_some())
+    error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some())
 }
 
 fn set_code(error: &mut ServerError, code: &'static str) {
     if !has_code(error) {
-        error.extensions.get_or_insert_with(Default::default).set("code", code);
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
     }
 }
 
@@ -57,7 +64,9 @@ fn classify(error: &mut ServerError) {
         set_code(error, "QUERY_TOO_COMPLEX");
     } else if is_bad_value(&error.message) {
         set_code(error, "BAD_USER_INPUT");
-    } else if error.message.starts_with("Unknown operation named") || error.message.starts_with("Operation name required") {
+    } else if error.message.starts_with("Unknown operation named")
+        || error.message.starts_with("Operation name required")
+    {
         set_code(error, "GRAPHQL_VALIDATION_FAILED");
     } else {
         tracing::error!(error = %error.message, path = ?error.path, "unclassified GraphQL error");

@@ -5,7 +5,8 @@ use async_graphql::{Error, ErrorExtensions};
 use crate::application::AppError;
 use crate::domain::DomainError;
 
-pub const INTERNAL_MESSAGE: &str = "Something went wrong on our side. It has been logged; please try again later.";
+pub const INTERNAL_MESSAGE: &str =
+    "Something went wrong on our side. It has been logged; please try again later.";
 
 /// The contract's code for an application error.
 pub fn code_of(error: &AppError) -> &'static str {
@@ -16,7 +17,9 @@ pub fn code_of(error: &AppError) -> &'static str {
             DomainError::AccountClosed => "ACCOUNT_CLOSED",
             DomainError::AccountNotEmpty { .. } => "ACCOUNT_NOT_EMPTY",
             DomainError::AccountNotFound => "NOT_FOUND",
-            DomainError::AccountAlreadyOpened | DomainError::ClientAlreadyRegistered => "ALREADY_EXISTS",
+            DomainError::AccountAlreadyOpened | DomainError::ClientAlreadyRegistered => {
+                "ALREADY_EXISTS"
+            }
             DomainError::CurrencyMismatch { .. } => "CURRENCY_MISMATCH",
         },
         AppError::Unauthenticated => "UNAUTHENTICATED",
@@ -39,7 +42,9 @@ pub fn gql_error(error: AppError) -> Error {
             tracing::error!(error = format!("{cause:#}"), "unexpected error");
             INTERNAL_MESSAGE.to_string()
         }
-        AppError::Domain(DomainError::InvalidValue { field, reason }) => format!("{field} {reason}"),
+        AppError::Domain(DomainError::InvalidValue { field, reason }) => {
+            format!("{field} {reason}")
+        }
         other => other.to_string(),
     };
     let field = match &error {

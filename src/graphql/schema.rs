@@ -42,12 +42,17 @@ pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
         .introspection_only()
         .limit_recursive_depth(64)
         .finish();
-    Schemas { main, introspection }
+    Schemas {
+        main,
+        introspection,
+    }
 }
 
 /// The SDL of the schema, as committed in schema.graphql.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, EmptySubscription).finish().sdl()
+    Schema::build(Query, Mutation, EmptySubscription)
+        .finish()
+        .sdl()
 }
 
 /// True when every root field of every operation is `__schema`, `__type` or `__typename`.
@@ -55,12 +60,17 @@ pub fn is_introspection_only(document: &ExecutableDocument) -> bool {
     fn only_meta(document: &ExecutableDocument, set: &SelectionSet) -> bool {
         set.items.iter().all(|selection| match &selection.node {
             Selection::Field(field) => field.node.name.node.starts_with("__"),
-            Selection::InlineFragment(fragment) => only_meta(document, &fragment.node.selection_set.node),
+            Selection::InlineFragment(fragment) => {
+                only_meta(document, &fragment.node.selection_set.node)
+            }
             Selection::FragmentSpread(spread) => document
                 .fragments
                 .get(&spread.node.fragment_name.node)
                 .is_some_and(|f| only_meta(document, &f.node.selection_set.node)),
         })
     }
-    document.operations.iter().all(|(_, op)| only_meta(document, &op.node.selection_set.node))
+    document
+        .operations
+        .iter()
+        .all(|(_, op)| only_meta(document, &op.node.selection_set.node))
 }

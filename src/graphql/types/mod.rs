@@ -8,7 +8,9 @@ mod transaction;
 
 pub use account::Account;
 pub use client::Client;
-pub use connection::{AccountConnection, ClientConnection, EventConnection, TransactionConnection, page_args};
+pub use connection::{
+    AccountConnection, ClientConnection, EventConnection, TransactionConnection, page_args,
+};
 pub use event::{Event, EventFilterInput};
 pub use payloads::{AccountPayload, AuthPayload};
 pub use snapshot::AccountSnapshot;
@@ -45,7 +47,8 @@ pub enum TransactionKind {
 
 /// Parses an `ID` argument; a malformed one is the caller's mistake.
 pub fn parse_id(field: &str, id: &ID) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id.as_str()).map_err(|_| AppError::bad_input(format!("{field}: '{}' is not a valid id", id.as_str())))
+    Uuid::parse_str(id.as_str())
+        .map_err(|_| AppError::bad_input(format!("{field}: '{}' is not a valid id", id.as_str())))
 }
 
 pub fn to_id(id: Uuid) -> ID {

@@ -23,7 +23,8 @@ impl PasswordHasher for Argon2Hasher {
             // source does not hang on an optional feature of a transitive crate.
             let mut bytes = [0u8; 16];
             rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-            let salt = SaltString::encode_b64(&bytes).map_err(|e| anyhow::anyhow!("cannot encode a salt: {e}"))?;
+            let salt = SaltString::encode_b64(&bytes)
+                .map_err(|e| anyhow::anyhow!("cannot encode a salt: {e}"))?;
             Argon2::default()
                 .hash_password(password.as_bytes(), &salt)
                 .map(|hash| hash.to_string())
