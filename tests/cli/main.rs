@@ -43,6 +43,7 @@ fn serve(database_url: &str, extra_env: &[(&str, &str)]) -> (Child, String, Vec<
         }
     }
     child.kill().ok();
+    child.wait().ok();
     panic!("the server did not say where it listens: {seen:?}");
 }
 
@@ -54,6 +55,7 @@ fn wait_for_exit(child: &mut Child, within: Duration) -> std::process::ExitStatu
         }
         if Instant::now() > deadline {
             child.kill().ok();
+            child.wait().ok();
             panic!("the server did not stop within {within:?}");
         }
         std::thread::sleep(Duration::from_millis(50));
