@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::application::bus::Deps;
+use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
 use crate::application::stream_locks::StreamLocks;
 use crate::application::{AppContext, MessageBus};
 use crate::http::{HttpSettings, router};
@@ -31,6 +32,7 @@ pub struct Settings {
     pub jwt_secret: Option<String>,
     pub jwt_ttl: chrono::Duration,
     pub http: HttpSettings,
+    pub feed: FeedConfig,
 }
 
 impl Settings {
@@ -43,6 +45,7 @@ impl Settings {
             jwt_secret: None,
             jwt_ttl: chrono::Duration::hours(1),
             http: HttpSettings::default(),
+            feed: FeedConfig::default(),
         }
     }
 }
@@ -80,13 +83,17 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
     let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
     let hasher = Arc::new(Argon2Hasher);
-    let bus = MessageBus::new(Deps {
+    let feed = LiveFeed::start(store.clone(), settings.feed.clone())
+        .await
+        .context("Failed to start the live feed")?;
+    let mut bus = MessageBus::new(Deps {
         store: store.clone(),
         hasher: hasher.clone(),
         numbers: Arc::new(RandomAccountNumbers),
         locks: StreamLocks::default(),
         max_attempts: MAX_COMMAND_ATTEMPTS,
     });
+    bus.subscribe(Arc::new(FeedNotifier(feed.clone())));
     Ok(Arc::new(AppContext {
         bus,
         store,
@@ -98,6 +105,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
             settings.jwt_ttl,
         )),
         health: Arc::new(DatabaseHealth(db)),
+        feed,
     }))
 }
 

@@ -85,6 +85,18 @@ pub struct SettingsArgs {
     /// Comma-separated origins allowed by CORS ("*" for any); none: same-origin only.
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
+    /// A live subscriber further behind than this many events ends with an
+    /// error naming the position to resume from; 0: it always catches up.
+    #[arg(
+        long,
+        env = "SUBSCRIPTION_MAX_LAG",
+        default_value_t = 1_000_000,
+        global = true
+    )]
+    pub subscription_max_lag: u64,
+    /// Events kept in memory for live subscribers.
+    #[arg(long, env = "FEED_BUFFER", default_value_t = 10_000, global = true)]
+    pub feed_buffer: usize,
     /// Log format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

@@ -6,6 +6,7 @@ use minibank::application::Actor;
 use minibank::application::commands::{
     Command as AppCommand, CommandMeta, PlainPassword, RegisterClient,
 };
+use minibank::application::live::FeedConfig;
 use minibank::bootstrap::{self, Settings};
 use minibank::config::{Cli, Command, LogFormat, SettingsArgs};
 use minibank::domain::value::{Email, PersonName, Role, Username};
@@ -30,6 +31,11 @@ fn settings(args: SettingsArgs) -> Settings {
         jwt_ttl: chrono::Duration::seconds(args.jwt_ttl_seconds.max(60)),
         http: HttpSettings {
             cors_origins: args.cors_origins,
+        },
+        feed: FeedConfig {
+            buffer_capacity: args.feed_buffer.max(1),
+            max_lag: (args.subscription_max_lag > 0).then_some(args.subscription_max_lag),
+            ..FeedConfig::default()
         },
     }
 }

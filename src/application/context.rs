@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use super::MessageBus;
+use super::live::LiveFeed;
 use super::ports::{
     AccountReadModel, ClientReadModel, EventStore, HealthCheck, PasswordHasher, TokenService,
 };
@@ -14,4 +15,6 @@ pub struct AppContext {
     pub hasher: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenService>,
     pub health: Arc<dyn HealthCheck>,
+    /// Committed events for subscribers.
+    pub feed: Arc<LiveFeed>,
 }

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod context;
 pub mod error;
 pub mod handlers;
+pub mod live;
 pub mod pagination;
 pub mod ports;
 pub mod queries;

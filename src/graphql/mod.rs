@@ -9,6 +9,7 @@ mod query;
 mod request;
 mod scalars;
 mod schema;
+mod subscription;
 mod types;
 
 pub use error_codes::ErrorCodes;

@@ -2,15 +2,16 @@
 
 use std::sync::Arc;
 
+use async_graphql::Schema;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{EmptySubscription, Schema};
 
 use super::ErrorCodes;
 use super::mutation::Mutation;
 use super::query::Query;
+use super::subscription::Subscription;
 use crate::application::AppContext;
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deep enough for every real query of the contract (me → accounts → edges →
 /// node → transactions → edges → node → field is 8).
@@ -28,7 +29,7 @@ pub struct Schemas {
 }
 
 pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
-    let main = Schema::build(Query, Mutation, EmptySubscription)
+    let main = Schema::build(Query, Mutation, Subscription)
         .data(ctx.clone())
         .extension(ErrorCodes)
         .limit_depth(MAX_DEPTH)
@@ -36,7 +37,7 @@ pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
         .limit_recursive_depth(32)
         .limit_directives(50)
         .finish();
-    let introspection = Schema::build(Query, Mutation, EmptySubscription)
+    let introspection = Schema::build(Query, Mutation, Subscription)
         .data(ctx)
         .extension(ErrorCodes)
         .introspection_only()
@@ -50,9 +51,7 @@ pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
 
 /// The SDL of the schema, as committed in schema.graphql.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(Query, Mutation, Subscription).finish().sdl()
 }
 
 /// True when every root field of every operation is `__schema`, `__type` or `__typename`.

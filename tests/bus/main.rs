@@ -5,6 +5,7 @@ mod accounts;
 mod concurrency;
 mod event_handlers;
 mod helpers;
+mod live;
 mod money;
 mod registration;
 mod retries;

@@ -90,6 +90,10 @@ impl EventStore for RacingStore {
     async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64> {
         self.inner.count(filter).await
     }
+
+    async fn head(&self) -> anyhow::Result<i64> {
+        self.inner.head().await
+    }
 }
 
 async fn racing_app(max_attempts: u32) -> (TestApp, Arc<RacingStore>) {

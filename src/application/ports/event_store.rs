@@ -95,6 +95,23 @@ pub struct EventFilter {
     pub event_types: Option<Vec<String>>,
 }
 
+impl EventFilter {
+    /// The same test the stores apply, for events already in memory.
+    pub fn matches(&self, event: &RecordedEvent) -> bool {
+        self.stream_ids
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&event.stream_id))
+            && self
+                .stream_types
+                .as_ref()
+                .is_none_or(|types| types.contains(&event.stream_type))
+            && self
+                .event_types
+                .as_ref()
+                .is_none_or(|types| types.contains(&event.event_type))
+    }
+}
+
 /// How far to replay one stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamBound {
@@ -134,4 +151,7 @@ pub trait EventStore: Send + Sync {
 
     /// How many committed events match the filter.
     async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64>;
+
+    /// The position of the newest committed event (0 for an empty log).
+    async fn head(&self) -> anyhow::Result<i64>;
 }

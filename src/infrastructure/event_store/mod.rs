@@ -68,4 +68,8 @@ impl EventStore for SeaOrmEventStore {
     async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64> {
         read::count(&self.db, filter).await
     }
+
+    async fn head(&self) -> anyhow::Result<i64> {
+        read::head(&self.db).await
+    }
 }

@@ -79,6 +79,17 @@ pub(super) async fn count(db: &DatabaseConnection, filter: &EventFilter) -> anyh
     query.count(db).await.context("cannot count events")
 }
 
+pub(super) async fn head(db: &DatabaseConnection) -> anyhow::Result<i64> {
+    let max: Option<Option<i64>> = Entity::find()
+        .select_only()
+        .column_as(Column::Position.max(), "head")
+        .into_tuple()
+        .one(db)
+        .await
+        .context("cannot read the head of the log")?;
+    Ok(max.flatten().unwrap_or(0))
+}
+
 /// The events matching `filter`, or `None` when an empty list in the filter
 /// means that nothing can match (spares the database a query).
 fn filtered(filter: &EventFilter) -> Option<Select<Entity>> {

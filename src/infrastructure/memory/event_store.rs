@@ -99,21 +99,6 @@ impl Log {
     }
 }
 
-fn matches(filter: &EventFilter, event: &RecordedEvent) -> bool {
-    filter
-        .stream_ids
-        .as_ref()
-        .is_none_or(|ids| ids.contains(&event.stream_id))
-        && filter
-            .stream_types
-            .as_ref()
-            .is_none_or(|types| types.contains(&event.stream_type))
-        && filter
-            .event_types
-            .as_ref()
-            .is_none_or(|types| types.contains(&event.event_type))
-}
-
 fn limit(limit: u64) -> usize {
     usize::try_from(limit).unwrap_or(usize::MAX)
 }
@@ -179,7 +164,7 @@ impl EventStore for InMemoryEventStore {
             .min(log.events.len());
         Ok(log.events[start..]
             .iter()
-            .filter(|e| matches(filter, e))
+            .filter(|e| filter.matches(e))
             .take(self::limit(limit))
             .cloned()
             .collect())
@@ -187,7 +172,11 @@ impl EventStore for InMemoryEventStore {
 
     async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64> {
         let log = self.log();
-        Ok(log.events.iter().filter(|e| matches(filter, e)).count() as u64)
+        Ok(log.events.iter().filter(|e| filter.matches(e)).count() as u64)
+    }
+
+    async fn head(&self) -> anyhow::Result<i64> {
+        Ok(self.log().events.last().map_or(0, |e| e.position))
     }
 }
 

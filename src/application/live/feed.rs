@@ -1,0 +1,175 @@
+use std::collections::VecDeque;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+
+use super::subscriber::FeedStream;
+use crate::application::ports::{EventFilter, EventStore, RecordedEvent};
+
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// Events kept in memory for subscribers that are close to the head.
+    pub buffer_capacity: usize,
+    /// Events read from the store per query.
+    pub page_size: u64,
+    /// How often the log is read even without a notification (another
+    /// instance's writes, a lost notification).
+    pub poll_interval: Duration,
+    /// A live subscriber further behind than this ends with an error that
+    /// names the position to resume from; `None`: it catches up from the store.
+    pub max_lag: Option<u64>,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig {
+            buffer_capacity: 10_000,
+            page_size: 500,
+            poll_interval: Duration::from_millis(1_000),
+            max_lag: Some(1_000_000),
+        }
+    }
+}
+
+/// Every committed event with a position in `(covers_after, head]`, oldest first.
+struct Buffer {
+    events: VecDeque<Arc<RecordedEvent>>,
+    covers_after: i64,
+}
+
+pub struct LiveFeed {
+    store: Arc<dyn EventStore>,
+    buffer: RwLock<Buffer>,
+    /// The newest position the feed has read; subscribers wait on its changes.
+    head: watch::Sender<i64>,
+    wake: Notify,
+    config: FeedConfig,
+}
+
+impl LiveFeed {
+    /// A feed that starts following the log at its current head.
+    pub async fn start(
+        store: Arc<dyn EventStore>,
+        config: FeedConfig,
+    ) -> anyhow::Result<Arc<Self>> {
+        let head = store.head().await?;
+        let feed = Arc::new(LiveFeed {
+            store,
+            buffer: RwLock::new(Buffer {
+                events: VecDeque::new(),
+                covers_after: head,
+            }),
+            head: watch::Sender::new(head),
+            wake: Notify::new(),
+            config,
+        });
+        tokio::spawn(feed.clone().follow());
+        Ok(feed)
+    }
+
+    /// Says that there may be new events to read.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The newest position delivered to subscribers so far.
+    pub fn head(&self) -> i64 {
+        *self.head.borrow()
+    }
+
+    pub fn config(&self) -> &FeedConfig {
+        &self.config
+    }
+
+    pub(super) fn store(&self) -> &Arc<dyn EventStore> {
+        &self.store
+    }
+
+    pub(super) fn watch_head(&self) -> watch::Receiver<i64> {
+        self.head.subscribe()
+    }
+
+    /// Committed events after `after` (all of them, unfiltered), in order;
+    /// without `after`, from the current head on.
+    pub fn subscribe(self: &Arc<Self>, after: Option<i64>) -> FeedStream {
+        FeedStream::new(self.clone(), after.unwrap_or_else(|| self.head()))
+    }
+
+    /// Up to `limit` buffered events after `position`, or `None` when
+    /// `position` is older than the buffer (read the store instead).
+    pub(super) fn buffered_after(
+        &self,
+        position: i64,
+        limit: usize,
+    ) -> Option<Vec<Arc<RecordedEvent>>> {
+        let buffer = self
+            .buffer
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if position < buffer.covers_after {
+            return None;
+        }
+        let start = buffer.events.partition_point(|e| e.position <= position);
+        Some(buffer.events.range(start..).take(limit).cloned().collect())
+    }
+
+    /// The reader loop: on every wake-up or poll tick, read what is new.
+    async fn follow(self: Arc<Self>) {
+        let mut failures = 0u32;
+        loop {
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(self.config.poll_interval) => {}
+            }
+            match self.read_new().await {
+                Ok(()) => failures = 0,
+                Err(error) => {
+                    failures += 1;
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        failures,
+                        "live feed cannot read the log"
+                    );
+                    tokio::time::sleep(Duration::from_millis(100 * u64::from(failures.min(50))))
+                        .await;
+                }
+            }
+            if Arc::strong_count(&self) == 1 {
+                return; // nobody holds the feed any more
+            }
+        }
+    }
+
+    async fn read_new(&self) -> anyhow::Result<()> {
+        loop {
+            let from = self.head();
+            let events = self
+                .store
+                .read_all(from, self.config.page_size, &EventFilter::default())
+                .await?;
+            let Some(last) = events.last().map(|e| e.position) else {
+                return Ok(());
+            };
+            let full_page = events.len() as u64 >= self.config.page_size;
+            self.append(events);
+            self.head.send_replace(last);
+            if !full_page {
+                return Ok(());
+            }
+        }
+    }
+
+    fn append(&self, events: Vec<RecordedEvent>) {
+        let mut buffer = self
+            .buffer
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        buffer.events.extend(events.into_iter().map(Arc::new));
+        while buffer.events.len() > self.config.buffer_capacity {
+            if let Some(evicted) = buffer.events.pop_front() {
+                buffer.covers_after = evicted.position;
+            }
+        }
+    }
+}
