@@ -7,4 +7,6 @@ mod concurrency;
 mod helpers;
 mod invariants;
 mod schema;
+mod subscriptions;
 mod walkthrough;
+mod ws_client;
