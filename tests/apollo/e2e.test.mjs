@@ -39,7 +39,8 @@ import WebSocket from "ws";
 // `webSocketImpl` below, but @apollo/client 4's GraphQLWsLink reads the global
 // `WebSocket.CLOSED` when graphql-ws reports any error that is neither an Error
 // nor a close event (e.g. an `error` message with GraphQL errors), and that
-// throws a ReferenceError on Node 20. Node 22+ has the global; this is a no-op there.
+// throws a ReferenceError on Node 20 (apollographql/apollo-client#11761, the
+// workaround from #11063). Node 22+ has the global; this is a no-op there.
 globalThis.WebSocket ??= WebSocket;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
