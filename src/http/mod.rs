@@ -6,6 +6,7 @@ mod graphql;
 mod health;
 mod problem;
 mod router;
+pub mod websocket;
 
 pub use router::{HttpSettings, router};
 

@@ -1,0 +1,34 @@
+//! Timeouts and limits of one websocket connection.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct WsConfig {
+    /// A client that has not sent `connection_init` by then is closed with
+    /// 4408: an unauthenticated socket must not hold resources for long.
+    pub init_timeout: Duration,
+    /// The server sends a WebSocket Ping frame this often. Browsers answer by
+    /// themselves, and the traffic keeps proxies (often 60 s idle) from
+    /// dropping quiet connections.
+    pub ping_interval: Duration,
+    /// A peer from which nothing at all (pongs included) arrives for this long
+    /// is dead: the connection is dropped.
+    pub idle_timeout: Duration,
+    /// How often the legacy `graphql-ws` protocol sends `ka`; its clients
+    /// watch for it to detect dead servers.
+    pub legacy_keepalive: Duration,
+    /// Live operations allowed per connection; more are refused one by one.
+    pub max_subscriptions: usize,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        Self {
+            init_timeout: Duration::from_secs(10),
+            ping_interval: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(45),
+            legacy_keepalive: Duration::from_secs(15),
+            max_subscriptions: 32,
+        }
+    }
+}

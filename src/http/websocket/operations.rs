@@ -1,0 +1,152 @@
+//! The live operations of one connection. Each runs in a task of its own and
+//! sends its results into the connection's one bounded outgoing channel, so a
+//! slow socket slows the producers instead of filling memory.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::{Data, Executor, Request, Response};
+use axum::extract::ws::Message;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use super::{Protocol, outgoing};
+
+/// Sent by an operation's task as soon as its stream is over, before its
+/// last message is queued: by the time the client learns the id is free, the
+/// connection knows too.
+pub struct Finished {
+    id: String,
+    generation: u64,
+}
+
+pub struct Operations {
+    live: HashMap<String, Live>,
+    /// Tells a finished task apart from a later one that reused its id.
+    next_generation: u64,
+    finished: mpsc::UnboundedSender<Finished>,
+}
+
+struct Live {
+    generation: u64,
+    task: AbortHandle,
+}
+
+impl Operations {
+    /// The set, and where its tasks report that they finished (at most one
+    /// report per operation, so the channel stays small).
+    pub fn new() -> (Self, mpsc::UnboundedReceiver<Finished>) {
+        let (finished, reports) = mpsc::unbounded_channel();
+        let operations = Self {
+            live: HashMap::new(),
+            next_generation: 0,
+            finished,
+        };
+        (operations, reports)
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.live.contains_key(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.live.len()
+    }
+
+    pub fn start<E: Executor>(
+        &mut self,
+        id: String,
+        request: Request,
+        executor: &E,
+        session: Arc<Data>,
+        protocol: Protocol,
+        out: mpsc::Sender<Message>,
+    ) {
+        let stream = executor.execute_stream(request, Some(session));
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        let done = Finished {
+            id: id.clone(),
+            generation,
+        };
+        let task = tokio::spawn(run(
+            id.clone(),
+            stream,
+            protocol,
+            out,
+            self.finished.clone(),
+            done,
+        ));
+        let live = Live {
+            generation,
+            task: task.abort_handle(),
+        };
+        if let Some(replaced) = self.live.insert(id, live) {
+            replaced.task.abort();
+        }
+    }
+
+    /// Stops an operation, dropping its stream. Unknown ids are ignored: the
+    /// operation may just have finished.
+    pub fn stop(&mut self, id: &str) {
+        if let Some(live) = self.live.remove(id) {
+            live.task.abort();
+        }
+    }
+
+    pub fn finished(&mut self, report: Finished) {
+        if self
+            .live
+            .get(&report.id)
+            .is_some_and(|live| live.generation == report.generation)
+        {
+            self.live.remove(&report.id);
+        }
+    }
+}
+
+/// When the connection ends, every operation ends with it.
+impl Drop for Operations {
+    fn drop(&mut self) {
+        for live in self.live.values() {
+            live.task.abort();
+        }
+    }
+}
+
+async fn run(
+    id: String,
+    mut stream: BoxStream<'static, Response>,
+    protocol: Protocol,
+    out: mpsc::Sender<Message>,
+    finished: mpsc::UnboundedSender<Finished>,
+    done: Finished,
+) {
+    let mut first = true;
+    while let Some(response) = stream.next().await {
+        if first && refused(&response) {
+            // The receiver is gone only when the connection is closing.
+            let _ = finished.send(done);
+            let _ = out.send(outgoing::error(&id, &response.errors)).await;
+            return;
+        }
+        first = false;
+        if out
+            .send(outgoing::next(protocol, &id, &response))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    let _ = finished.send(done);
+    let _ = out.send(outgoing::complete(&id)).await;
+}
+
+/// Nothing executed: validation failed, or the subscription resolver itself
+/// refused. Both protocols report that with an `error` message.
+fn refused(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null && !response.errors.is_empty()
+}
