@@ -97,6 +97,25 @@ pub struct SettingsArgs {
     /// Events kept in memory for live subscribers.
     #[arg(long, env = "FEED_BUFFER", default_value_t = 10_000, global = true)]
     pub feed_buffer: usize,
+    /// Seconds a websocket may take to send connection_init (then 4408).
+    #[arg(
+        long,
+        env = "WS_INIT_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub ws_init_timeout_seconds: u64,
+    /// Live operations per websocket connection.
+    #[arg(
+        long,
+        env = "WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 32,
+        global = true
+    )]
+    pub ws_max_subscriptions: usize,
+    /// Seconds between server pings on websockets; a peer silent for three times this is dropped.
+    #[arg(long, env = "WS_PING_SECONDS", default_value_t = 15, global = true)]
+    pub ws_ping_seconds: u64,
     /// Log format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

@@ -11,6 +11,8 @@ use minibank::bootstrap::{self, Settings};
 use minibank::config::{Cli, Command, LogFormat, SettingsArgs};
 use minibank::domain::value::{Email, PersonName, Role, Username};
 use minibank::http::HttpSettings;
+use minibank::http::websocket::WsConfig;
+use std::time::Duration;
 
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
@@ -31,6 +33,13 @@ fn settings(args: SettingsArgs) -> Settings {
         jwt_ttl: chrono::Duration::seconds(args.jwt_ttl_seconds.max(60)),
         http: HttpSettings {
             cors_origins: args.cors_origins,
+            websocket: WsConfig {
+                init_timeout: Duration::from_secs(args.ws_init_timeout_seconds.max(1)),
+                max_subscriptions: args.ws_max_subscriptions.max(1),
+                ping_interval: Duration::from_secs(args.ws_ping_seconds.max(1)),
+                idle_timeout: Duration::from_secs(args.ws_ping_seconds.max(1) * 3),
+                ..WsConfig::default()
+            },
         },
         feed: FeedConfig {
             buffer_capacity: args.feed_buffer.max(1),

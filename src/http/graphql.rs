@@ -5,13 +5,13 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, Request};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::future::join_all;
 
 use super::problem::problem;
-use super::{HttpState, MAX_BATCH, MAX_BODY_BYTES, csrf, graphiql};
+use super::{HttpState, MAX_BATCH, MAX_BODY_BYTES, csrf, graphiql, subscriptions};
 use crate::application::auth::authenticate;
 use crate::graphql::{RequestAuth, is_introspection_only};
 
@@ -53,11 +53,13 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Body
     }
 }
 
-pub async fn get(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+/// GET /graphql: a websocket upgrade, a query in the query string, or GraphiQL.
+pub async fn get(State(state): State<HttpState>, request: axum::extract::Request) -> Response {
+    if subscriptions::is_upgrade(request.headers()) {
+        return subscriptions::upgrade(state, request).await;
+    }
+    let headers = request.headers().clone();
+    let query = request.uri().query().map(String::from);
     let Some(query) = query.filter(|q| !q.is_empty()) else {
         return graphiql::page().into_response();
     };

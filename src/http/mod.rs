@@ -6,6 +6,7 @@ mod graphql;
 mod health;
 mod problem;
 mod router;
+mod subscriptions;
 pub mod websocket;
 
 pub use router::{HttpSettings, router};
@@ -20,9 +21,12 @@ use crate::graphql::Schemas;
 pub struct HttpState {
     pub ctx: Arc<AppContext>,
     pub schemas: Arc<Schemas>,
+    pub websocket: websocket::WsConfig,
 }
 
 /// Request bodies above this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// A websocket message above this closes the connection.
+pub const MAX_WS_MESSAGE_BYTES: usize = 1024 * 1024;
 /// Apollo's BatchHttpLink sends at most 10 operations per batch by default.
 pub const MAX_BATCH: usize = 10;

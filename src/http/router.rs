@@ -9,6 +9,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use super::websocket::WsConfig;
 use super::{HttpState, graphql, health};
 use crate::application::AppContext;
 use crate::graphql::build_schemas;
@@ -18,6 +19,7 @@ use crate::graphql::build_schemas;
 pub struct HttpSettings {
     /// Origins allowed by CORS; empty: same-origin only; "*": any.
     pub cors_origins: Vec<String>,
+    pub websocket: WsConfig,
 }
 
 const REQUEST_ID: &str = "x-request-id";
@@ -26,6 +28,7 @@ pub fn router(ctx: Arc<AppContext>, settings: &HttpSettings) -> Router {
     let state = HttpState {
         schemas: Arc::new(build_schemas(ctx.clone())),
         ctx,
+        websocket: settings.websocket.clone(),
     };
     let request_id = HeaderName::from_static(REQUEST_ID);
     Router::new()

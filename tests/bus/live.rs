@@ -106,7 +106,10 @@ async fn a_subscriber_behind_the_buffer_catches_up_from_the_store() {
     }
     let expected = all_positions(&app.store).await;
     assert_eq!(collect(&feed, Some(0), expected.len()).await, expected);
-    assert_eq!(collect(&feed, Some(expected[49]), expected.len() - 50).await, expected[50..]);
+    assert_eq!(
+        collect(&feed, Some(expected[49]), expected.len() - 50).await,
+        expected[50..]
+    );
 }
 
 #[tokio::test]

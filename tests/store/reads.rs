@@ -134,3 +134,33 @@ async fn read_stream_stops_at_a_version_or_an_instant() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn any_limit_reads_and_the_head_is_the_newest_position() {
+    on_each_backend(|backend| async move {
+        let store = backend.store();
+        assert_eq!(store.head().await.unwrap(), 0, "{}", backend.name);
+        let (client, account) = (Uuid::now_v7(), Uuid::now_v7());
+        store
+            .commit(register(client, "dave", "dave@example.com", "Dave"))
+            .await
+            .unwrap();
+        let events = vec![opened(account, client, 3), deposited(100, 100)];
+        let recorded = store
+            .commit(append(StreamType::Account, account, 0, events))
+            .await
+            .unwrap();
+        let everything = EventFilter::default();
+        let all = store.read_all(0, u64::MAX, &everything).await.unwrap();
+        assert_eq!(all.len(), 3, "{}", backend.name);
+        let page = store.read_stream_page(account, 0, u64::MAX).await.unwrap();
+        assert_eq!(page.len(), 2, "{}", backend.name);
+        assert_eq!(
+            store.head().await.unwrap(),
+            recorded.last().unwrap().position,
+            "{}",
+            backend.name
+        );
+    })
+    .await;
+}

@@ -43,7 +43,7 @@ pub(super) async fn read_stream_page(
         .filter(Column::StreamId.eq(stream_id))
         .filter(Column::Version.gt(after_version))
         .order_by_asc(Column::Version)
-        .limit(limit)
+        .limit(sql_limit(limit))
         .all(db)
         .await
         .with_context(|| format!("cannot read stream {stream_id}"))?;
@@ -65,7 +65,7 @@ pub(super) async fn read_all(
     let rows = query
         .filter(Column::Position.gt(after))
         .order_by_asc(Column::Position)
-        .limit(limit)
+        .limit(sql_limit(limit))
         .all(db)
         .await
         .context("cannot read the event log")?;
@@ -140,4 +140,9 @@ fn from_model(row: Model) -> anyhow::Result<RecordedEvent> {
         metadata,
         recorded_at: row.recorded_at,
     })
+}
+
+/// SQL limits are signed 64-bit: a larger one ("everything") would not bind.
+fn sql_limit(limit: u64) -> u64 {
+    limit.min(i64::MAX as u64)
 }

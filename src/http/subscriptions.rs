@@ -1,0 +1,91 @@
+//! Websocket upgrades on GET /graphql: subscriptions (and any operation) over
+//! graphql-transport-ws or the legacy graphql-ws subprotocol.
+
+use std::sync::Arc;
+
+use async_graphql::Data;
+use axum::extract::{FromRequestParts, Request, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::problem::problem;
+use super::websocket::{Authenticator, Protocol, WsSession, serve_socket};
+use super::{HttpState, MAX_WS_MESSAGE_BYTES};
+use crate::application::{Actor, AppContext};
+use crate::graphql::RequestAuth;
+
+pub fn is_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// The first subprotocol the client offers that we speak.
+fn chosen_protocol(headers: &HeaderMap) -> Option<Protocol> {
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| Protocol::from_header(p.trim()))
+}
+
+/// Each connection authenticates once, from connection_init or the upgrade
+/// request; its operations then run as that caller until the token expires.
+fn authenticator(ctx: Arc<AppContext>) -> Authenticator {
+    Arc::new(move |token: Option<&str>| {
+        let (actor, expires_at) = match token {
+            None => (Actor::Anonymous, None),
+            Some(token) => {
+                let claims = ctx.tokens.verify(token).ok_or(())?;
+                (
+                    Actor::Client {
+                        id: claims.client_id,
+                        role: claims.role,
+                    },
+                    Some(claims.expires_at),
+                )
+            }
+        };
+        let mut data = Data::default();
+        data.insert(RequestAuth::Valid(actor));
+        Ok(WsSession { data, expires_at })
+    })
+}
+
+pub async fn upgrade(state: HttpState, request: Request) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    let Some(protocol) = chosen_protocol(&parts.headers) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Offer the graphql-transport-ws (or legacy graphql-ws) websocket subprotocol.",
+        );
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let schema = state.schemas.main.clone();
+    let authenticate = authenticator(state.ctx.clone());
+    let config = state.websocket.clone();
+    upgrade
+        .max_message_size(MAX_WS_MESSAGE_BYTES)
+        .protocols([protocol.name()])
+        .on_upgrade(move |socket| {
+            serve_socket(
+                socket,
+                protocol,
+                schema,
+                authorization,
+                authenticate,
+                config,
+            )
+        })
+}
