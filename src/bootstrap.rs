@@ -54,16 +54,12 @@ fn jwt_secret(configured: Option<&str>) -> Vec<u8> {
     match configured.filter(|s| !s.is_empty()) {
         Some(secret) => {
             if secret.len() < 32 {
-                tracing::warn!(
-                    "JWT_SECRET is shorter than 32 bytes; use a long random secret in production"
-                );
+                tracing::warn!("JWT_SECRET is shorter than 32 bytes; use a long random secret in production");
             }
             secret.as_bytes().to_vec()
         }
         None => {
-            tracing::warn!(
-                "JWT_SECRET is not set: using a random secret, so tokens will not survive a restart"
-            );
+            tracing::warn!("JWT_SECRET is not set: using a random secret, so tokens will not survive a restart");
             let mut secret = vec![0u8; 32];
             rand::rng().fill_bytes(&mut secret);
             secret
@@ -76,16 +72,11 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
     let db = connect(&settings.database_url, settings.database_max_connections)
         .await
         .context("Failed to connect to the database")?;
-    migrate(&db)
-        .await
-        .context("Failed to migrate the database")?;
-    let projections: Vec<Arc<dyn Projection>> =
-        vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
+    migrate(&db).await.context("Failed to migrate the database")?;
+    let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
     let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
     let hasher = Arc::new(Argon2Hasher);
-    let feed = LiveFeed::start(store.clone(), settings.feed.clone())
-        .await
-        .context("Failed to start the live feed")?;
+    let feed = LiveFeed::start(store.clone(), settings.feed.clone()).await.context("Failed to start the live feed")?;
     let mut bus = MessageBus::new(Deps {
         store: store.clone(),
         hasher: hasher.clone(),
@@ -100,10 +91,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         clients: Arc::new(SeaOrmClientReadModel::new(db.clone())),
         accounts: Arc::new(SeaOrmAccountReadModel::new(db.clone())),
         hasher,
-        tokens: Arc::new(JwtTokens::new(
-            &jwt_secret(settings.jwt_secret.as_deref()),
-            settings.jwt_ttl,
-        )),
+        tokens: Arc::new(JwtTokens::new(&jwt_secret(settings.jwt_secret.as_deref()), settings.jwt_ttl)),
         health: Arc::new(DatabaseHealth(db)),
         feed,
     }))
@@ -123,10 +111,7 @@ impl RunningServer {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        (&mut self.task)
-            .await
-            .context("server task panicked")?
-            .context("server failed")
+        (&mut self.task).await.context("server task panicked")?.context("server failed")
     }
 }
 
@@ -146,21 +131,13 @@ pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
             })
             .await
     });
-    Ok(RunningServer {
-        addr,
-        ctx,
-        shutdown: Some(shutdown),
-        task,
-    })
+    Ok(RunningServer { addr, ctx, shutdown: Some(shutdown), task })
 }
 
 /// Serves until Ctrl-C or SIGTERM, then shuts down gracefully.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let server = spawn(settings).await?;
-    tracing::info!(
-        "GraphiQL at http://{0}/graphql (POST and websocket on the same path)",
-        server.addr
-    );
+    tracing::info!("GraphiQL at http://{0}/graphql (POST and websocket on the same path)", server.addr);
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.stop().await

@@ -5,11 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "minibank",
-    version,
-    about = "An event-sourced bank ledger served as a GraphQL API"
-)]
+#[command(name = "minibank", version, about = "An event-sourced bank ledger served as a GraphQL API")]
 pub struct Cli {
     #[command(flatten)]
     pub settings: SettingsArgs,
@@ -53,28 +49,13 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct SettingsArgs {
     /// Address to listen on.
-    #[arg(
-        long,
-        env = "MINIBANK_LISTEN",
-        default_value = "127.0.0.1:8000",
-        global = true
-    )]
+    #[arg(long, env = "MINIBANK_LISTEN", default_value = "127.0.0.1:8000", global = true)]
     pub listen: String,
     /// sqlite://FILE?mode=rwc or postgres://USER@HOST/DB
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://minibank.db?mode=rwc",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://minibank.db?mode=rwc", global = true)]
     pub database_url: String,
     /// Maximum pooled database connections (PostgreSQL; SQLite uses one writer).
-    #[arg(
-        long,
-        env = "DATABASE_MAX_CONNECTIONS",
-        default_value_t = 16,
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16, global = true)]
     pub database_max_connections: u32,
     /// HS256 secret for tokens; unset: a random one per process.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
@@ -87,31 +68,16 @@ pub struct SettingsArgs {
     pub cors_origins: Vec<String>,
     /// A live subscriber further behind than this many events ends with an
     /// error naming the position to resume from; 0: it always catches up.
-    #[arg(
-        long,
-        env = "SUBSCRIPTION_MAX_LAG",
-        default_value_t = 1_000_000,
-        global = true
-    )]
+    #[arg(long, env = "SUBSCRIPTION_MAX_LAG", default_value_t = 1_000_000, global = true)]
     pub subscription_max_lag: u64,
     /// Events kept in memory for live subscribers.
     #[arg(long, env = "FEED_BUFFER", default_value_t = 10_000, global = true)]
     pub feed_buffer: usize,
     /// Seconds a websocket may take to send connection_init (then 4408).
-    #[arg(
-        long,
-        env = "WS_INIT_TIMEOUT_SECONDS",
-        default_value_t = 10,
-        global = true
-    )]
+    #[arg(long, env = "WS_INIT_TIMEOUT_SECONDS", default_value_t = 10, global = true)]
     pub ws_init_timeout_seconds: u64,
     /// Live operations per websocket connection.
-    #[arg(
-        long,
-        env = "WS_MAX_SUBSCRIPTIONS",
-        default_value_t = 32,
-        global = true
-    )]
+    #[arg(long, env = "WS_MAX_SUBSCRIPTIONS", default_value_t = 32, global = true)]
     pub ws_max_subscriptions: usize,
     /// Seconds between server pings on websockets; a peer silent for three times this is dropped.
     #[arg(long, env = "WS_PING_SECONDS", default_value_t = 15, global = true)]

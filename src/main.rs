@@ -3,9 +3,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use minibank::application::Actor;
-use minibank::application::commands::{
-    Command as AppCommand, CommandMeta, PlainPassword, RegisterClient,
-};
+use minibank::application::commands::{Command as AppCommand, CommandMeta, PlainPassword, RegisterClient};
 use minibank::application::live::FeedConfig;
 use minibank::bootstrap::{self, Settings};
 use minibank::config::{Cli, Command, LogFormat, SettingsArgs};
@@ -15,8 +13,7 @@ use minibank::http::websocket::WsConfig;
 use std::time::Duration;
 
 fn init_tracing(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Text => builder.init(),
@@ -65,17 +62,9 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", minibank::graphql::sdl());
             Ok(())
         }
-        Command::ExportSchema { output: Some(path) } => {
-            std::fs::write(&path, minibank::graphql::sdl())
-                .with_context(|| format!("Failed to write {}", path.display()))
-        }
-        Command::CreateAdmin {
-            username,
-            email,
-            password,
-            first_name,
-            last_name,
-        } => {
+        Command::ExportSchema { output: Some(path) } => std::fs::write(&path, minibank::graphql::sdl())
+            .with_context(|| format!("Failed to write {}", path.display())),
+        Command::CreateAdmin { username, email, password, first_name, last_name } => {
             let command = RegisterClient {
                 username: Username::new(&username)?,
                 email: Email::new(&email)?,
@@ -89,16 +78,10 @@ async fn main() -> anyhow::Result<()> {
             let ctx = bootstrap::build_context(&settings).await?;
             let events = ctx
                 .bus
-                .dispatch(
-                    AppCommand::RegisterClient(command),
-                    CommandMeta::request(Actor::System, None),
-                )
+                .dispatch(AppCommand::RegisterClient(command), CommandMeta::request(Actor::System, None))
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let id = events
-                .first()
-                .map(|e| e.stream_id.to_string())
-                .unwrap_or_default();
+            let id = events.first().map(|e| e.stream_id.to_string()).unwrap_or_default();
             println!("admin {username} registered with id {id}");
             Ok(())
         }

@@ -24,14 +24,7 @@ impl Actor {
 
     /// Admins and the system see and act on everything.
     pub fn is_privileged(&self) -> bool {
-        matches!(
-            self,
-            Actor::System
-                | Actor::Client {
-                    role: Role::Admin,
-                    ..
-                }
-        )
+        matches!(self, Actor::System | Actor::Client { role: Role::Admin, .. })
     }
 
     /// May this actor see or act on things owned by `owner`?

@@ -13,19 +13,10 @@ pub struct SignedIn {
     pub client: ClientView,
 }
 
-pub async fn register(
-    ctx: &AppContext,
-    command: RegisterClient,
-    meta: CommandMeta,
-) -> Result<SignedIn, AppError> {
-    let events = ctx
-        .bus
-        .dispatch(Command::RegisterClient(command), meta)
-        .await?;
-    let client_id = events
-        .first()
-        .map(|e| e.stream_id)
-        .ok_or_else(|| anyhow::anyhow!("registration recorded no event"))?;
+pub async fn register(ctx: &AppContext, command: RegisterClient, meta: CommandMeta) -> Result<SignedIn, AppError> {
+    let events = ctx.bus.dispatch(Command::RegisterClient(command), meta).await?;
+    let client_id =
+        events.first().map(|e| e.stream_id).ok_or_else(|| anyhow::anyhow!("registration recorded no event"))?;
     sign_in(ctx, client_id).await
 }
 
@@ -60,28 +51,18 @@ async fn sign_in(ctx: &AppContext, client_id: uuid::Uuid) -> Result<SignedIn, Ap
 /// does not tell which logins exist.
 async fn dummy_hash(ctx: &AppContext) -> anyhow::Result<&'static str> {
     static DUMMY: OnceCell<String> = OnceCell::const_new();
-    DUMMY
-        .get_or_try_init(|| ctx.hasher.hash("not-a-real-password"))
-        .await
-        .map(String::as_str)
+    DUMMY.get_or_try_init(|| ctx.hasher.hash("not-a-real-password")).await.map(String::as_str)
 }
 
 /// No token (or an empty one) is anonymous; a bad one is an error.
 pub fn authenticate(ctx: &AppContext, authorization: Option<&str>) -> Result<Actor, AppError> {
     let raw = authorization.map(str::trim).unwrap_or_default();
-    let token = raw
-        .strip_prefix("Bearer ")
-        .or_else(|| raw.strip_prefix("bearer "))
-        .unwrap_or(raw)
-        .trim();
+    let token = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")).unwrap_or(raw).trim();
     if token.is_empty() {
         return Ok(Actor::Anonymous);
     }
     ctx.tokens
         .verify(token)
-        .map(|claims| Actor::Client {
-            id: claims.client_id,
-            role: claims.role,
-        })
+        .map(|claims| Actor::Client { id: claims.client_id, role: claims.role })
         .ok_or(AppError::Unauthenticated)
 }

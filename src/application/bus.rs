@@ -36,10 +36,7 @@ pub struct MessageBus {
 
 impl MessageBus {
     pub fn new(deps: Deps) -> Self {
-        MessageBus {
-            deps,
-            event_handlers: Vec::new(),
-        }
+        MessageBus { deps, event_handlers: Vec::new() }
     }
 
     pub fn subscribe(&mut self, handler: Arc<dyn EventHandler>) {
@@ -49,20 +46,14 @@ impl MessageBus {
     /// Runs one command and returns the events it committed (empty when the
     /// command changed nothing).
     #[tracing::instrument(name = "command", skip_all, fields(command = command.name(), correlation_id = %meta.correlation_id))]
-    pub async fn dispatch(
-        &self,
-        command: Command,
-        meta: CommandMeta,
-    ) -> Result<Vec<RecordedEvent>, AppError> {
+    pub async fn dispatch(&self, command: Command, meta: CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
         let deps = &self.deps;
         let events = match command {
             Command::RegisterClient(c) => client::register(deps, c, &meta).await,
             Command::OpenAccount(c) => account::open(deps, c, &meta).await,
             Command::Deposit(c) => account::deposit(deps, c, &meta).await,
             Command::Withdraw(c) => account::withdraw(deps, c, &meta).await,
-            Command::ChangeOverdraftLimit(c) => {
-                account::change_overdraft_limit(deps, c, &meta).await
-            }
+            Command::ChangeOverdraftLimit(c) => account::change_overdraft_limit(deps, c, &meta).await,
             Command::CloseAccount(c) => account::close(deps, c, &meta).await,
         }?;
         self.publish(&events).await;
@@ -75,11 +66,7 @@ impl MessageBus {
         }
         for handler in &self.event_handlers {
             if let Err(error) = handler.handle(events).await {
-                tracing::error!(
-                    handler = handler.name(),
-                    error = format!("{error:#}"),
-                    "event handler failed"
-                );
+                tracing::error!(handler = handler.name(), error = format!("{error:#}"), "event handler failed");
             }
         }
     }

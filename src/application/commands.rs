@@ -4,9 +4,7 @@ use uuid::Uuid;
 
 use super::Actor;
 use crate::domain::DomainError;
-use crate::domain::value::{
-    Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username,
-};
+use crate::domain::value::{Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username};
 
 /// Who asks, and how this command relates to others (stored as event metadata).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +38,7 @@ impl PlainPassword {
     pub fn new(raw: &str) -> Result<Self, DomainError> {
         let len = raw.chars().count();
         if !(8..=128).contains(&len) {
-            return Err(DomainError::invalid(
-                "password",
-                "must be 8 to 128 characters",
-            ));
+            return Err(DomainError::invalid("password", "must be 8 to 128 characters"));
         }
         Ok(PlainPassword(raw.to_string()))
     }

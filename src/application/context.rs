@@ -2,9 +2,7 @@ use std::sync::Arc;
 
 use super::MessageBus;
 use super::live::LiveFeed;
-use super::ports::{
-    AccountReadModel, ClientReadModel, EventStore, HealthCheck, PasswordHasher, TokenService,
-};
+use super::ports::{AccountReadModel, ClientReadModel, EventStore, HealthCheck, PasswordHasher, TokenService};
 
 /// Everything the entry points use, built once by `bootstrap`.
 pub struct AppContext {

@@ -42,11 +42,7 @@ impl<T> Page<T> {
     pub fn from_rows(mut items: Vec<(i64, T)>, first: u64, total_count: u64) -> Self {
         let has_next_page = items.len() as u64 > first;
         items.truncate(first as usize);
-        Page {
-            items,
-            has_next_page,
-            total_count,
-        }
+        Page { items, has_next_page, total_count }
     }
 }
 
@@ -78,10 +74,7 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let cursor = encode_cursor(42);
-        assert_eq!(
-            PageRequest::new(None, Some(&cursor)).unwrap().after,
-            Some(42)
-        );
+        assert_eq!(PageRequest::new(None, Some(&cursor)).unwrap().after, Some(42));
         assert!(decode_cursor("not a cursor").is_err());
         assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("k:x")).is_err());
     }

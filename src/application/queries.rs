@@ -10,8 +10,7 @@ use uuid::Uuid;
 use super::handlers::load;
 use super::pagination::{Page, PageRequest};
 use super::ports::{
-    AccountListFilter, AccountView, ClientView, EventFilter, RecordedEvent, StreamBound,
-    TransactionView,
+    AccountListFilter, AccountView, ClientView, EventFilter, RecordedEvent, StreamBound, TransactionView,
 };
 use super::{Actor, AppContext, AppError};
 use crate::domain::account::{Account, AccountStatus};
@@ -49,21 +48,13 @@ impl<'a> Queries<'a> {
 
     fn admin(&self) -> Result<(), AppError> {
         self.signed_in()?;
-        if self.actor.is_privileged() {
-            Ok(())
-        } else {
-            Err(AppError::forbidden("this needs an admin"))
-        }
+        if self.actor.is_privileged() { Ok(()) } else { Err(AppError::forbidden("this needs an admin")) }
     }
 
     pub async fn me(&self) -> Result<ClientView, AppError> {
         let id = self.actor.client_id().ok_or(AppError::Unauthenticated)?;
         // A valid token for a client that no longer exists (e.g. a reset database).
-        self.ctx
-            .clients
-            .get(id)
-            .await?
-            .ok_or(AppError::Unauthenticated)
+        self.ctx.clients.get(id).await?.ok_or(AppError::Unauthenticated)
     }
 
     pub async fn client(&self, id: Uuid) -> Result<Option<ClientView>, AppError> {
@@ -74,11 +65,7 @@ impl<'a> Queries<'a> {
         Ok(self.ctx.clients.get(id).await?)
     }
 
-    pub async fn clients(
-        &self,
-        search: Option<&str>,
-        page: &PageRequest,
-    ) -> Result<Page<ClientView>, AppError> {
+    pub async fn clients(&self, search: Option<&str>, page: &PageRequest) -> Result<Page<ClientView>, AppError> {
         self.admin()?;
         let search = search.map(str::trim).filter(|s| !s.is_empty());
         Ok(self.ctx.clients.list(search, page).await?)
@@ -95,11 +82,7 @@ impl<'a> Queries<'a> {
 
     pub async fn account_by_number(&self, number: &str) -> Result<Option<AccountView>, AppError> {
         self.signed_in()?;
-        let number: String = number
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_uppercase();
+        let number: String = number.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
         Ok(self.visible(self.ctx.accounts.by_number(&number).await?))
     }
 
@@ -113,18 +96,12 @@ impl<'a> Queries<'a> {
         let owner_id = match (owner_id, self.actor.client_id()) {
             (Some(owner), _) if self.actor.may_access(owner) => Some(owner),
             (Some(_), _) => {
-                return Err(AppError::forbidden(
-                    "customers may list only their own accounts",
-                ));
+                return Err(AppError::forbidden("customers may list only their own accounts"));
             }
             (None, _) if self.actor.is_privileged() => None,
             (None, me) => me,
         };
-        Ok(self
-            .ctx
-            .accounts
-            .list(&AccountListFilter { owner_id, status }, page)
-            .await?)
+        Ok(self.ctx.accounts.list(&AccountListFilter { owner_id, status }, page).await?)
     }
 
     /// Newest first; `account` must come from a visible query.
@@ -143,20 +120,9 @@ impl<'a> Queries<'a> {
         page: &PageRequest,
     ) -> Result<Page<RecordedEvent>, AppError> {
         let after = page.after.unwrap_or(0).max(0) as i32;
-        let rows = self
-            .ctx
-            .store
-            .read_stream_page(account.id, after, page.first + 1)
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(|e| (e.version as i64, public_view(e)))
-            .collect();
-        Ok(Page::from_rows(
-            items,
-            page.first,
-            account.version.max(0) as u64,
-        ))
+        let rows = self.ctx.store.read_stream_page(account.id, after, page.first + 1).await?;
+        let items = rows.into_iter().map(|e| (e.version as i64, public_view(e))).collect();
+        Ok(Page::from_rows(items, page.first, account.version.max(0) as u64))
     }
 
     pub async fn account_at(
@@ -187,10 +153,7 @@ impl<'a> Queries<'a> {
         if let Some(v) = version
             && v > loaded.version
         {
-            return Err(AppError::bad_input(format!(
-                "the account has only {} versions",
-                loaded.version
-            )));
+            return Err(AppError::bad_input(format!("the account has only {} versions", loaded.version)));
         }
         Ok(Some(AccountSnapshot {
             id: account.id,
@@ -214,10 +177,7 @@ impl<'a> Queries<'a> {
         let mut visible = self.ctx.accounts.ids_owned_by(me).await?;
         visible.push(me);
         filter.stream_ids = Some(match filter.stream_ids {
-            Some(asked) => asked
-                .into_iter()
-                .filter(|id| visible.contains(id))
-                .collect(),
+            Some(asked) => asked.into_iter().filter(|id| visible.contains(id)).collect(),
             None => visible,
         });
         Ok(filter)
@@ -232,16 +192,9 @@ impl<'a> Queries<'a> {
     ) -> Result<Page<RecordedEvent>, AppError> {
         let filter = self.visible_filter(filter).await?;
         let after = page.after.unwrap_or(after).max(0);
-        let rows = self
-            .ctx
-            .store
-            .read_all(after, page.first + 1, &filter)
-            .await?;
+        let rows = self.ctx.store.read_all(after, page.first + 1, &filter).await?;
         let total = self.ctx.store.count(&filter).await?;
-        let items = rows
-            .into_iter()
-            .map(|e| (e.position, public_view(e)))
-            .collect();
+        let items = rows.into_iter().map(|e| (e.position, public_view(e))).collect();
         Ok(Page::from_rows(items, page.first, total))
     }
 }

@@ -16,9 +16,7 @@ pub struct StreamLocks {
 
 impl Default for StreamLocks {
     fn default() -> Self {
-        StreamLocks {
-            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
-        }
+        StreamLocks { stripes: (0..STRIPES).map(|_| Mutex::new(())).collect() }
     }
 }
 
@@ -26,8 +24,6 @@ impl StreamLocks {
     pub async fn lock(&self, stream_id: Uuid) -> MutexGuard<'_, ()> {
         let mut hasher = DefaultHasher::new();
         stream_id.hash(&mut hasher);
-        self.stripes[(hasher.finish() as usize) % STRIPES]
-            .lock()
-            .await
+        self.stripes[(hasher.finish() as usize) % STRIPES].lock().await
     }
 }

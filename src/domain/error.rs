@@ -7,10 +7,7 @@ pub enum DomainError {
     #[error("{field}: {reason}")]
     InvalidValue { field: &'static str, reason: String },
     #[error("insufficient funds: available {available}, requested {requested}")]
-    InsufficientFunds {
-        available: Decimal,
-        requested: Decimal,
-    },
+    InsufficientFunds { available: Decimal, requested: Decimal },
     #[error("the account is closed")]
     AccountClosed,
     #[error("the account cannot be closed while its balance is {balance}")]
@@ -27,9 +24,6 @@ pub enum DomainError {
 
 impl DomainError {
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        DomainError::InvalidValue {
-            field,
-            reason: reason.into(),
-        }
+        DomainError::InvalidValue { field, reason: reason.into() }
     }
 }

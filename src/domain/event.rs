@@ -10,11 +10,7 @@ pub enum StreamType {
 }
 
 impl StreamType {
-    pub const ALL: [StreamType; 3] = [
-        StreamType::Client,
-        StreamType::Account,
-        StreamType::Transfer,
-    ];
+    pub const ALL: [StreamType; 3] = [StreamType::Client, StreamType::Account, StreamType::Transfer];
 
     pub fn as_str(self) -> &'static str {
         match self {

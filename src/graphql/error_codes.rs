@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe,
-    NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
@@ -25,18 +24,12 @@ impl ExtensionFactory for ErrorCodes {
 struct ErrorCodesExtension;
 
 fn has_code(error: &ServerError) -> bool {
-    error
-        .extensions
-        .as_ref()
-        .is_some_and(|e| e.get("code").is_some())
+    error.extensions.as_ref().is_some_and(|e| e.get("code").is_some())
 }
 
 fn set_code(error: &mut ServerError, code: &'static str) {
     if !has_code(error) {
-        error
-            .extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code);
+        error.extensions.get_or_insert_with(Default::default).set("code", code);
     }
 }
 

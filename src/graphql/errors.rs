@@ -5,8 +5,7 @@ use async_graphql::{Error, ErrorExtensions};
 use crate::application::AppError;
 use crate::domain::DomainError;
 
-pub const INTERNAL_MESSAGE: &str =
-    "Something went wrong on our side. It has been logged; please try again later.";
+pub const INTERNAL_MESSAGE: &str = "Something went wrong on our side. It has been logged; please try again later.";
 
 /// The contract's code for an application error.
 pub fn code_of(error: &AppError) -> &'static str {
@@ -17,9 +16,7 @@ pub fn code_of(error: &AppError) -> &'static str {
             DomainError::AccountClosed => "ACCOUNT_CLOSED",
             DomainError::AccountNotEmpty { .. } => "ACCOUNT_NOT_EMPTY",
             DomainError::AccountNotFound => "NOT_FOUND",
-            DomainError::AccountAlreadyOpened | DomainError::ClientAlreadyRegistered => {
-                "ALREADY_EXISTS"
-            }
+            DomainError::AccountAlreadyOpened | DomainError::ClientAlreadyRegistered => "ALREADY_EXISTS",
             DomainError::CurrencyMismatch { .. } => "CURRENCY_MISMATCH",
         },
         AppError::Unauthenticated => "UNAUTHENTICATED",

@@ -9,9 +9,7 @@ use crate::application::AppError;
 use crate::application::commands::{
     ChangeOverdraftLimit, CloseAccount, MoveMoney, OpenAccount, PlainPassword, RegisterClient,
 };
-use crate::domain::value::{
-    Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username,
-};
+use crate::domain::value::{Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username};
 
 #[derive(InputObject)]
 pub struct RegisterClientInput {
@@ -63,15 +61,9 @@ pub struct OpenAccountInput {
 impl OpenAccountInput {
     pub fn into_command(self) -> Result<(OpenAccount, Option<Uuid>), AppError> {
         let command = OpenAccount {
-            owner_id: self
-                .owner_id
-                .as_ref()
-                .map(|id| parse_id("ownerId", id))
-                .transpose()?,
+            owner_id: self.owner_id.as_ref().map(|id| parse_id("ownerId", id)).transpose()?,
             currency: Currency::new(self.currency.as_deref().unwrap_or("EUR"))?,
-            overdraft_limit: self
-                .overdraft_limit
-                .map_or(Ok(OverdraftLimit::ZERO), |l| OverdraftLimit::new(l.0))?,
+            overdraft_limit: self.overdraft_limit.map_or(Ok(OverdraftLimit::ZERO), |l| OverdraftLimit::new(l.0))?,
         };
         Ok((command, command_id(self.command_id.as_ref())?))
     }

@@ -3,8 +3,7 @@ use uuid::Uuid;
 
 use super::errors::OrGql;
 use super::inputs::{
-    ChangeOverdraftLimitInput, CloseAccountInput, LoginInput, MoneyInput, OpenAccountInput,
-    RegisterClientInput,
+    ChangeOverdraftLimitInput, CloseAccountInput, LoginInput, MoneyInput, OpenAccountInput, RegisterClientInput,
 };
 use super::request::{actor, app};
 use super::scalars::Position;
@@ -26,12 +25,12 @@ async fn account_command(
     let account_id = account_id
         .or_else(|| events.first().map(|e| e.stream_id))
         .ok_or_else(|| anyhow::anyhow!("the command recorded nothing and names no account"))?;
-    let account = ctx.accounts.get(account_id).await?.ok_or_else(|| {
-        anyhow::anyhow!("account {account_id} is missing from the read model after a command")
-    })?;
-    let position = events
-        .last()
-        .map_or(account.last_position, |e: &RecordedEvent| e.position);
+    let account = ctx
+        .accounts
+        .get(account_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("account {account_id} is missing from the read model after a command"))?;
+    let position = events.last().map_or(account.last_position, |e: &RecordedEvent| e.position);
     Ok(AccountPayload {
         account: Account::from(account),
         events: events.into_iter().map(Event::from).collect(),
@@ -48,70 +47,32 @@ impl Mutation {
     ) -> async_graphql::Result<AuthPayload> {
         let command = input.into_command().gql()?;
         let meta = CommandMeta::request(crate::application::Actor::Anonymous, None);
-        auth::register(app(ctx), command, meta)
-            .await
-            .map(AuthPayload::from)
-            .gql()
+        auth::register(app(ctx), command, meta).await.map(AuthPayload::from).gql()
     }
 
-    async fn login(
-        &self,
-        ctx: &Context<'_>,
-        input: LoginInput,
-    ) -> async_graphql::Result<AuthPayload> {
-        auth::login(app(ctx), &input.login, &input.password)
-            .await
-            .map(AuthPayload::from)
-            .gql()
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
+        auth::login(app(ctx), &input.login, &input.password).await.map(AuthPayload::from).gql()
     }
 
-    async fn open_account(
-        &self,
-        ctx: &Context<'_>,
-        input: OpenAccountInput,
-    ) -> async_graphql::Result<AccountPayload> {
+    async fn open_account(&self, ctx: &Context<'_>, input: OpenAccountInput) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
-        account_command(app(ctx), meta, None, Command::OpenAccount(command))
-            .await
-            .gql()
+        account_command(app(ctx), meta, None, Command::OpenAccount(command)).await.gql()
     }
 
-    async fn deposit(
-        &self,
-        ctx: &Context<'_>,
-        input: MoneyInput,
-    ) -> async_graphql::Result<AccountPayload> {
+    async fn deposit(&self, ctx: &Context<'_>, input: MoneyInput) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
-        account_command(
-            app(ctx),
-            meta,
-            Some(command.account_id),
-            Command::Deposit(command),
-        )
-        .await
-        .gql()
+        account_command(app(ctx), meta, Some(command.account_id), Command::Deposit(command)).await.gql()
     }
 
-    async fn withdraw(
-        &self,
-        ctx: &Context<'_>,
-        input: MoneyInput,
-    ) -> async_graphql::Result<AccountPayload> {
+    async fn withdraw(&self, ctx: &Context<'_>, input: MoneyInput) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
-        account_command(
-            app(ctx),
-            meta,
-            Some(command.account_id),
-            Command::Withdraw(command),
-        )
-        .await
-        .gql()
+        account_command(app(ctx), meta, Some(command.account_id), Command::Withdraw(command)).await.gql()
     }
 
     /// Admin only.
@@ -123,14 +84,7 @@ impl Mutation {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
-        account_command(
-            app(ctx),
-            meta,
-            Some(command.account_id),
-            Command::ChangeOverdraftLimit(command),
-        )
-        .await
-        .gql()
+        account_command(app(ctx), meta, Some(command.account_id), Command::ChangeOverdraftLimit(command)).await.gql()
     }
 
     async fn close_account(
@@ -141,13 +95,6 @@ impl Mutation {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
-        account_command(
-            app(ctx),
-            meta,
-            Some(command.account_id),
-            Command::CloseAccount(command),
-        )
-        .await
-        .gql()
+        account_command(app(ctx), meta, Some(command.account_id), Command::CloseAccount(command)).await.gql()
     }
 }

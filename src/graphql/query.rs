@@ -5,8 +5,8 @@ use super::errors::OrGql;
 use super::request::{actor, app};
 use super::scalars::Position;
 use super::types::{
-    Account, AccountConnection, AccountSnapshot, AccountStatus, Client, ClientConnection, Event,
-    EventConnection, EventFilterInput, page_args, parse_id,
+    Account, AccountConnection, AccountSnapshot, AccountStatus, Client, ClientConnection, Event, EventConnection,
+    EventFilterInput, page_args, parse_id,
 };
 use crate::application::queries::Queries;
 
@@ -16,20 +16,12 @@ pub struct Query;
 impl Query {
     /// The signed-in client. UNAUTHENTICATED without a token.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
-        Queries::new(app(ctx), actor(ctx)?)
-            .me()
-            .await
-            .map(Client::from)
-            .gql()
+        Queries::new(app(ctx), actor(ctx)?).me().await.map(Client::from).gql()
     }
 
     async fn client(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Client>> {
         let id = parse_id("id", &id).gql()?;
-        Ok(Queries::new(app(ctx), actor(ctx)?)
-            .client(id)
-            .await
-            .gql()?
-            .map(Client::from))
+        Ok(Queries::new(app(ctx), actor(ctx)?).client(id).await.gql()?.map(Client::from))
     }
 
     /// Admin only.
@@ -42,32 +34,17 @@ impl Query {
         search: Option<String>,
     ) -> async_graphql::Result<ClientConnection> {
         let page = page_args(first, after).gql()?;
-        let result = Queries::new(app(ctx), actor(ctx)?)
-            .clients(search.as_deref(), &page)
-            .await
-            .gql()?;
+        let result = Queries::new(app(ctx), actor(ctx)?).clients(search.as_deref(), &page).await.gql()?;
         Ok(ClientConnection::from_page(result, &page, Client::from))
     }
 
     async fn account(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Account>> {
         let id = parse_id("id", &id).gql()?;
-        Ok(Queries::new(app(ctx), actor(ctx)?)
-            .account(id)
-            .await
-            .gql()?
-            .map(Account::from))
+        Ok(Queries::new(app(ctx), actor(ctx)?).account(id).await.gql()?.map(Account::from))
     }
 
-    async fn account_by_number(
-        &self,
-        ctx: &Context<'_>,
-        number: String,
-    ) -> async_graphql::Result<Option<Account>> {
-        Ok(Queries::new(app(ctx), actor(ctx)?)
-            .account_by_number(&number)
-            .await
-            .gql()?
-            .map(Account::from))
+    async fn account_by_number(&self, ctx: &Context<'_>, number: String) -> async_graphql::Result<Option<Account>> {
+        Ok(Queries::new(app(ctx), actor(ctx)?).account_by_number(&number).await.gql()?.map(Account::from))
     }
 
     /// Customers: their own accounts. Admins: all, or one owner's.
@@ -81,15 +58,9 @@ impl Query {
         status: Option<AccountStatus>,
     ) -> async_graphql::Result<AccountConnection> {
         let page = page_args(first, after).gql()?;
-        let owner_id = owner_id
-            .as_ref()
-            .map(|id| parse_id("ownerId", id))
-            .transpose()
-            .gql()?;
-        let result = Queries::new(app(ctx), actor(ctx)?)
-            .accounts(owner_id, status.map(Into::into), &page)
-            .await
-            .gql()?;
+        let owner_id = owner_id.as_ref().map(|id| parse_id("ownerId", id)).transpose().gql()?;
+        let result =
+            Queries::new(app(ctx), actor(ctx)?).accounts(owner_id, status.map(Into::into), &page).await.gql()?;
         Ok(AccountConnection::from_page(result, &page, Account::from))
     }
 
@@ -102,10 +73,7 @@ impl Query {
         at: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<Option<AccountSnapshot>> {
         let id = parse_id("id", &id).gql()?;
-        let snapshot = Queries::new(app(ctx), actor(ctx)?)
-            .account_at(id, version, at)
-            .await
-            .gql()?;
+        let snapshot = Queries::new(app(ctx), actor(ctx)?).account_at(id, version, at).await.gql()?;
         Ok(snapshot.map(AccountSnapshot))
     }
 
@@ -121,10 +89,7 @@ impl Query {
         let page = page_args(first, None).gql()?;
         let filter = filter.unwrap_or_default().parse().gql()?;
         let after = after.map_or(0, |p| p.0);
-        let result = Queries::new(app(ctx), actor(ctx)?)
-            .events(after, &page, filter)
-            .await
-            .gql()?;
+        let result = Queries::new(app(ctx), actor(ctx)?).events(after, &page, filter).await.gql()?;
         Ok(EventConnection::from_page(result, &page, Event::from))
     }
 }

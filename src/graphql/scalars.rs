@@ -14,16 +14,10 @@ impl ScalarType for Decimal {
         match &value {
             Value::String(s) => rust_decimal::Decimal::from_str(s.trim())
                 .map(Decimal)
-                .map_err(|_| {
-                    InputValueError::custom(format!(
-                        "'{s}' is not a decimal number such as \"125.50\""
-                    ))
-                }),
-            Value::Number(n) if n.is_i64() || n.is_u64() => {
-                rust_decimal::Decimal::from_str(&n.to_string())
-                    .map(Decimal)
-                    .map_err(|_| InputValueError::custom(format!("{n} is out of range")))
-            }
+                .map_err(|_| InputValueError::custom(format!("'{s}' is not a decimal number such as \"125.50\""))),
+            Value::Number(n) if n.is_i64() || n.is_u64() => rust_decimal::Decimal::from_str(&n.to_string())
+                .map(Decimal)
+                .map_err(|_| InputValueError::custom(format!("{n} is out of range"))),
             Value::Number(n) => Err(InputValueError::custom(format!(
                 "{n} is a floating-point number; send amounts as strings such as \"125.50\""
             ))),
@@ -55,9 +49,7 @@ impl ScalarType for Position {
         };
         match parsed {
             Some(p) if p >= 0 => Ok(Position(p)),
-            _ => Err(InputValueError::custom(
-                "a position is a whole number of 0 or more",
-            )),
+            _ => Err(InputValueError::custom("a position is a whole number of 0 or more")),
         }
     }
 

@@ -43,10 +43,7 @@ pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
         .introspection_only()
         .limit_recursive_depth(64)
         .finish();
-    Schemas {
-        main,
-        introspection,
-    }
+    Schemas { main, introspection }
 }
 
 /// The SDL of the schema, as committed in schema.graphql.
@@ -59,17 +56,12 @@ pub fn is_introspection_only(document: &ExecutableDocument) -> bool {
     fn only_meta(document: &ExecutableDocument, set: &SelectionSet) -> bool {
         set.items.iter().all(|selection| match &selection.node {
             Selection::Field(field) => field.node.name.node.starts_with("__"),
-            Selection::InlineFragment(fragment) => {
-                only_meta(document, &fragment.node.selection_set.node)
-            }
+            Selection::InlineFragment(fragment) => only_meta(document, &fragment.node.selection_set.node),
             Selection::FragmentSpread(spread) => document
                 .fragments
                 .get(&spread.node.fragment_name.node)
                 .is_some_and(|f| only_meta(document, &f.node.selection_set.node)),
         })
     }
-    document
-        .operations
-        .iter()
-        .all(|(_, op)| only_meta(document, &op.node.selection_set.node))
+    document.operations.iter().all(|(_, op)| only_meta(document, &op.node.selection_set.node))
 }

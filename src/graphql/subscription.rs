@@ -72,9 +72,7 @@ impl Subscription {
         }
         let feed = app.feed.subscribe(None).into_stream();
         Ok(feed
-            .filter(move |item| {
-                futures::future::ready(item.as_ref().map_or(true, |e| e.stream_id == id))
-            })
+            .filter(move |item| futures::future::ready(item.as_ref().map_or(true, |e| e.stream_id == id)))
             .filter_map(move |item| {
                 let app = app.clone();
                 async move {

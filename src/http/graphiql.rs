@@ -3,11 +3,5 @@ use axum::response::Html;
 
 /// GraphiQL, with subscriptions over a websocket on the same path.
 pub fn page() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("minibank")
-            .finish(),
-    )
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").title("minibank").finish())
 }

@@ -26,26 +26,18 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Body
     let batch: BatchRequest = match serde_json::from_slice(&bytes) {
         Ok(batch) => batch,
         Err(error) => {
-            let message =
-                format!("The body is not a GraphQL request in JSON ({{\"query\": ...}}): {error}");
+            let message = format!("The body is not a GraphQL request in JSON ({{\"query\": ...}}): {error}");
             return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
     };
     let auth = request_auth(&state, &headers);
     match batch {
-        BatchRequest::Single(request) => {
-            GraphQLResponse::from(execute(&state, request, auth).await).into_response()
-        }
-        BatchRequest::Batch(requests) if requests.is_empty() || requests.len() > MAX_BATCH => {
-            problem(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &format!(
-                    "A batch must hold 1 to {MAX_BATCH} operations; this one holds {}.",
-                    requests.len()
-                ),
-            )
-        }
+        BatchRequest::Single(request) => GraphQLResponse::from(execute(&state, request, auth).await).into_response(),
+        BatchRequest::Batch(requests) if requests.is_empty() || requests.len() > MAX_BATCH => problem(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            &format!("A batch must hold 1 to {MAX_BATCH} operations; this one holds {}.", requests.len()),
+        ),
         BatchRequest::Batch(requests) => {
             let responses = join_all(requests.into_iter().map(|r| execute(&state, r, auth))).await;
             GraphQLResponse::from(BatchResponse::Batch(responses)).into_response()
@@ -79,9 +71,7 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
             "BAD_REQUEST",
             "Mutations are not allowed over GET; send them with POST.",
         );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return response;
     }
     let auth = request_auth(&state, &headers);
@@ -92,27 +82,17 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
 async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, Box<Response>> {
     let too_large = || {
         let message = format!("The request body is larger than {MAX_BODY_BYTES} bytes.");
-        Box::new(problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            &message,
-        ))
+        Box::new(problem(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message))
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
         return Err(too_large());
     }
     match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => Ok(bytes),
         Err(error) if is_length_limit(&error) => Err(too_large()),
-        Err(_) => Err(Box::new(problem(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "The request body could not be read.",
-        ))),
+        Err(_) => Err(Box::new(problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", "The request body could not be read."))),
     }
 }
 
@@ -142,25 +122,15 @@ fn is_mutation(request: &mut Request) -> bool {
 }
 
 fn request_auth(state: &HttpState, headers: &HeaderMap) -> RequestAuth {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     match authenticate(&state.ctx, authorization) {
         Ok(actor) => RequestAuth::Valid(actor),
         Err(_) => RequestAuth::Invalid,
     }
 }
 
-async fn execute(
-    state: &HttpState,
-    mut request: Request,
-    auth: RequestAuth,
-) -> async_graphql::Response {
+async fn execute(state: &HttpState, mut request: Request, auth: RequestAuth) -> async_graphql::Response {
     let introspection_only = request.parsed_query().is_ok_and(is_introspection_only);
-    let schema = if introspection_only {
-        &state.schemas.introspection
-    } else {
-        &state.schemas.main
-    };
+    let schema = if introspection_only { &state.schemas.introspection } else { &state.schemas.main };
     schema.execute(request.data(auth)).await
 }

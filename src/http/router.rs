@@ -25,11 +25,7 @@ pub struct HttpSettings {
 const REQUEST_ID: &str = "x-request-id";
 
 pub fn router(ctx: Arc<AppContext>, settings: &HttpSettings) -> Router {
-    let state = HttpState {
-        schemas: Arc::new(build_schemas(ctx.clone())),
-        ctx,
-        websocket: settings.websocket.clone(),
-    };
+    let state = HttpState { schemas: Arc::new(build_schemas(ctx.clone())), ctx, websocket: settings.websocket.clone() };
     let request_id = HeaderName::from_static(REQUEST_ID);
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
@@ -50,12 +46,7 @@ fn cors(settings: &HttpSettings) -> CorsLayer {
     let allow_origin = if settings.cors_origins.iter().any(|o| o == "*") {
         AllowOrigin::any()
     } else {
-        AllowOrigin::list(
-            settings
-                .cors_origins
-                .iter()
-                .filter_map(|o| HeaderValue::from_str(o).ok()),
-        )
+        AllowOrigin::list(settings.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
     };
     CorsLayer::new()
         .allow_origin(allow_origin)

@@ -15,10 +15,7 @@ use crate::application::{Actor, AppContext};
 use crate::graphql::RequestAuth;
 
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+    headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
 /// The first subprotocol the client offers that we speak.
@@ -39,13 +36,7 @@ fn authenticator(ctx: Arc<AppContext>) -> Authenticator {
             None => (Actor::Anonymous, None),
             Some(token) => {
                 let claims = ctx.tokens.verify(token).ok_or(())?;
-                (
-                    Actor::Client {
-                        id: claims.client_id,
-                        role: claims.role,
-                    },
-                    Some(claims.expires_at),
-                )
+                (Actor::Client { id: claims.client_id, role: claims.role }, Some(claims.expires_at))
             }
         };
         let mut data = Data::default();
@@ -67,25 +58,12 @@ pub async fn upgrade(state: HttpState, request: Request) -> Response {
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    let authorization = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
+    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(String::from);
     let schema = state.schemas.main.clone();
     let authenticate = authenticator(state.ctx.clone());
     let config = state.websocket.clone();
     upgrade
         .max_message_size(MAX_WS_MESSAGE_BYTES)
         .protocols([protocol.name()])
-        .on_upgrade(move |socket| {
-            serve_socket(
-                socket,
-                protocol,
-                schema,
-                authorization,
-                authenticate,
-                config,
-            )
-        })
+        .on_upgrade(move |socket| serve_socket(socket, protocol, schema, authorization, authenticate, config))
 }

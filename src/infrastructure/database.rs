@@ -37,16 +37,12 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
     } else {
         options.max_connections(max_connections.max(1));
     }
-    Database::connect(options)
-        .await
-        .with_context(|| format!("cannot connect to the database ({})", redact(url)))
+    Database::connect(options).await.with_context(|| format!("cannot connect to the database ({})", redact(url)))
 }
 
 /// Brings the schema up to date.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    migration::Migrator::up(db, None)
-        .await
-        .context("cannot migrate the database")
+    migration::Migrator::up(db, None).await.context("cannot migrate the database")
 }
 
 /// The URL without its password, fit for an error message.
@@ -68,10 +64,7 @@ pub struct DatabaseHealth(pub DatabaseConnection);
 #[async_trait]
 impl HealthCheck for DatabaseHealth {
     async fn ready(&self) -> anyhow::Result<()> {
-        self.0
-            .execute_unprepared("SELECT 1")
-            .await
-            .context("the database does not answer")?;
+        self.0.execute_unprepared("SELECT 1").await.context("the database does not answer")?;
         Ok(())
     }
 }
@@ -82,13 +75,7 @@ mod tests {
 
     #[test]
     fn passwords_are_kept_out_of_messages() {
-        assert_eq!(
-            redact("postgres://bank:s3cret@db:5432/bank"),
-            "postgres://bank@db:5432/bank"
-        );
-        assert_eq!(
-            redact("sqlite://minibank.db?mode=rwc"),
-            "sqlite://minibank.db?mode=rwc"
-        );
+        assert_eq!(redact("postgres://bank:s3cret@db:5432/bank"), "postgres://bank@db:5432/bank");
+        assert_eq!(redact("sqlite://minibank.db?mode=rwc"), "sqlite://minibank.db?mode=rwc");
     }
 }

@@ -35,16 +35,9 @@ async fn fifty_concurrent_withdrawals_never_overdraw() {
     assert_eq!(read_model["version"], 22);
     assert_eq!(read_model["transactions"]["totalCount"], 21);
     let replayed = app
-        .ok(
-            Some(&alice.token),
-            "query($id: ID!) { accountAt(id: $id) { balance version } }",
-            json!({ "id": account }),
-        )
+        .ok(Some(&alice.token), "query($id: ID!) { accountAt(id: $id) { balance version } }", json!({ "id": account }))
         .await;
-    assert_eq!(
-        replayed["accountAt"]["balance"], read_model["balance"],
-        "read model equals the replayed events"
-    );
+    assert_eq!(replayed["accountAt"]["balance"], read_model["balance"], "read model equals the replayed events");
     assert_eq!(replayed["accountAt"]["version"], read_model["version"]);
     let history = app
         .ok(
@@ -53,10 +46,7 @@ async fn fifty_concurrent_withdrawals_never_overdraw() {
             json!({ "id": account }),
         )
         .await;
-    for node in history["account"]["transactions"]["nodes"]
-        .as_array()
-        .unwrap()
-    {
+    for node in history["account"]["transactions"]["nodes"].as_array().unwrap() {
         let balance: f64 = node["balanceAfter"].as_str().unwrap().parse().unwrap();
         assert!(balance >= 0.0, "never below zero: {node}");
     }
@@ -86,13 +76,8 @@ async fn twenty_concurrent_registrations_with_one_email_let_exactly_one_in() {
         codes.push(code(&task.await.unwrap()).map(String::from));
     }
     assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 1, "{codes:?}");
-    assert!(
-        codes.iter().flatten().all(|c| c == "ALREADY_EXISTS"),
-        "{codes:?}"
-    );
+    assert!(codes.iter().flatten().all(|c| c == "ALREADY_EXISTS"), "{codes:?}");
     let admin = app.admin().await;
-    let clients = app
-        .ok(Some(&admin.token), "{ clients { totalCount } }", json!({}))
-        .await;
+    let clients = app.ok(Some(&admin.token), "{ clients { totalCount } }", json!({})).await;
     assert_eq!(clients["clients"]["totalCount"], 2);
 }

@@ -20,23 +20,12 @@ pub struct TestApp {
 /// Starts the real server on a random port with a fresh SQLite database.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("minibank.db").display()
-    );
+    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("minibank.db").display());
     let mut settings = Settings::for_database(database_url);
     settings.jwt_secret = Some(JWT_SECRET.into());
     let server = spawn(settings).await.expect("server starts");
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap();
-    TestApp {
-        url: format!("http://{}/graphql", server.addr),
-        http,
-        server,
-        _dir: dir,
-    }
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    TestApp { url: format!("http://{}/graphql", server.addr), http, server, _dir: dir }
 }
 
 /// A signed-in client of the test server.
@@ -49,10 +38,7 @@ pub struct User {
 impl TestApp {
     /// POSTs one operation and returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self
-            .http
-            .post(&self.url)
-            .json(&json!({ "query": query, "variables": variables }));
+        let mut request = self.http.post(&self.url).json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -64,10 +50,7 @@ impl TestApp {
     /// Like `gql`, but the operation must succeed; returns `data`.
     pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let response = self.gql(token, query, variables).await;
-        assert!(
-            response.get("errors").is_none(),
-            "unexpected errors: {response}"
-        );
+        assert!(response.get("errors").is_none(), "unexpected errors: {response}");
         response["data"].clone()
     }
 
@@ -83,14 +66,8 @@ impl TestApp {
             )
             .await;
         User {
-            id: data["registerClient"]["client"]["id"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-            token: data["registerClient"]["token"]
-                .as_str()
-                .unwrap()
-                .to_string(),
+            id: data["registerClient"]["client"]["id"].as_str().unwrap().to_string(),
+            token: data["registerClient"]["token"].as_str().unwrap().to_string(),
         }
     }
 
@@ -106,12 +83,7 @@ impl TestApp {
             role: Role::Admin,
         };
         let meta = CommandMeta::request(Actor::System, None);
-        self.server
-            .ctx
-            .bus
-            .dispatch(Command::RegisterClient(command), meta)
-            .await
-            .unwrap();
+        self.server.ctx.bus.dispatch(Command::RegisterClient(command), meta).await.unwrap();
         self.login("root").await
     }
 
@@ -132,35 +104,17 @@ impl TestApp {
     /// Opens an account for the signed-in user; returns (id, number).
     pub async fn open_account(&self, user: &User) -> (String, String) {
         let data = self
-            .ok(
-                Some(&user.token),
-                "mutation { openAccount(input: {}) { account { id number } } }",
-                json!({}),
-            )
+            .ok(Some(&user.token), "mutation { openAccount(input: {}) { account { id number } } }", json!({}))
             .await;
         let account = &data["openAccount"]["account"];
-        (
-            account["id"].as_str().unwrap().to_string(),
-            account["number"].as_str().unwrap().to_string(),
-        )
+        (account["id"].as_str().unwrap().to_string(), account["number"].as_str().unwrap().to_string())
     }
 
-    pub async fn money(
-        &self,
-        user: &User,
-        operation: &str,
-        account_id: &str,
-        amount: &str,
-    ) -> Value {
+    pub async fn money(&self, user: &User, operation: &str, account_id: &str, amount: &str) -> Value {
         let query = format!(
             "mutation($input: MoneyInput!) {{ {operation}(input: $input) {{ account {{ balance version }} position events {{ type }} }} }}"
         );
-        self.gql(
-            Some(&user.token),
-            &query,
-            json!({ "input": { "accountId": account_id, "amount": amount } }),
-        )
-        .await
+        self.gql(Some(&user.token), &query, json!({ "input": { "accountId": account_id, "amount": amount } })).await
     }
 
     /// The account as its owner (or an admin) sees it.
@@ -177,13 +131,7 @@ impl TestApp {
 
     /// How many events the whole log holds (as an admin sees it).
     pub async fn event_count(&self, admin: &User) -> i64 {
-        let data = self
-            .ok(
-                Some(&admin.token),
-                "{ events(first: 1) { totalCount } }",
-                json!({}),
-            )
-            .await;
+        let data = self.ok(Some(&admin.token), "{ events(first: 1) { totalCount } }", json!({})).await;
         data["events"]["totalCount"].as_i64().unwrap()
     }
 }
@@ -194,7 +142,5 @@ pub fn code(response: &Value) -> Option<&str> {
 }
 
 pub fn message(response: &Value) -> &str {
-    response["errors"][0]["message"]
-        .as_str()
-        .unwrap_or_default()
+    response["errors"][0]["message"].as_str().unwrap_or_default()
 }

@@ -18,8 +18,7 @@ const PENDING: &[&str] = &[
 
 #[test]
 fn schema_graphql_is_exported_from_the_code() {
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
-        .unwrap_or_default();
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap_or_default();
     assert!(
         committed == minibank::graphql::sdl(),
         "schema.graphql has drifted from the code: run `cargo run -- export-schema --output schema.graphql`"
@@ -40,11 +39,8 @@ fn signatures(sdl: &str) -> BTreeMap<String, String> {
             TypeKind::Object(object) => {
                 for field in &object.fields {
                     let field = &field.node;
-                    let args: Vec<String> = field
-                        .arguments
-                        .iter()
-                        .map(|a| format!("{}: {}", a.node.name.node, a.node.ty.node))
-                        .collect();
+                    let args: Vec<String> =
+                        field.arguments.iter().map(|a| format!("{}: {}", a.node.name.node, a.node.ty.node)).collect();
                     out.insert(
                         format!("{name}.{}", field.name.node),
                         format!("({}) -> {}", args.join(", "), field.ty.node),
@@ -53,10 +49,7 @@ fn signatures(sdl: &str) -> BTreeMap<String, String> {
             }
             TypeKind::InputObject(input) => {
                 for field in &input.fields {
-                    out.insert(
-                        format!("{name}.{}", field.node.name.node),
-                        field.node.ty.node.to_string(),
-                    );
+                    out.insert(format!("{name}.{}", field.node.name.node), field.node.ty.node.to_string());
                 }
             }
             TypeKind::Enum(e) => {
@@ -74,11 +67,7 @@ fn signatures(sdl: &str) -> BTreeMap<String, String> {
 fn the_code_implements_the_api_contract() {
     let contract = signatures(include_str!("../contract/minibank.graphql"));
     let ours = signatures(&minibank::graphql::sdl());
-    let pending = |key: &str| {
-        PENDING
-            .iter()
-            .any(|p| key == *p || key.starts_with(&format!("{p}.")))
-    };
+    let pending = |key: &str| PENDING.iter().any(|p| key == *p || key.starts_with(&format!("{p}.")));
     let mut missing = Vec::new();
     for (key, signature) in &contract {
         if pending(key) {
@@ -90,9 +79,5 @@ fn the_code_implements_the_api_contract() {
             None => missing.push(format!("{key}: missing")),
         }
     }
-    assert!(
-        missing.is_empty(),
-        "differences from the contract:\n{}",
-        missing.join("\n")
-    );
+    assert!(missing.is_empty(), "differences from the contract:\n{}", missing.join("\n"));
 }

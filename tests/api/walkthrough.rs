@@ -9,13 +9,7 @@ async fn the_readme_walkthrough_works_end_to_end() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
 
-    let me = app
-        .ok(
-            Some(&alice.token),
-            "{ me { id username email role version } }",
-            json!({}),
-        )
-        .await;
+    let me = app.ok(Some(&alice.token), "{ me { id username email role version } }", json!({})).await;
     assert_eq!(me["me"]["username"], "alice");
     assert_eq!(me["me"]["role"], "CUSTOMER");
     assert_eq!(me["me"]["version"], 1);
@@ -42,23 +36,12 @@ async fn the_readme_walkthrough_works_end_to_end() {
     let deposited = app.money(&alice, "deposit", &account_id, "100").await;
     assert_eq!(deposited["data"]["deposit"]["account"]["balance"], "100.00");
     assert_eq!(deposited["data"]["deposit"]["account"]["version"], 2);
-    assert_eq!(
-        deposited["data"]["deposit"]["events"][0]["type"],
-        "MoneyDeposited"
-    );
-    let deposit_position: i64 = deposited["data"]["deposit"]["position"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    assert_eq!(deposited["data"]["deposit"]["events"][0]["type"], "MoneyDeposited");
+    let deposit_position: i64 = deposited["data"]["deposit"]["position"].as_str().unwrap().parse().unwrap();
 
     let withdrawn = app.money(&alice, "withdraw", &account_id, "30.50").await;
     assert_eq!(withdrawn["data"]["withdraw"]["account"]["balance"], "69.50");
-    let withdraw_position: i64 = withdrawn["data"]["withdraw"]["position"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let withdraw_position: i64 = withdrawn["data"]["withdraw"]["position"].as_str().unwrap().parse().unwrap();
     assert!(withdraw_position > deposit_position);
 
     let overdrawn = app.money(&alice, "withdraw", &account_id, "1000").await;
@@ -79,10 +62,7 @@ async fn the_readme_walkthrough_works_end_to_end() {
     assert_eq!(transactions["nodes"][0]["balanceAfter"], "69.50");
     assert_eq!(transactions["nodes"][1]["kind"], "DEPOSIT");
     assert_eq!(transactions["nodes"][1]["balanceAfter"], "100.00");
-    assert_eq!(
-        transactions["nodes"][1]["position"],
-        deposit_position.to_string()
-    );
+    assert_eq!(transactions["nodes"][1]["position"], deposit_position.to_string());
 
     let at_version_2 = app
         .ok(
@@ -114,31 +94,13 @@ async fn the_readme_walkthrough_works_end_to_end() {
             json!({}),
         )
         .await;
-    let types: Vec<&str> = events["events"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        types,
-        [
-            "ClientRegistered",
-            "AccountOpened",
-            "MoneyDeposited",
-            "MoneyWithdrawn"
-        ]
-    );
+    let types: Vec<&str> =
+        events["events"]["nodes"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["ClientRegistered", "AccountOpened", "MoneyDeposited", "MoneyWithdrawn"]);
     let registered = &events["events"]["nodes"][0];
-    assert!(
-        registered["data"].get("passwordHash").is_none(),
-        "password hashes never leave the server"
-    );
+    assert!(registered["data"].get("passwordHash").is_none(), "password hashes never leave the server");
     assert_eq!(registered["data"]["username"], "alice");
-    assert_eq!(
-        events["events"]["nodes"][2]["metadata"]["actorId"],
-        alice.id.as_str()
-    );
+    assert_eq!(events["events"]["nodes"][2]["metadata"]["actorId"], alice.id.as_str());
 }
 
 #[tokio::test]
@@ -149,10 +111,7 @@ async fn graphiql_is_served_and_the_root_redirects_to_it() {
     let html = page.text().await.unwrap();
     assert!(html.contains("graphiql"), "GraphiQL page expected");
     let root = format!("http://{}/", app.server.addr);
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let response = no_redirects.get(root).send().await.unwrap();
     assert!(response.status().is_redirection());
     assert_eq!(response.headers()["location"], "/graphql");
@@ -162,34 +121,10 @@ async fn graphiql_is_served_and_the_root_redirects_to_it() {
 async fn health_and_readiness_probes_answer() {
     let app = spawn_app().await;
     let base = format!("http://{}", app.server.addr);
-    assert_eq!(
-        app.http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        app.http
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    let response = app
-        .http
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.headers().contains_key("x-request-id"),
-        "every response carries a request id"
-    );
+    assert_eq!(app.http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(app.http.get(format!("{base}/readyz")).send().await.unwrap().status(), 200);
+    let response = app.http.get(format!("{base}/healthz")).send().await.unwrap();
+    assert!(response.headers().contains_key("x-request-id"), "every response carries a request id");
 }
 
 #[tokio::test]
@@ -198,9 +133,7 @@ async fn pagination_walks_every_item_once_with_cursors() {
     let alice = app.register("alice").await;
     let (account_id, _) = app.open_account(&alice).await;
     for i in 1..=7 {
-        let response = app
-            .money(&alice, "deposit", &account_id, &format!("{i}"))
-            .await;
+        let response = app.money(&alice, "deposit", &account_id, &format!("{i}")).await;
         assert!(response.get("errors").is_none(), "{response}");
     }
     let mut after: Option<String> = None;
@@ -221,24 +154,17 @@ async fn pagination_walks_every_item_once_with_cursors() {
         if !connection["pageInfo"]["hasNextPage"].as_bool().unwrap() {
             break;
         }
-        after = connection["pageInfo"]["endCursor"]
-            .as_str()
-            .map(String::from);
+        after = connection["pageInfo"]["endCursor"].as_str().map(String::from);
     }
-    assert_eq!(
-        seen,
-        ["7.00", "6.00", "5.00", "4.00", "3.00", "2.00", "1.00"]
-    );
+    assert_eq!(seen, ["7.00", "6.00", "5.00", "4.00", "3.00", "2.00", "1.00"]);
 
     let capped = app
-        .ok(Some(&alice.token), "query($id: ID!) { account(id: $id) { events(first: 1000) { totalCount nodes { version } } } }", json!({ "id": account_id }))
+        .ok(
+            Some(&alice.token),
+            "query($id: ID!) { account(id: $id) { events(first: 1000) { totalCount nodes { version } } } }",
+            json!({ "id": account_id }),
+        )
         .await;
     assert_eq!(capped["account"]["events"]["totalCount"], 8);
-    assert_eq!(
-        capped["account"]["events"]["nodes"]
-            .as_array()
-            .unwrap()
-            .len(),
-        8
-    );
+    assert_eq!(capped["account"]["events"]["nodes"].as_array().unwrap().len(), 8);
 }

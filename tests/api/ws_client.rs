@@ -25,22 +25,11 @@ pub enum Received {
 }
 
 impl WsClient {
-    pub async fn connect(
-        addr: &std::net::SocketAddr,
-        protocol: &str,
-        authorization: Option<&str>,
-    ) -> Self {
-        let mut request = format!("ws://{addr}/graphql")
-            .into_client_request()
-            .unwrap();
-        request.headers_mut().insert(
-            "sec-websocket-protocol",
-            HeaderValue::from_str(protocol).unwrap(),
-        );
+    pub async fn connect(addr: &std::net::SocketAddr, protocol: &str, authorization: Option<&str>) -> Self {
+        let mut request = format!("ws://{addr}/graphql").into_client_request().unwrap();
+        request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_str(protocol).unwrap());
         if let Some(value) = authorization {
-            request
-                .headers_mut()
-                .insert("authorization", HeaderValue::from_str(value).unwrap());
+            request.headers_mut().insert("authorization", HeaderValue::from_str(value).unwrap());
         }
         let (socket, response) = connect_async(request).await.expect("websocket upgrade");
         assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
@@ -48,19 +37,14 @@ impl WsClient {
     }
 
     pub async fn send(&mut self, message: Value) {
-        self.socket
-            .send(Message::text(message.to_string()))
-            .await
-            .unwrap();
+        self.socket.send(Message::text(message.to_string())).await.unwrap();
     }
 
     /// The next protocol message or close frame (pings, pongs and legacy `ka` are skipped).
     pub async fn recv(&mut self) -> Received {
         let deadline = Duration::from_secs(30);
         loop {
-            let frame = tokio::time::timeout(deadline, self.socket.next())
-                .await
-                .expect("a message within 30 s");
+            let frame = tokio::time::timeout(deadline, self.socket.next()).await.expect("a message within 30 s");
             match frame {
                 Some(Ok(Message::Text(text))) => {
                     let value: Value = serde_json::from_str(&text).unwrap();
@@ -91,29 +75,21 @@ impl WsClient {
 
     /// Sends connection_init and expects the ack.
     pub async fn init(&mut self, payload: Value) {
-        self.send(json!({ "type": "connection_init", "payload": payload }))
-            .await;
+        self.send(json!({ "type": "connection_init", "payload": payload })).await;
         let ack = self.message().await;
         assert_eq!(ack["type"], "connection_ack", "{ack}");
     }
 
     /// Starts an operation in the connection's protocol.
     pub async fn subscribe(&mut self, protocol: &str, id: &str, query: &str, variables: Value) {
-        let kind = if protocol == LEGACY_WS {
-            "start"
-        } else {
-            "subscribe"
-        };
+        let kind = if protocol == LEGACY_WS { "start" } else { "subscribe" };
         self.send(json!({ "id": id, "type": kind, "payload": { "query": query, "variables": variables } })).await;
     }
 
     /// The next `next`/`data` payload for `id`; panics on anything else.
     pub async fn next_data(&mut self, id: &str) -> Value {
         let message = self.message().await;
-        assert!(
-            matches!(message["type"].as_str(), Some("next" | "data")),
-            "{message}"
-        );
+        assert!(matches!(message["type"].as_str(), Some("next" | "data")), "{message}");
         assert_eq!(message["id"], id);
         assert!(message["payload"].get("errors").is_none(), "{message}");
         message["payload"]["data"].clone()

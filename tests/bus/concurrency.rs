@@ -25,8 +25,7 @@ async fn concurrent_withdrawals_never_overdraw_the_account() {
             let bus = app.bus.clone();
             tokio::spawn(async move {
                 let meta = minibank::application::commands::CommandMeta::request(alice, None);
-                bus.dispatch(Command::Withdraw(move_money(account, 10, None)), meta)
-                    .await
+                bus.dispatch(Command::Withdraw(move_money(account, 10, None)), meta).await
             })
         })
         .collect();
@@ -45,22 +44,14 @@ async fn concurrent_withdrawals_never_overdraw_the_account() {
     assert_eq!((succeeded, refused), (20, 30));
     assert_eq!(app.balance(account).await, Decimal::ZERO);
 
-    let stream = app
-        .store
-        .read_stream(account, StreamBound::All)
-        .await
-        .unwrap();
+    let stream = app.store.read_stream(account, StreamBound::All).await.unwrap();
     assert_eq!(stream.len(), 22);
     for (i, event) in stream.iter().enumerate() {
         assert_eq!(event.version, i as i32 + 1);
     }
     let mut previous = Decimal::from(200);
     for event in stream.iter().filter(|e| e.event_type == "MoneyWithdrawn") {
-        let after: Decimal = event.data["balanceAfter"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let after: Decimal = event.data["balanceAfter"].as_str().unwrap().parse().unwrap();
         assert!(after >= Decimal::ZERO);
         assert_eq!(after, previous - Decimal::from(10));
         previous = after;
@@ -85,8 +76,7 @@ async fn two_buses_on_one_store_never_overdraw_the_account() {
             let bus = buses[i % 2].clone();
             tokio::spawn(async move {
                 let meta = CommandMeta::request(alice, None);
-                bus.dispatch(Command::Withdraw(move_money(account, 10, None)), meta)
-                    .await
+                bus.dispatch(Command::Withdraw(move_money(account, 10, None)), meta).await
             })
         })
         .collect();
@@ -104,11 +94,7 @@ async fn two_buses_on_one_store_never_overdraw_the_account() {
 
 async fn assert_never_negative(app: &TestApp, account: uuid::Uuid, events: usize) {
     assert_eq!(app.balance(account).await, Decimal::ZERO);
-    let stream = app
-        .store
-        .read_stream(account, StreamBound::All)
-        .await
-        .unwrap();
+    let stream = app.store.read_stream(account, StreamBound::All).await.unwrap();
     assert_eq!(stream.len(), events);
     for event in &stream {
         if let Some(after) = event.data["balanceAfter"].as_str() {

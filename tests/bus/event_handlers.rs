@@ -53,21 +53,13 @@ async fn handlers_receive_exactly_the_committed_events_in_order() {
     let alice = app.register("alice", Role::Customer).await;
     let account = app.open(alice).await;
     let mut returned = Vec::new();
-    for command in [
-        Command::Deposit(move_money(account, 50, None)),
-        Command::Withdraw(move_money(account, 20, None)),
-    ] {
+    for command in [Command::Deposit(move_money(account, 50, None)), Command::Withdraw(move_money(account, 20, None))] {
         // The failing handler does not fail the command.
         returned.push(app.run(alice, command).await.unwrap());
     }
     // A refused command commits nothing and publishes nothing.
-    let refused = app
-        .run(alice, Command::Withdraw(move_money(account, 1000, None)))
-        .await;
-    assert!(matches!(
-        refused,
-        Err(AppError::Domain(DomainError::InsufficientFunds { .. }))
-    ));
+    let refused = app.run(alice, Command::Withdraw(move_money(account, 1000, None))).await;
+    assert!(matches!(refused, Err(AppError::Domain(DomainError::InsufficientFunds { .. }))));
 
     let batches = recorder.batches.lock().unwrap().clone();
     assert_eq!(batches.len(), 4);
@@ -75,18 +67,7 @@ async fn handlers_receive_exactly_the_committed_events_in_order() {
     let published: Vec<RecordedEvent> = batches.into_iter().flatten().collect();
     assert_eq!(published, app.all_events().await);
     let types: Vec<&str> = published.iter().map(|e| e.event_type.as_str()).collect();
-    assert_eq!(
-        types,
-        [
-            "ClientRegistered",
-            "AccountOpened",
-            "MoneyDeposited",
-            "MoneyWithdrawn"
-        ]
-    );
+    assert_eq!(types, ["ClientRegistered", "AccountOpened", "MoneyDeposited", "MoneyWithdrawn"]);
     // Handlers after the failing one still run.
-    assert_eq!(
-        *after_failure.batches.lock().unwrap(),
-        *recorder.batches.lock().unwrap()
-    );
+    assert_eq!(*after_failure.batches.lock().unwrap(), *recorder.batches.lock().unwrap());
 }

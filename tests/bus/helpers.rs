@@ -9,9 +9,7 @@ use minibank::application::ports::{EventFilter, EventStore, RecordedEvent, Strea
 use minibank::application::stream_locks::StreamLocks;
 use minibank::application::{Actor, AppError, EventHandler, MessageBus};
 use minibank::domain::account::{Account, OpenedAccount};
-use minibank::domain::value::{
-    Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username,
-};
+use minibank::domain::value::{Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username};
 use minibank::infrastructure::memory::InMemoryEventStore;
 use minibank::infrastructure::security::{Argon2Hasher, RandomAccountNumbers};
 use rust_decimal::Decimal;
@@ -29,11 +27,7 @@ pub fn app() -> TestApp {
     app_with(Arc::new(InMemoryEventStore::new()), vec![], MAX_ATTEMPTS)
 }
 
-pub fn app_with(
-    store: Arc<dyn EventStore>,
-    handlers: Vec<Arc<dyn EventHandler>>,
-    max_attempts: u32,
-) -> TestApp {
+pub fn app_with(store: Arc<dyn EventStore>, handlers: Vec<Arc<dyn EventHandler>>, max_attempts: u32) -> TestApp {
     let mut bus = MessageBus::new(Deps {
         store: store.clone(),
         hasher: Arc::new(Argon2Hasher),
@@ -44,10 +38,7 @@ pub fn app_with(
     for handler in handlers {
         bus.subscribe(handler);
     }
-    TestApp {
-        bus: Arc::new(bus),
-        store,
-    }
+    TestApp { bus: Arc::new(bus), store }
 }
 
 pub fn registration(username: &str, email: &str, role: Role) -> RegisterClient {
@@ -84,21 +75,12 @@ pub fn open_account(owner_id: Option<Uuid>, overdraft: i64) -> OpenAccount {
 }
 
 pub fn close(account_id: Uuid, expected_version: Option<i32>) -> Command {
-    Command::CloseAccount(CloseAccount {
-        account_id,
-        expected_version,
-    })
+    Command::CloseAccount(CloseAccount { account_id, expected_version })
 }
 
 impl TestApp {
-    pub async fn run(
-        &self,
-        actor: Actor,
-        command: Command,
-    ) -> Result<Vec<RecordedEvent>, AppError> {
-        self.bus
-            .dispatch(command, CommandMeta::request(actor, None))
-            .await
+    pub async fn run(&self, actor: Actor, command: Command) -> Result<Vec<RecordedEvent>, AppError> {
+        self.bus.dispatch(command, CommandMeta::request(actor, None)).await
     }
 
     /// Registers a client as an anonymous visitor (the System for admins).
@@ -108,42 +90,23 @@ impl TestApp {
             Role::Customer => Actor::Anonymous,
         };
         let email = format!("{username}@example.com");
-        let events = self
-            .run(
-                registrar,
-                Command::RegisterClient(registration(username, &email, role)),
-            )
-            .await
-            .unwrap();
-        Actor::Client {
-            id: events[0].stream_id,
-            role,
-        }
+        let events = self.run(registrar, Command::RegisterClient(registration(username, &email, role))).await.unwrap();
+        Actor::Client { id: events[0].stream_id, role }
     }
 
     /// Opens an EUR account for the actor itself, without overdraft.
     pub async fn open(&self, owner: Actor) -> Uuid {
-        let events = self
-            .run(owner, Command::OpenAccount(open_account(None, 0)))
-            .await
-            .unwrap();
+        let events = self.run(owner, Command::OpenAccount(open_account(None, 0))).await.unwrap();
         events[0].stream_id
     }
 
     pub async fn deposit(&self, actor: Actor, account_id: Uuid, amount: i64) {
-        self.run(
-            actor,
-            Command::Deposit(move_money(account_id, amount, None)),
-        )
-        .await
-        .unwrap();
+        self.run(actor, Command::Deposit(move_money(account_id, amount, None))).await.unwrap();
     }
 
     /// The account as replayed from its stream.
     pub async fn account(&self, account_id: Uuid) -> OpenedAccount {
-        let loaded = load::<Account>(self.store.as_ref(), account_id, StreamBound::All)
-            .await
-            .unwrap();
+        let loaded = load::<Account>(self.store.as_ref(), account_id, StreamBound::All).await.unwrap();
         loaded.state.opened().cloned().expect("the account is open")
     }
 
@@ -152,11 +115,7 @@ impl TestApp {
     }
 
     pub async fn version(&self, account_id: Uuid) -> i32 {
-        let events = self
-            .store
-            .read_stream(account_id, StreamBound::All)
-            .await
-            .unwrap();
+        let events = self.store.read_stream(account_id, StreamBound::All).await.unwrap();
         events.last().map_or(0, |e| e.version)
     }
 
@@ -165,9 +124,6 @@ impl TestApp {
     }
 
     pub async fn all_events(&self) -> Vec<RecordedEvent> {
-        self.store
-            .read_all(0, 10_000, &EventFilter::default())
-            .await
-            .unwrap()
+        self.store.read_all(0, 10_000, &EventFilter::default()).await.unwrap()
     }
 }

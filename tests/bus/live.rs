@@ -21,34 +21,18 @@ async fn live_app(config: FeedConfig) -> (TestApp, Arc<LiveFeed>) {
 }
 
 fn config(buffer_capacity: usize, max_lag: Option<u64>) -> FeedConfig {
-    FeedConfig {
-        buffer_capacity,
-        page_size: 50,
-        poll_interval: Duration::from_millis(200),
-        max_lag,
-    }
+    FeedConfig { buffer_capacity, page_size: 50, poll_interval: Duration::from_millis(200), max_lag }
 }
 
 async fn all_positions(store: &Arc<dyn EventStore>) -> Vec<i64> {
-    store
-        .read_all(0, u64::MAX, &EventFilter::default())
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e.position)
-        .collect()
+    store.read_all(0, u64::MAX, &EventFilter::default()).await.unwrap().iter().map(|e| e.position).collect()
 }
 
 /// Collects positions from a subscription until it has `count` of them.
 async fn collect(feed: &Arc<LiveFeed>, after: Option<i64>, count: usize) -> Vec<i64> {
     let stream = feed.subscribe(after).into_stream();
-    let positions = stream
-        .take(count)
-        .map(|item| item.unwrap().position)
-        .collect::<Vec<_>>();
-    tokio::time::timeout(Duration::from_secs(60), positions)
-        .await
-        .expect("all events arrive")
+    let positions = stream.take(count).map(|item| item.unwrap().position).collect::<Vec<_>>();
+    tokio::time::timeout(Duration::from_secs(60), positions).await.expect("all events arrive")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -88,11 +72,7 @@ async fn subscribers_from_zero_get_every_event_once_in_order_under_concurrent_wr
     let expected = all_positions(&app.store).await;
     assert_eq!(expected.len(), total);
     for subscriber in subscribers {
-        assert_eq!(
-            subscriber.await.unwrap(),
-            expected,
-            "every event once, in order"
-        );
+        assert_eq!(subscriber.await.unwrap(), expected, "every event once, in order");
     }
 }
 
@@ -106,10 +86,7 @@ async fn a_subscriber_behind_the_buffer_catches_up_from_the_store() {
     }
     let expected = all_positions(&app.store).await;
     assert_eq!(collect(&feed, Some(0), expected.len()).await, expected);
-    assert_eq!(
-        collect(&feed, Some(expected[49]), expected.len() - 50).await,
-        expected[50..]
-    );
+    assert_eq!(collect(&feed, Some(expected[49]), expected.len() - 50).await, expected[50..]);
 }
 
 #[tokio::test]
@@ -155,11 +132,7 @@ async fn a_live_subscriber_that_falls_too_far_behind_ends_with_its_resume_positi
     .await
     .unwrap();
     match stream.next().await {
-        Some(Err(SubscriptionEnded::Lagged {
-            resume_after,
-            max_lag,
-            ..
-        })) => {
+        Some(Err(SubscriptionEnded::Lagged { resume_after, max_lag, .. })) => {
             assert_eq!(resume_after, 2);
             assert_eq!(max_lag, 20);
         }

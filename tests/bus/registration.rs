@@ -12,10 +12,7 @@ async fn registering_records_client_registered_with_its_metadata() {
     let meta = CommandMeta::request(Actor::Anonymous, Some(Uuid::now_v7()));
     let events = app
         .bus
-        .dispatch(
-            Command::RegisterClient(registration("Alice", "Alice@Example.com", Role::Customer)),
-            meta,
-        )
+        .dispatch(Command::RegisterClient(registration("Alice", "Alice@Example.com", Role::Customer)), meta)
         .await
         .unwrap();
 
@@ -45,45 +42,27 @@ async fn usernames_are_unique_case_insensitively() {
     let app = app();
     app.register("alice", Role::Customer).await;
     let again = app
-        .run(
-            Actor::Anonymous,
-            Command::RegisterClient(registration("ALICE", "other@example.com", Role::Customer)),
-        )
+        .run(Actor::Anonymous, Command::RegisterClient(registration("ALICE", "other@example.com", Role::Customer)))
         .await;
-    assert!(
-        matches!(again, Err(AppError::AlreadyExists("username"))),
-        "{again:?}"
-    );
+    assert!(matches!(again, Err(AppError::AlreadyExists("username"))), "{again:?}");
     assert_eq!(app.event_count().await, 1);
 }
 
 #[tokio::test]
 async fn e_mails_are_unique_case_insensitively() {
     let app = app();
-    app.run(
-        Actor::Anonymous,
-        Command::RegisterClient(registration("alice", "alice@example.com", Role::Customer)),
-    )
-    .await
-    .unwrap();
+    app.run(Actor::Anonymous, Command::RegisterClient(registration("alice", "alice@example.com", Role::Customer)))
+        .await
+        .unwrap();
     let again = app
-        .run(
-            Actor::Anonymous,
-            Command::RegisterClient(registration("bob", "ALICE@Example.COM", Role::Customer)),
-        )
+        .run(Actor::Anonymous, Command::RegisterClient(registration("bob", "ALICE@Example.COM", Role::Customer)))
         .await;
-    assert!(
-        matches!(again, Err(AppError::AlreadyExists("e-mail"))),
-        "{again:?}"
-    );
+    assert!(matches!(again, Err(AppError::AlreadyExists("e-mail"))), "{again:?}");
     assert_eq!(app.event_count().await, 1);
     // The username of the refused registration was not taken.
-    app.run(
-        Actor::Anonymous,
-        Command::RegisterClient(registration("bob", "bob@example.com", Role::Customer)),
-    )
-    .await
-    .unwrap();
+    app.run(Actor::Anonymous, Command::RegisterClient(registration("bob", "bob@example.com", Role::Customer)))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -92,23 +71,12 @@ async fn only_the_system_registers_administrators() {
     let customer = app.register("carol", Role::Customer).await;
     let admin = app.register("root", Role::Admin).await;
     for actor in [Actor::Anonymous, customer, admin] {
-        let result = app
-            .run(
-                actor,
-                Command::RegisterClient(registration(
-                    "mallory",
-                    "mallory@example.com",
-                    Role::Admin,
-                )),
-            )
-            .await;
+        let result =
+            app.run(actor, Command::RegisterClient(registration("mallory", "mallory@example.com", Role::Admin))).await;
         assert!(matches!(result, Err(AppError::Forbidden(_))), "{result:?}");
     }
     let events = app
-        .run(
-            Actor::System,
-            Command::RegisterClient(registration("mallory", "mallory@example.com", Role::Admin)),
-        )
+        .run(Actor::System, Command::RegisterClient(registration("mallory", "mallory@example.com", Role::Admin)))
         .await
         .unwrap();
     assert_eq!(events[0].data["role"], "ADMIN");

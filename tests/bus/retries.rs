@@ -4,9 +4,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use async_trait::async_trait;
 use minibank::application::AppError;
 use minibank::application::commands::Command;
-use minibank::application::ports::{
-    Commit, CommitError, EventFilter, EventStore, RecordedEvent, StreamBound,
-};
+use minibank::application::ports::{Commit, CommitError, EventFilter, EventStore, RecordedEvent, StreamBound};
 use minibank::domain::value::Role;
 use minibank::infrastructure::memory::InMemoryEventStore;
 use rust_decimal::Decimal;
@@ -25,11 +23,7 @@ struct RacingStore {
 
 impl RacingStore {
     fn new() -> Self {
-        RacingStore {
-            inner: InMemoryEventStore::new(),
-            races: AtomicU32::new(0),
-            commits: AtomicU32::new(0),
-        }
+        RacingStore { inner: InMemoryEventStore::new(), races: AtomicU32::new(0), commits: AtomicU32::new(0) }
     }
 
     fn lose_next(&self, races: u32) {
@@ -42,10 +36,7 @@ impl RacingStore {
 impl EventStore for RacingStore {
     async fn commit(&self, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError> {
         self.commits.fetch_add(1, Ordering::SeqCst);
-        let race = self
-            .races
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
+        let race = self.races.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
         if race {
             let mut competitor = commit.clone();
             for append in &mut competitor.appends {
@@ -59,11 +50,7 @@ impl EventStore for RacingStore {
         self.inner.commit(commit).await
     }
 
-    async fn read_stream(
-        &self,
-        stream_id: Uuid,
-        bound: StreamBound,
-    ) -> anyhow::Result<Vec<RecordedEvent>> {
+    async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {
         self.inner.read_stream(stream_id, bound).await
     }
 
@@ -73,17 +60,10 @@ impl EventStore for RacingStore {
         after_version: i32,
         limit: u64,
     ) -> anyhow::Result<Vec<RecordedEvent>> {
-        self.inner
-            .read_stream_page(stream_id, after_version, limit)
-            .await
+        self.inner.read_stream_page(stream_id, after_version, limit).await
     }
 
-    async fn read_all(
-        &self,
-        after: i64,
-        limit: u64,
-        filter: &EventFilter,
-    ) -> anyhow::Result<Vec<RecordedEvent>> {
+    async fn read_all(&self, after: i64, limit: u64, filter: &EventFilter) -> anyhow::Result<Vec<RecordedEvent>> {
         self.inner.read_all(after, limit, filter).await
     }
 
@@ -109,10 +89,7 @@ async fn a_lost_race_is_decided_again_on_the_new_state() {
     let account = app.open(alice).await;
 
     store.lose_next(1);
-    let events = app
-        .run(alice, Command::Deposit(move_money(account, 10, None)))
-        .await
-        .unwrap();
+    let events = app.run(alice, Command::Deposit(move_money(account, 10, None))).await.unwrap();
     assert_eq!(store.commits.load(Ordering::SeqCst), 2);
     // The competitor's deposit is version 2; ours is decided again on top.
     assert_eq!(events[0].version, 3);
@@ -127,9 +104,7 @@ async fn a_client_expected_version_turns_a_lost_race_into_a_conflict() {
     let account = app.open(alice).await;
 
     store.lose_next(1);
-    let result = app
-        .run(alice, Command::Deposit(move_money(account, 10, Some(1))))
-        .await;
+    let result = app.run(alice, Command::Deposit(move_money(account, 10, Some(1)))).await;
     assert!(matches!(result, Err(AppError::Conflict(_))), "{result:?}");
     assert_eq!(store.commits.load(Ordering::SeqCst), 1);
     // Only the competitor's deposit is recorded.
@@ -144,9 +119,7 @@ async fn retries_are_bounded() {
     let account = app.open(alice).await;
 
     store.lose_next(u32::MAX);
-    let result = app
-        .run(alice, Command::Deposit(move_money(account, 10, None)))
-        .await;
+    let result = app.run(alice, Command::Deposit(move_money(account, 10, None))).await;
     assert!(matches!(result, Err(AppError::Conflict(_))), "{result:?}");
     assert_eq!(store.commits.load(Ordering::SeqCst), 3);
     // Three competitors won; our deposit was never recorded.

@@ -10,20 +10,14 @@ const BIN: &str = env!("CARGO_BIN_EXE_minibank");
 
 fn minibank(database_url: &str) -> Command {
     let mut command = Command::new(BIN);
-    command
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "info")
-        .env_remove("JWT_SECRET");
+    command.env("DATABASE_URL", database_url).env("RUST_LOG", "info").env_remove("JWT_SECRET");
     command
 }
 
 /// Starts `minibank` on a random port and returns it with its address, read from its log.
 fn serve(database_url: &str, extra_env: &[(&str, &str)]) -> (Child, String, Vec<String>) {
     let mut command = minibank(database_url);
-    command
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+    command.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::inherit());
     for (k, v) in extra_env {
         command.env(k, v);
     }
@@ -66,8 +60,7 @@ fn wait_for_exit(child: &mut Child, within: Duration) -> std::process::ExitStatu
 fn export_schema_prints_the_committed_schema() {
     let output = Command::new(BIN).arg("export-schema").output().unwrap();
     assert!(output.status.success());
-    let committed =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
     assert_eq!(String::from_utf8(output.stdout).unwrap(), committed);
 }
 
@@ -79,51 +72,24 @@ async fn create_admin_then_serve_then_shut_down_gracefully_on_sigterm() {
     let migrated = minibank(&database_url).arg("migrate").output().unwrap();
     assert!(migrated.status.success(), "{migrated:?}");
     let created = minibank(&database_url)
-        .args([
-            "create-admin",
-            "--username",
-            "Root",
-            "--email",
-            "root@example.com",
-            "--password",
-            "admin password",
-        ])
+        .args(["create-admin", "--username", "Root", "--email", "root@example.com", "--password", "admin password"])
         .output()
         .unwrap();
     assert!(created.status.success(), "{created:?}");
     assert!(String::from_utf8_lossy(&created.stdout).contains("admin root registered"));
     let again = minibank(&database_url)
-        .args([
-            "create-admin",
-            "--username",
-            "root",
-            "--email",
-            "other@example.com",
-            "--password",
-            "admin password",
-        ])
+        .args(["create-admin", "--username", "root", "--email", "other@example.com", "--password", "admin password"])
         .output()
         .unwrap();
     assert!(!again.status.success(), "a taken username is refused");
     let weak = minibank(&database_url)
-        .args([
-            "create-admin",
-            "--username",
-            "root2",
-            "--email",
-            "r2@example.com",
-            "--password",
-            "short",
-        ])
+        .args(["create-admin", "--username", "root2", "--email", "r2@example.com", "--password", "short"])
         .output()
         .unwrap();
     assert!(!weak.status.success(), "the password rules apply");
 
     let (mut child, addr, log) = serve(&database_url, &[("CORS_ORIGINS", "https://app.example")]);
-    assert!(
-        log.iter().any(|l| l.contains("JWT_SECRET is not set")),
-        "warns about the random secret: {log:?}"
-    );
+    assert!(log.iter().any(|l| l.contains("JWT_SECRET is not set")), "warns about the random secret: {log:?}");
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/graphql");
     let login: Value = http
@@ -145,17 +111,11 @@ async fn create_admin_then_serve_then_shut_down_gracefully_on_sigterm() {
         .request(reqwest::Method::OPTIONS, &url)
         .header("origin", "https://app.example")
         .header("access-control-request-method", "POST")
-        .header(
-            "access-control-request-headers",
-            "content-type,authorization",
-        )
+        .header("access-control-request-headers", "content-type,authorization")
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        preflight.headers()["access-control-allow-origin"],
-        "https://app.example"
-    );
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "https://app.example");
     let foreign = http
         .request(reqwest::Method::OPTIONS, &url)
         .header("origin", "https://evil.example")
@@ -163,21 +123,10 @@ async fn create_admin_then_serve_then_shut_down_gracefully_on_sigterm() {
         .send()
         .await
         .unwrap();
-    assert!(
-        foreign
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none()
-    );
+    assert!(foreign.headers().get("access-control-allow-origin").is_none());
 
     let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = wait_for_exit(&mut child, Duration::from_secs(20));
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
 }

@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use minibank::application::ports::{
-    CommitError, EventFilter, EventStore, StreamAppend, StreamBound,
-};
+use minibank::application::ports::{CommitError, EventFilter, EventStore, StreamAppend, StreamBound};
 use minibank::domain::StreamType;
 use uuid::Uuid;
 
@@ -17,10 +15,7 @@ async fn appended_events_read_back_equal() {
         let store = backend.store();
         let account = Uuid::now_v7();
         let events = vec![opened(account, Uuid::now_v7(), 1), deposited(1000, 1000)];
-        let committed = store
-            .commit(append(StreamType::Account, account, 0, events.clone()))
-            .await
-            .unwrap();
+        let committed = store.commit(append(StreamType::Account, account, 0, events.clone())).await.unwrap();
 
         assert_eq!(committed.len(), 2);
         assert_eq!(committed[0].version, 1);
@@ -32,10 +27,7 @@ async fn appended_events_read_back_equal() {
 
         let read = store.read_stream(account, StreamBound::All).await.unwrap();
         assert_eq!(read, committed, "{}", backend.name);
-        let all = store
-            .read_all(0, 100, &EventFilter::default())
-            .await
-            .unwrap();
+        let all = store.read_all(0, 100, &EventFilter::default()).await.unwrap();
         assert_eq!(all, committed, "{}", backend.name);
     })
     .await;
@@ -47,23 +39,10 @@ async fn a_stale_expected_version_conflicts_and_writes_nothing() {
         let store = backend.store();
         let account = Uuid::now_v7();
         let other = Uuid::now_v7();
-        store
-            .commit(append(
-                StreamType::Account,
-                account,
-                0,
-                vec![opened(account, Uuid::now_v7(), 1)],
-            ))
-            .await
-            .unwrap();
+        store.commit(append(StreamType::Account, account, 0, vec![opened(account, Uuid::now_v7(), 1)])).await.unwrap();
 
         // The second append is stale, so the first must not be written either.
-        let mut commit = append(
-            StreamType::Account,
-            other,
-            0,
-            vec![opened(other, Uuid::now_v7(), 2)],
-        );
+        let mut commit = append(StreamType::Account, other, 0, vec![opened(other, Uuid::now_v7(), 2)]);
         commit.appends.push(StreamAppend {
             stream_id: account,
             stream_type: StreamType::Account,
@@ -76,13 +55,7 @@ async fn a_stale_expected_version_conflicts_and_writes_nothing() {
             "{err:?}"
         );
         assert_eq!(store.count(&EventFilter::default()).await.unwrap(), 1);
-        assert!(
-            store
-                .read_stream(other, StreamBound::All)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(store.read_stream(other, StreamBound::All).await.unwrap().is_empty());
     })
     .await;
 }
@@ -97,12 +70,7 @@ async fn of_concurrent_appends_at_the_same_version_exactly_one_wins() {
                 let store = store.clone();
                 tokio::spawn(async move {
                     store
-                        .commit(append(
-                            StreamType::Account,
-                            account,
-                            0,
-                            vec![opened(account, Uuid::now_v7(), i)],
-                        ))
+                        .commit(append(StreamType::Account, account, 0, vec![opened(account, Uuid::now_v7(), i)]))
                         .await
                 })
             })

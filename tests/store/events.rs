@@ -25,21 +25,8 @@ pub fn new_event<E: DomainEvent>(event: &E) -> NewEvent {
     }
 }
 
-pub fn append(
-    stream_type: StreamType,
-    stream_id: Uuid,
-    expected_version: i32,
-    events: Vec<NewEvent>,
-) -> Commit {
-    Commit {
-        appends: vec![StreamAppend {
-            stream_id,
-            stream_type,
-            expected_version,
-            events,
-        }],
-        claims: Vec::new(),
-    }
+pub fn append(stream_type: StreamType, stream_id: Uuid, expected_version: i32, events: Vec<NewEvent>) -> Commit {
+    Commit { appends: vec![StreamAppend { stream_id, stream_type, expected_version, events }], claims: Vec::new() }
 }
 
 pub fn money(cents: i64) -> Decimal {
@@ -65,26 +52,18 @@ fn moved(amount_cents: i64, balance_after_cents: i64) -> MoneyMoved {
 }
 
 pub fn deposited(amount_cents: i64, balance_after_cents: i64) -> NewEvent {
-    new_event(&AccountEvent::MoneyDeposited(moved(
-        amount_cents,
-        balance_after_cents,
-    )))
+    new_event(&AccountEvent::MoneyDeposited(moved(amount_cents, balance_after_cents)))
 }
 
 pub fn withdrawn(amount_cents: i64, balance_after_cents: i64) -> NewEvent {
-    new_event(&AccountEvent::MoneyWithdrawn(moved(
-        amount_cents,
-        balance_after_cents,
-    )))
+    new_event(&AccountEvent::MoneyWithdrawn(moved(amount_cents, balance_after_cents)))
 }
 
 pub fn limit_changed(limit_cents: i64) -> NewEvent {
-    new_event(&AccountEvent::OverdraftLimitChanged(
-        OverdraftLimitChanged {
-            previous_limit: OverdraftLimit::ZERO,
-            limit: OverdraftLimit::new(money(limit_cents)).unwrap(),
-        },
-    ))
+    new_event(&AccountEvent::OverdraftLimitChanged(OverdraftLimitChanged {
+        previous_limit: OverdraftLimit::ZERO,
+        limit: OverdraftLimit::new(money(limit_cents)).unwrap(),
+    }))
 }
 
 pub fn closed() -> NewEvent {
@@ -104,20 +83,9 @@ pub fn register(client_id: Uuid, username: &str, email: &str, first_name: &str) 
         role: Role::Customer,
     };
     let claims = vec![
-        UniqueClaim {
-            scope: "username",
-            value: registration.username.as_str().to_owned(),
-            owner_id: client_id,
-        },
-        UniqueClaim {
-            scope: "email",
-            value: registration.email.normalized(),
-            owner_id: client_id,
-        },
+        UniqueClaim { scope: "username", value: registration.username.as_str().to_owned(), owner_id: client_id },
+        UniqueClaim { scope: "email", value: registration.email.normalized(), owner_id: client_id },
     ];
     let event = new_event(&ClientEvent::ClientRegistered(registration));
-    Commit {
-        claims,
-        ..append(StreamType::Client, client_id, 0, vec![event])
-    }
+    Commit { claims, ..append(StreamType::Client, client_id, 0, vec![event]) }
 }

@@ -1,9 +1,7 @@
 //! Client and account read models: lookups, search and pages.
 
 use minibank::application::pagination::PageRequest;
-use minibank::application::ports::{
-    AccountListFilter, AccountReadModel, ClientReadModel, EventStore,
-};
+use minibank::application::ports::{AccountListFilter, AccountReadModel, ClientReadModel, EventStore};
 use minibank::domain::StreamType;
 use minibank::domain::account::AccountStatus;
 use minibank::domain::value::Role;
@@ -23,15 +21,9 @@ async fn clients_are_found_by_login_and_searched_in_registration_order() {
         let store = backend.store();
         let clients = SeaOrmClientReadModel::new(backend.db.clone());
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
-        for (id, (name, first)) in
-            ids.iter()
-                .zip([("dave", "Dave"), ("erin_x", "Erin"), ("frank", "Frank%")])
-        {
+        for (id, (name, first)) in ids.iter().zip([("dave", "Dave"), ("erin_x", "Erin"), ("frank", "Frank%")]) {
             let email = format!("{name}@Example.com");
-            store
-                .commit(register(*id, name, &email, first))
-                .await
-                .unwrap();
+            store.commit(register(*id, name, &email, first)).await.unwrap();
         }
 
         let view = clients.get(ids[0]).await.unwrap().unwrap();
@@ -50,10 +42,7 @@ async fn clients_are_found_by_login_and_searched_in_registration_order() {
         assert!(all.has_next_page);
         let order: Vec<_> = all.items.iter().map(|(_, c)| c.id).collect();
         assert_eq!(order, ids[..2]);
-        let next = clients
-            .list(None, &page(2, Some(all.items[1].0)))
-            .await
-            .unwrap();
+        let next = clients.list(None, &page(2, Some(all.items[1].0))).await.unwrap();
         assert_eq!(next.items.len(), 1);
         assert_eq!(next.items[0].1.id, ids[2]);
         assert!(!next.has_next_page);
@@ -68,10 +57,7 @@ async fn clients_are_found_by_login_and_searched_in_registration_order() {
         let found = clients.list(Some("_"), &page(10, None)).await.unwrap();
         assert_eq!(found.total_count, 1, "{}", backend.name);
         assert_eq!(found.items[0].1.id, ids[1]);
-        let found = clients
-            .list(Some("example.com"), &page(10, None))
-            .await
-            .unwrap();
+        let found = clients.list(Some("example.com"), &page(10, None)).await.unwrap();
         assert_eq!(found.total_count, 3);
     })
     .await;
@@ -86,31 +72,12 @@ async fn accounts_are_listed_by_owner_and_status() {
         let mut mine = Vec::new();
         for payload in 10..13 {
             let id = Uuid::now_v7();
-            store
-                .commit(append(
-                    StreamType::Account,
-                    id,
-                    0,
-                    vec![opened(id, owner, payload)],
-                ))
-                .await
-                .unwrap();
+            store.commit(append(StreamType::Account, id, 0, vec![opened(id, owner, payload)])).await.unwrap();
             mine.push(id);
         }
         let theirs = Uuid::now_v7();
-        store
-            .commit(append(
-                StreamType::Account,
-                theirs,
-                0,
-                vec![opened(theirs, stranger, 20)],
-            ))
-            .await
-            .unwrap();
-        store
-            .commit(append(StreamType::Account, mine[1], 1, vec![closed()]))
-            .await
-            .unwrap();
+        store.commit(append(StreamType::Account, theirs, 0, vec![opened(theirs, stranger, 20)])).await.unwrap();
+        store.commit(append(StreamType::Account, mine[1], 1, vec![closed()])).await.unwrap();
 
         assert_eq!(accounts.ids_owned_by(owner).await.unwrap(), mine);
         let view = accounts.get(theirs).await.unwrap().unwrap();
@@ -118,23 +85,14 @@ async fn accounts_are_listed_by_owner_and_status() {
         assert_eq!(by_number, Some(view), "{}", backend.name);
         assert!(accounts.by_number("MB0000000000").await.unwrap().is_none());
 
-        let everyone = accounts
-            .list(&AccountListFilter::default(), &page(10, None))
-            .await
-            .unwrap();
+        let everyone = accounts.list(&AccountListFilter::default(), &page(10, None)).await.unwrap();
         assert_eq!(everyone.total_count, 4);
-        let open_of_owner = AccountListFilter {
-            owner_id: Some(owner),
-            status: Some(AccountStatus::Open),
-        };
+        let open_of_owner = AccountListFilter { owner_id: Some(owner), status: Some(AccountStatus::Open) };
         let first = accounts.list(&open_of_owner, &page(1, None)).await.unwrap();
         assert_eq!(first.total_count, 2);
         assert!(first.has_next_page);
         assert_eq!(first.items[0].1.id, mine[0]);
-        let second = accounts
-            .list(&open_of_owner, &page(1, Some(first.items[0].0)))
-            .await
-            .unwrap();
+        let second = accounts.list(&open_of_owner, &page(1, Some(first.items[0].0))).await.unwrap();
         assert_eq!(second.items[0].1.id, mine[2]);
         assert!(!second.has_next_page);
     })

@@ -6,9 +6,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Once};
 
 use futures::FutureExt;
-use minibank::infrastructure::{
-    AccountsProjection, ClientsProjection, Projection, SeaOrmEventStore, connect, migrate,
-};
+use minibank::infrastructure::{AccountsProjection, ClientsProjection, Projection, SeaOrmEventStore, connect, migrate};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use tempfile::TempDir;
 use uuid::Uuid;
@@ -21,8 +19,7 @@ pub struct Backend {
 impl Backend {
     /// The store with the production projections inline.
     pub fn store(&self) -> SeaOrmEventStore {
-        let projections: Vec<Arc<dyn Projection>> =
-            vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
+        let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
         SeaOrmEventStore::new(self.db.clone(), projections)
     }
 }
@@ -47,26 +44,16 @@ where
     };
     let admin = Database::connect(admin_url.as_str()).await.unwrap();
     let name = format!("minibank_test_{}", Uuid::new_v4().simple());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
     let db = connect(&with_database(&admin_url, &name), 8).await.unwrap();
     let outcome = AssertUnwindSafe(async {
         migrate(&db).await.unwrap();
-        test(Backend {
-            name: "postgres",
-            db: db.clone(),
-        })
-        .await;
+        test(Backend { name: "postgres", db: db.clone() }).await;
     })
     .catch_unwind()
     .await;
     db.close().await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .await
-        .unwrap();
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.unwrap();
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }

@@ -100,10 +100,7 @@ fn authenticator() -> Authenticator {
         match token {
             None => Ok(session("anonymous", None)),
             Some("good") => Ok(session("user", None)),
-            Some("expired-soon") => Ok(session(
-                "user",
-                Some(chrono::Utc::now() + chrono::Duration::seconds(1)),
-            )),
+            Some("expired-soon") => Ok(session("user", Some(chrono::Utc::now() + chrono::Duration::seconds(1)))),
             Some(_) => Err(()),
         }
     })
@@ -117,32 +114,14 @@ struct AppState {
     config: WsConfig,
 }
 
-async fn upgrade(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-) -> Response {
+async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     let ws = ws.protocols(Protocol::ALL);
-    let Some(protocol) = ws
-        .selected_protocol()
-        .and_then(|v| v.to_str().ok())
-        .and_then(Protocol::from_header)
-    else {
+    let Some(protocol) = ws.selected_protocol().and_then(|v| v.to_str().ok()).and_then(Protocol::from_header) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     ws.on_upgrade(move |socket| {
-        serve_socket(
-            socket,
-            protocol,
-            state.schema,
-            authorization,
-            authenticator(),
-            state.config,
-        )
+        serve_socket(socket, protocol, state.schema, authorization, authenticator(), state.config)
     })
 }
 
@@ -155,30 +134,17 @@ struct Server {
 async fn server(config: WsConfig) -> Server {
     let live = LiveStreams::default();
     let produced = Produced::default();
-    let schema = Schema::build(Query, EmptyMutation, SubscriptionRoot)
-        .data(live.clone())
-        .data(produced.clone())
-        .finish();
-    let app = Router::new()
-        .route("/ws", any(upgrade))
-        .with_state(AppState { schema, config });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let schema =
+        Schema::build(Query, EmptyMutation, SubscriptionRoot).data(live.clone()).data(produced.clone()).finish();
+    let app = Router::new().route("/ws", any(upgrade)).with_state(AppState { schema, config });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Server {
-        addr,
-        live,
-        produced,
-    }
+    Server { addr, live, produced }
 }
 
 fn fast() -> WsConfig {
-    WsConfig {
-        init_timeout: Duration::from_millis(300),
-        ..WsConfig::default()
-    }
+    WsConfig { init_timeout: Duration::from_millis(300), ..WsConfig::default() }
 }
 
 // ---------- the client ----------
@@ -190,9 +156,7 @@ const LEGACY: &str = "graphql-ws";
 const WAIT: Duration = Duration::from_secs(5);
 
 async fn connect(addr: SocketAddr, protocol: &str, authorization: Option<&str>) -> Client {
-    let mut request = format!("ws://{addr}/ws")
-        .into_client_request()
-        .expect("request");
+    let mut request = format!("ws://{addr}/ws").into_client_request().expect("request");
     let headers = request.headers_mut();
     headers.insert("sec-websocket-protocol", protocol.parse().expect("header"));
     if let Some(authorization) = authorization {
@@ -205,10 +169,7 @@ async fn connect(addr: SocketAddr, protocol: &str, authorization: Option<&str>) 
 }
 
 async fn send(client: &mut Client, message: Value) {
-    client
-        .send(Message::Text(message.to_string().into()))
-        .await
-        .expect("send");
+    client.send(Message::Text(message.to_string().into())).await.expect("send");
 }
 
 /// The next protocol message, skipping Ping/Pong frames and (legacy) `ka`.
@@ -227,9 +188,7 @@ async fn recv(client: &mut Client) -> Value {
             }
         }
     };
-    tokio::time::timeout(WAIT, next)
-        .await
-        .expect("no message in time")
+    tokio::time::timeout(WAIT, next).await.expect("no message in time")
 }
 
 /// Reads until the close frame; text messages before it are returned too.
@@ -249,17 +208,11 @@ async fn closed(client: &mut Client) -> (u16, String, Vec<Value>) {
             }
         }
     };
-    tokio::time::timeout(WAIT, until_close)
-        .await
-        .expect("not closed in time")
+    tokio::time::timeout(WAIT, until_close).await.expect("not closed in time")
 }
 
 async fn init(client: &mut Client, payload: Value) {
-    send(
-        client,
-        json!({"type": "connection_init", "payload": payload}),
-    )
-    .await;
+    send(client, json!({"type": "connection_init", "payload": payload})).await;
     assert_eq!(recv(client).await, json!({"type": "connection_ack"}));
 }
 
@@ -343,11 +296,7 @@ async fn the_upgrade_header_authenticates_and_no_token_is_anonymous() {
 async fn a_bad_token_is_forbidden() {
     let server = server(fast()).await;
     let mut client = connect(server.addr, TRANSPORT, None).await;
-    send(
-        &mut client,
-        json!({"type": "connection_init", "payload": {"authToken": "bad"}}),
-    )
-    .await;
+    send(&mut client, json!({"type": "connection_init", "payload": {"authToken": "bad"}})).await;
     let (code, reason, _) = closed(&mut client).await;
     assert_eq!((code, reason.as_str()), (4403, "Forbidden"));
 
@@ -361,10 +310,7 @@ async fn no_init_in_time_closes_with_4408() {
     let server = server(fast()).await;
     let mut client = connect(server.addr, TRANSPORT, None).await;
     let (code, reason, _) = closed(&mut client).await;
-    assert_eq!(
-        (code, reason.as_str()),
-        (4408, "Connection initialisation timeout")
-    );
+    assert_eq!((code, reason.as_str()), (4408, "Connection initialisation timeout"));
 }
 
 #[tokio::test]
@@ -384,14 +330,8 @@ async fn a_duplicate_id_closes_with_4409_and_drops_the_streams() {
     subscribe(&mut client, "dup", "subscription { forever }").await;
     subscribe(&mut client, "dup", "subscription { forever }").await;
     let (code, reason, _) = closed(&mut client).await;
-    assert_eq!(
-        (code, reason.as_str()),
-        (4409, "Subscriber for dup already exists")
-    );
-    eventually("streams dropped", || {
-        server.live.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    assert_eq!((code, reason.as_str()), (4409, "Subscriber for dup already exists"));
+    eventually("streams dropped", || server.live.0.load(Ordering::SeqCst) == 0).await;
 }
 
 #[tokio::test]
@@ -401,10 +341,7 @@ async fn a_second_init_closes_with_4429() {
     init(&mut client, json!({})).await;
     send(&mut client, json!({"type": "connection_init"})).await;
     let (code, reason, _) = closed(&mut client).await;
-    assert_eq!(
-        (code, reason.as_str()),
-        (4429, "Too many initialisation requests")
-    );
+    assert_eq!((code, reason.as_str()), (4429, "Too many initialisation requests"));
 }
 
 #[tokio::test]
@@ -421,11 +358,7 @@ async fn invalid_messages_close_with_4400() {
         init(&mut client, json!({})).await;
         client.send(message.clone()).await.expect("send");
         let (code, reason, _) = closed(&mut client).await;
-        assert_eq!(
-            (code, reason.as_str()),
-            (4400, "Invalid message received"),
-            "{message:?}"
-        );
+        assert_eq!((code, reason.as_str()), (4400, "Invalid message received"), "{message:?}");
     }
 }
 
@@ -434,10 +367,7 @@ async fn ping_is_answered_with_pong_even_before_init() {
     let server = server(fast()).await;
     let mut client = connect(server.addr, TRANSPORT, None).await;
     send(&mut client, json!({"type": "ping", "payload": {"n": 7}})).await;
-    assert_eq!(
-        recv(&mut client).await,
-        json!({"type": "pong", "payload": {"n": 7}})
-    );
+    assert_eq!(recv(&mut client).await, json!({"type": "pong", "payload": {"n": 7}}));
     init(&mut client, json!({})).await;
     send(&mut client, json!({"type": "ping"})).await;
     assert_eq!(recv(&mut client).await, json!({"type": "pong"}));
@@ -453,10 +383,7 @@ async fn ticks_arrive_in_order_then_complete() {
         let expected = json!({"type": "next", "id": "t", "payload": {"data": {"ticks": i}}});
         assert_eq!(recv(&mut client).await, expected);
     }
-    assert_eq!(
-        recv(&mut client).await,
-        json!({"type": "complete", "id": "t"})
-    );
+    assert_eq!(recv(&mut client).await, json!({"type": "complete", "id": "t"}));
     // The id is free again once completed.
     subscribe(&mut client, "t", "subscription { ticks(n: 1) }").await;
     assert_eq!(recv(&mut client).await["payload"]["data"]["ticks"], 1);
@@ -470,10 +397,7 @@ async fn queries_and_mutations_run_over_subscribe() {
     subscribe(&mut client, "q", "{ hello }").await;
     let expected = json!({"type": "next", "id": "q", "payload": {"data": {"hello": "world"}}});
     assert_eq!(recv(&mut client).await, expected);
-    assert_eq!(
-        recv(&mut client).await,
-        json!({"type": "complete", "id": "q"})
-    );
+    assert_eq!(recv(&mut client).await, json!({"type": "complete", "id": "q"}));
 }
 
 #[tokio::test]
@@ -484,16 +408,10 @@ async fn complete_from_the_client_stops_the_operation() {
     subscribe(&mut client, "f", "subscription { forever }").await;
     assert_eq!(recv(&mut client).await["payload"]["data"]["forever"], 1);
     send(&mut client, json!({"type": "complete", "id": "f"})).await;
-    eventually("stream dropped", || {
-        server.live.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    eventually("stream dropped", || server.live.0.load(Ordering::SeqCst) == 0).await;
     round_trip(&mut client).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(
-        round_trip(&mut client).await.is_empty(),
-        "nothing after complete"
-    );
+    assert!(round_trip(&mut client).await.is_empty(), "nothing after complete");
     // The id can be used again.
     subscribe(&mut client, "f", "subscription { ticks(n: 1) }").await;
     assert_eq!(recv(&mut client).await["payload"]["data"]["ticks"], 1);
@@ -513,10 +431,7 @@ async fn a_refused_operation_gets_an_error_message_and_no_complete() {
 
     subscribe(&mut client, "v", "subscription { nope }").await;
     let error = recv(&mut client).await;
-    assert_eq!(
-        (&error["type"], &error["id"]),
-        (&json!("error"), &json!("v"))
-    );
+    assert_eq!((&error["type"], &error["id"]), (&json!("error"), &json!("v")));
     assert!(error["payload"].as_array().is_some_and(|e| !e.is_empty()));
     assert!(round_trip(&mut client).await.is_empty(), "no complete");
 }
@@ -562,10 +477,7 @@ async fn the_33rd_subscription_is_refused_and_the_others_go_on() {
     };
     assert_eq!(message["type"], "next");
     drop(client);
-    eventually("streams dropped with the socket", || {
-        server.live.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    eventually("streams dropped with the socket", || server.live.0.load(Ordering::SeqCst) == 0).await;
 }
 
 #[tokio::test]
@@ -589,10 +501,7 @@ async fn a_client_that_does_not_read_holds_the_producer_back() {
 
 #[tokio::test]
 async fn the_server_sends_ping_frames() {
-    let config = WsConfig {
-        ping_interval: Duration::from_millis(100),
-        ..fast()
-    };
+    let config = WsConfig { ping_interval: Duration::from_millis(100), ..fast() };
     let server = server(config).await;
     let mut client = connect(server.addr, TRANSPORT, None).await;
     let ping = async {
@@ -607,11 +516,8 @@ async fn the_server_sends_ping_frames() {
 
 #[tokio::test]
 async fn a_silent_peer_is_dropped_and_a_ponging_one_kept() {
-    let config = WsConfig {
-        ping_interval: Duration::from_millis(100),
-        idle_timeout: Duration::from_millis(500),
-        ..fast()
-    };
+    let config =
+        WsConfig { ping_interval: Duration::from_millis(100), idle_timeout: Duration::from_millis(500), ..fast() };
     let server = server(config).await;
 
     // Reading answers the pings (tungstenite pongs by itself): kept alive
@@ -639,9 +545,7 @@ async fn a_silent_peer_is_dropped_and_a_ponging_one_kept() {
             }
         }
     };
-    tokio::time::timeout(WAIT, until_end)
-        .await
-        .expect("the silent peer was not dropped");
+    tokio::time::timeout(WAIT, until_end).await.expect("the silent peer was not dropped");
 }
 
 #[tokio::test]
@@ -654,10 +558,7 @@ async fn an_expiring_token_closes_with_4403() {
     let (code, reason, _) = closed(&mut client).await;
     assert_eq!((code, reason.as_str()), (4403, "Token expired"));
     assert!(started.elapsed() < Duration::from_secs(2));
-    eventually("stream dropped", || {
-        server.live.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    eventually("stream dropped", || server.live.0.load(Ordering::SeqCst) == 0).await;
 }
 
 // ---------- legacy graphql-ws ----------
@@ -669,17 +570,10 @@ async fn start(client: &mut Client, id: &str, query: &str) {
 
 #[tokio::test]
 async fn legacy_ack_then_keep_alives() {
-    let config = WsConfig {
-        legacy_keepalive: Duration::from_millis(100),
-        ..fast()
-    };
+    let config = WsConfig { legacy_keepalive: Duration::from_millis(100), ..fast() };
     let server = server(config).await;
     let mut client = connect(server.addr, LEGACY, None).await;
-    send(
-        &mut client,
-        json!({"type": "connection_init", "payload": {}}),
-    )
-    .await;
+    send(&mut client, json!({"type": "connection_init", "payload": {}})).await;
     let mut texts = Vec::new();
     while texts.len() < 3 {
         if let Some(Ok(Message::Text(text))) = client.next().await {
@@ -701,10 +595,7 @@ async fn legacy_start_data_complete() {
         let expected = json!({"type": "data", "id": "1", "payload": {"data": {"ticks": i}}});
         assert_eq!(recv(&mut client).await, expected);
     }
-    assert_eq!(
-        recv(&mut client).await,
-        json!({"type": "complete", "id": "1"})
-    );
+    assert_eq!(recv(&mut client).await, json!({"type": "complete", "id": "1"}));
 
     start(&mut client, "2", "subscription { whoami }").await;
     assert_eq!(recv(&mut client).await["payload"]["data"]["whoami"], "user");
@@ -728,27 +619,17 @@ async fn legacy_stop_ends_the_operation() {
     start(&mut client, "1", "subscription { forever }").await;
     assert_eq!(recv(&mut client).await["type"], "data");
     send(&mut client, json!({"type": "stop", "id": "1"})).await;
-    eventually("stream dropped", || {
-        server.live.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    eventually("stream dropped", || server.live.0.load(Ordering::SeqCst) == 0).await;
 }
 
 #[tokio::test]
 async fn legacy_bad_token_gets_connection_error() {
     let server = server(fast()).await;
     let mut client = connect(server.addr, LEGACY, None).await;
-    send(
-        &mut client,
-        json!({"type": "connection_init", "payload": {"authToken": "bad"}}),
-    )
-    .await;
+    send(&mut client, json!({"type": "connection_init", "payload": {"authToken": "bad"}})).await;
     let (code, _, texts) = closed(&mut client).await;
     assert_eq!(code, 4403);
-    assert_eq!(
-        texts,
-        vec![json!({"type": "connection_error", "payload": {"message": "Forbidden"}})]
-    );
+    assert_eq!(texts, vec![json!({"type": "connection_error", "payload": {"message": "Forbidden"}})]);
 }
 
 #[tokio::test]
@@ -760,20 +641,13 @@ async fn legacy_connection_terminate_closes() {
     send(&mut client, json!({"type": "connection_terminate"})).await;
     let (code, _, _) = closed(&mut client).await;
     assert_eq!(code, 1000);
-    eventually("stream dropped", || {
-        server.live.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    eventually("stream dropped", || server.live.0.load(Ordering::SeqCst) == 0).await;
 }
 
 #[tokio::test]
 async fn an_unknown_subprotocol_is_refused() {
     let server = server(fast()).await;
-    let mut request = format!("ws://{}/ws", server.addr)
-        .into_client_request()
-        .expect("request");
-    request
-        .headers_mut()
-        .insert("sec-websocket-protocol", "soap".parse().expect("header"));
+    let mut request = format!("ws://{}/ws", server.addr).into_client_request().expect("request");
+    request.headers_mut().insert("sec-websocket-protocol", "soap".parse().expect("header"));
     assert!(connect_async(request).await.is_err());
 }

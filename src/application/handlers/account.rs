@@ -2,20 +2,14 @@ use uuid::Uuid;
 
 use super::execute::{Decision, Loaded, execute, load};
 use crate::application::bus::Deps;
-use crate::application::commands::{
-    ChangeOverdraftLimit, CloseAccount, CommandMeta, MoveMoney, OpenAccount,
-};
+use crate::application::commands::{ChangeOverdraftLimit, CloseAccount, CommandMeta, MoveMoney, OpenAccount};
 use crate::application::ports::{RecordedEvent, StreamBound, UniqueClaim};
 use crate::application::{Actor, AppError};
 use crate::domain::account::{Account, AccountCommand};
 use crate::domain::client::Client;
 use crate::domain::value::AccountNumber;
 
-pub async fn open(
-    deps: &Deps,
-    command: OpenAccount,
-    meta: &CommandMeta,
-) -> Result<Vec<RecordedEvent>, AppError> {
+pub async fn open(deps: &Deps, command: OpenAccount, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
     let owner_id = match (meta.actor, command.owner_id) {
         (Actor::Anonymous, _) => return Err(AppError::Unauthenticated),
         (Actor::Client { id, .. }, None) => id,
@@ -23,9 +17,7 @@ pub async fn open(
         (Actor::System, None) => return Err(AppError::bad_input("ownerId is required")),
         (actor, Some(owner)) if actor.may_access(owner) => owner,
         (Actor::Client { .. }, Some(_)) => {
-            return Err(AppError::forbidden(
-                "only an admin may open an account for another client",
-            ));
+            return Err(AppError::forbidden("only an admin may open an account for another client"));
         }
     };
     if !command.overdraft_limit.is_zero() && !meta.actor.is_privileged() {
@@ -61,9 +53,7 @@ pub async fn open(
             return result;
         }
     }
-    Err(AppError::Unexpected(anyhow::anyhow!(
-        "could not draw a free account number"
-    )))
+    Err(AppError::Unexpected(anyhow::anyhow!("could not draw a free account number")))
 }
 
 /// Customers act only on their own accounts; another's is "not found" to them.
@@ -77,51 +67,25 @@ fn authorize(meta: &CommandMeta, loaded: &Loaded<Account>) -> Result<(), AppErro
     }
 }
 
-pub async fn deposit(
-    deps: &Deps,
-    command: MoveMoney,
-    meta: &CommandMeta,
-) -> Result<Vec<RecordedEvent>, AppError> {
-    execute::<Account, _>(
-        deps,
-        command.account_id,
-        meta,
-        command.expected_version,
-        |loaded, _| {
-            authorize(meta, loaded)?;
-            Ok(Decision {
-                command: AccountCommand::Deposit {
-                    amount: command.amount,
-                    description: command.description.clone(),
-                },
-                claims: vec![],
-            })
-        },
-    )
+pub async fn deposit(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+    execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
+        authorize(meta, loaded)?;
+        Ok(Decision {
+            command: AccountCommand::Deposit { amount: command.amount, description: command.description.clone() },
+            claims: vec![],
+        })
+    })
     .await
 }
 
-pub async fn withdraw(
-    deps: &Deps,
-    command: MoveMoney,
-    meta: &CommandMeta,
-) -> Result<Vec<RecordedEvent>, AppError> {
-    execute::<Account, _>(
-        deps,
-        command.account_id,
-        meta,
-        command.expected_version,
-        |loaded, _| {
-            authorize(meta, loaded)?;
-            Ok(Decision {
-                command: AccountCommand::Withdraw {
-                    amount: command.amount,
-                    description: command.description.clone(),
-                },
-                claims: vec![],
-            })
-        },
-    )
+pub async fn withdraw(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+    execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
+        authorize(meta, loaded)?;
+        Ok(Decision {
+            command: AccountCommand::Withdraw { amount: command.amount, description: command.description.clone() },
+            claims: vec![],
+        })
+    })
     .await
 }
 
@@ -134,45 +98,19 @@ pub async fn change_overdraft_limit(
         return Err(AppError::Unauthenticated);
     }
     if !meta.actor.is_privileged() {
-        return Err(AppError::forbidden(
-            "only an admin may change an overdraft limit",
-        ));
+        return Err(AppError::forbidden("only an admin may change an overdraft limit"));
     }
-    execute::<Account, _>(
-        deps,
-        command.account_id,
-        meta,
-        command.expected_version,
-        |loaded, _| {
-            authorize(meta, loaded)?;
-            Ok(Decision {
-                command: AccountCommand::ChangeOverdraftLimit {
-                    limit: command.limit,
-                },
-                claims: vec![],
-            })
-        },
-    )
+    execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
+        authorize(meta, loaded)?;
+        Ok(Decision { command: AccountCommand::ChangeOverdraftLimit { limit: command.limit }, claims: vec![] })
+    })
     .await
 }
 
-pub async fn close(
-    deps: &Deps,
-    command: CloseAccount,
-    meta: &CommandMeta,
-) -> Result<Vec<RecordedEvent>, AppError> {
-    execute::<Account, _>(
-        deps,
-        command.account_id,
-        meta,
-        command.expected_version,
-        |loaded, _| {
-            authorize(meta, loaded)?;
-            Ok(Decision {
-                command: AccountCommand::Close,
-                claims: vec![],
-            })
-        },
-    )
+pub async fn close(deps: &Deps, command: CloseAccount, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+    execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
+        authorize(meta, loaded)?;
+        Ok(Decision { command: AccountCommand::Close, claims: vec![] })
+    })
     .await
 }

@@ -16,9 +16,7 @@ pub async fn register(
     meta: &CommandMeta,
 ) -> Result<Vec<RecordedEvent>, AppError> {
     if command.role == Role::Admin && meta.actor != Actor::System {
-        return Err(AppError::forbidden(
-            "only the server can register administrators",
-        ));
+        return Err(AppError::forbidden("only the server can register administrators"));
     }
     let client_id = Uuid::now_v7();
     let password_hash = deps.hasher.hash(command.password.expose()).await?;
@@ -33,29 +31,12 @@ pub async fn register(
         role: command.role,
     };
     let claims = vec![
-        UniqueClaim {
-            scope: "username",
-            value: registration.username.as_str().to_string(),
-            owner_id: client_id,
-        },
-        UniqueClaim {
-            scope: "email",
-            value: registration.email.normalized(),
-            owner_id: client_id,
-        },
+        UniqueClaim { scope: "username", value: registration.username.as_str().to_string(), owner_id: client_id },
+        UniqueClaim { scope: "email", value: registration.email.normalized(), owner_id: client_id },
     ];
-    let meta = CommandMeta {
-        actor: Actor::Client {
-            id: client_id,
-            role: command.role,
-        },
-        ..*meta
-    };
+    let meta = CommandMeta { actor: Actor::Client { id: client_id, role: command.role }, ..*meta };
     execute::<Client, _>(deps, client_id, &meta, None, |_, _| {
-        Ok(Decision {
-            command: ClientCommand::Register(registration.clone()),
-            claims: claims.clone(),
-        })
+        Ok(Decision { command: ClientCommand::Register(registration.clone()), claims: claims.clone() })
     })
     .await
 }

@@ -8,8 +8,7 @@ use crate::application::AppError;
 use crate::application::bus::Deps;
 use crate::application::commands::CommandMeta;
 use crate::application::ports::{
-    Commit, CommitError, EventMetadata, EventStore, NewEvent, RecordedEvent, StreamAppend,
-    StreamBound, UniqueClaim,
+    Commit, CommitError, EventMetadata, EventStore, NewEvent, RecordedEvent, StreamAppend, StreamBound, UniqueClaim,
 };
 use crate::domain::{Aggregate, DomainEvent};
 
@@ -29,18 +28,10 @@ pub async fn load<A: Aggregate>(
     bound: StreamBound,
 ) -> Result<Loaded<A>, AppError> {
     let recorded = store.read_stream(stream_id, bound).await?;
-    let mut loaded = Loaded {
-        state: A::default(),
-        version: 0,
-        last_recorded_at: None,
-    };
+    let mut loaded = Loaded { state: A::default(), version: 0, last_recorded_at: None };
     for event in &recorded {
         let domain_event = A::Event::from_stored(&event.event_type, &event.data).map_err(|e| {
-            anyhow::anyhow!(
-                "event {} ({}) of stream {stream_id} does not deserialize: {e}",
-                event.id,
-                event.event_type
-            )
+            anyhow::anyhow!("event {} ({}) of stream {stream_id} does not deserialize: {e}", event.id, event.event_type)
         })?;
         loaded.state = loaded.state.evolve(&domain_event);
         loaded.version = event.version;
@@ -94,26 +85,19 @@ where
             expected_version: loaded.version,
             events: events.iter().map(|e| new_event(e, meta)).collect(),
         };
-        let commit = Commit {
-            appends: vec![append],
-            claims: decision.claims,
-        };
+        let commit = Commit { appends: vec![append], claims: decision.claims };
         match deps.store.commit(commit).await {
             Ok(recorded) => return Ok(recorded),
-            Err(CommitError::Conflict { .. })
-                if expected_version.is_none() && attempt < deps.max_attempts =>
-            {
+            Err(CommitError::Conflict { .. }) if expected_version.is_none() && attempt < deps.max_attempts => {
                 tracing::debug!(%stream_id, attempt, "version conflict, deciding again");
                 backoff(attempt).await;
             }
             Err(CommitError::Conflict { .. }) => {
                 return Err(match expected_version {
-                    Some(expected) => AppError::Conflict(format!(
-                        "expected version {expected}, but the account changed meanwhile"
-                    )),
-                    None => {
-                        AppError::Conflict("the account is too busy right now; please retry".into())
+                    Some(expected) => {
+                        AppError::Conflict(format!("expected version {expected}, but the account changed meanwhile"))
                     }
+                    None => AppError::Conflict("the account is too busy right now; please retry".into()),
                 });
             }
             Err(CommitError::AlreadyClaimed { scope }) => {
@@ -125,9 +109,7 @@ where
 }
 
 fn stale(expected: i32, actual: i32) -> AppError {
-    AppError::Conflict(format!(
-        "expected version {expected}, but the account is at version {actual}"
-    ))
+    AppError::Conflict(format!("expected version {expected}, but the account is at version {actual}"))
 }
 
 fn scope_name(scope: &'static str) -> &'static str {

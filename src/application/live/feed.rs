@@ -49,17 +49,11 @@ pub struct LiveFeed {
 
 impl LiveFeed {
     /// A feed that starts following the log at its current head.
-    pub async fn start(
-        store: Arc<dyn EventStore>,
-        config: FeedConfig,
-    ) -> anyhow::Result<Arc<Self>> {
+    pub async fn start(store: Arc<dyn EventStore>, config: FeedConfig) -> anyhow::Result<Arc<Self>> {
         let head = store.head().await?;
         let feed = Arc::new(LiveFeed {
             store,
-            buffer: RwLock::new(Buffer {
-                events: VecDeque::new(),
-                covers_after: head,
-            }),
+            buffer: RwLock::new(Buffer { events: VecDeque::new(), covers_after: head }),
             head: watch::Sender::new(head),
             wake: Notify::new(),
             config,
@@ -98,15 +92,8 @@ impl LiveFeed {
 
     /// Up to `limit` buffered events after `position`, or `None` when
     /// `position` is older than the buffer (read the store instead).
-    pub(super) fn buffered_after(
-        &self,
-        position: i64,
-        limit: usize,
-    ) -> Option<Vec<Arc<RecordedEvent>>> {
-        let buffer = self
-            .buffer
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    pub(super) fn buffered_after(&self, position: i64, limit: usize) -> Option<Vec<Arc<RecordedEvent>>> {
+        let buffer = self.buffer.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         if position < buffer.covers_after {
             return None;
         }
@@ -126,13 +113,8 @@ impl LiveFeed {
                 Ok(()) => failures = 0,
                 Err(error) => {
                     failures += 1;
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        failures,
-                        "live feed cannot read the log"
-                    );
-                    tokio::time::sleep(Duration::from_millis(100 * u64::from(failures.min(50))))
-                        .await;
+                    tracing::warn!(error = format!("{error:#}"), failures, "live feed cannot read the log");
+                    tokio::time::sleep(Duration::from_millis(100 * u64::from(failures.min(50)))).await;
                 }
             }
             if Arc::strong_count(&self) == 1 {
@@ -144,10 +126,7 @@ impl LiveFeed {
     async fn read_new(&self) -> anyhow::Result<()> {
         loop {
             let from = self.head();
-            let events = self
-                .store
-                .read_all(from, self.config.page_size, &EventFilter::default())
-                .await?;
+            let events = self.store.read_all(from, self.config.page_size, &EventFilter::default()).await?;
             let Some(last) = events.last().map(|e| e.position) else {
                 return Ok(());
             };
@@ -161,10 +140,7 @@ impl LiveFeed {
     }
 
     fn append(&self, events: Vec<RecordedEvent>) {
-        let mut buffer = self
-            .buffer
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut buffer = self.buffer.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         buffer.events.extend(events.into_iter().map(Arc::new));
         while buffer.events.len() > self.config.buffer_capacity {
             if let Some(evicted) = buffer.events.pop_front() {

@@ -15,14 +15,8 @@ const BATCH: usize = 256;
 /// Why a subscription stopped early; the client resumes with `after: resume_after`.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum SubscriptionEnded {
-    #[error(
-        "the subscriber fell {lag} events behind (at most {max_lag}); resume after position {resume_after}"
-    )]
-    Lagged {
-        lag: u64,
-        max_lag: u64,
-        resume_after: i64,
-    },
+    #[error("the subscriber fell {lag} events behind (at most {max_lag}); resume after position {resume_after}")]
+    Lagged { lag: u64, max_lag: u64, resume_after: i64 },
     #[error("the event log cannot be read right now; resume after position {resume_after}")]
     Unavailable { resume_after: i64 },
 }
@@ -30,8 +24,9 @@ pub enum SubscriptionEnded {
 impl SubscriptionEnded {
     pub fn resume_after(&self) -> i64 {
         match self {
-            SubscriptionEnded::Lagged { resume_after, .. }
-            | SubscriptionEnded::Unavailable { resume_after } => *resume_after,
+            SubscriptionEnded::Lagged { resume_after, .. } | SubscriptionEnded::Unavailable { resume_after } => {
+                *resume_after
+            }
         }
     }
 }
@@ -63,12 +58,8 @@ impl FeedStream {
         }
     }
 
-    pub fn into_stream(
-        self,
-    ) -> impl Stream<Item = Result<Arc<RecordedEvent>, SubscriptionEnded>> + Send + 'static {
-        unfold(self, |mut this| async move {
-            this.next().await.map(|item| (item, this))
-        })
+    pub fn into_stream(self) -> impl Stream<Item = Result<Arc<RecordedEvent>, SubscriptionEnded>> + Send + 'static {
+        unfold(self, |mut this| async move { this.next().await.map(|item| (item, this)) })
     }
 
     async fn next(&mut self) -> Option<Result<Arc<RecordedEvent>, SubscriptionEnded>> {
@@ -105,19 +96,10 @@ impl FeedStream {
             && self.live
             && lag > max_lag
         {
-            return Err(SubscriptionEnded::Lagged {
-                lag,
-                max_lag,
-                resume_after: self.position,
-            });
+            return Err(SubscriptionEnded::Lagged { lag, max_lag, resume_after: self.position });
         }
         let page = self.feed.config().page_size;
-        match self
-            .feed
-            .store()
-            .read_all(self.position, page, &EventFilter::default())
-            .await
-        {
+        match self.feed.store().read_all(self.position, page, &EventFilter::default()).await {
             Ok(events) if events.is_empty() => {
                 // Nothing committed in (position, head]: nothing to wait for.
                 self.position = head;
@@ -128,13 +110,8 @@ impl FeedStream {
                 Ok(())
             }
             Err(error) => {
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "a subscriber cannot read the log"
-                );
-                Err(SubscriptionEnded::Unavailable {
-                    resume_after: self.position,
-                })
+                tracing::warn!(error = format!("{error:#}"), "a subscriber cannot read the log");
+                Err(SubscriptionEnded::Unavailable { resume_after: self.position })
             }
         }
     }

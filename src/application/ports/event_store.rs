@@ -75,10 +75,7 @@ pub struct Commit {
 pub enum CommitError {
     /// Another writer moved the stream first.
     #[error("stream {stream_id} is not at version {expected_version}")]
-    Conflict {
-        stream_id: Uuid,
-        expected_version: i32,
-    },
+    Conflict { stream_id: Uuid, expected_version: i32 },
     /// The unique value is claimed already.
     #[error("{scope} is already claimed")]
     AlreadyClaimed { scope: &'static str },
@@ -98,17 +95,9 @@ pub struct EventFilter {
 impl EventFilter {
     /// The same test the stores apply, for events already in memory.
     pub fn matches(&self, event: &RecordedEvent) -> bool {
-        self.stream_ids
-            .as_ref()
-            .is_none_or(|ids| ids.contains(&event.stream_id))
-            && self
-                .stream_types
-                .as_ref()
-                .is_none_or(|types| types.contains(&event.stream_type))
-            && self
-                .event_types
-                .as_ref()
-                .is_none_or(|types| types.contains(&event.event_type))
+        self.stream_ids.as_ref().is_none_or(|ids| ids.contains(&event.stream_id))
+            && self.stream_types.as_ref().is_none_or(|types| types.contains(&event.stream_type))
+            && self.event_types.as_ref().is_none_or(|types| types.contains(&event.event_type))
     }
 }
 
@@ -127,11 +116,7 @@ pub trait EventStore: Send + Sync {
     async fn commit(&self, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError>;
 
     /// One stream, oldest first, up to a bound.
-    async fn read_stream(
-        &self,
-        stream_id: Uuid,
-        bound: StreamBound,
-    ) -> anyhow::Result<Vec<RecordedEvent>>;
+    async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>>;
 
     /// One stream, oldest first, versions after `after_version`, at most `limit`.
     async fn read_stream_page(
@@ -142,12 +127,7 @@ pub trait EventStore: Send + Sync {
     ) -> anyhow::Result<Vec<RecordedEvent>>;
 
     /// Committed events after `after` in global order, at most `limit`.
-    async fn read_all(
-        &self,
-        after: i64,
-        limit: u64,
-        filter: &EventFilter,
-    ) -> anyhow::Result<Vec<RecordedEvent>>;
+    async fn read_all(&self, after: i64, limit: u64, filter: &EventFilter) -> anyhow::Result<Vec<RecordedEvent>>;
 
     /// How many committed events match the filter.
     async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64>;

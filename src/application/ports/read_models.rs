@@ -105,11 +105,7 @@ pub trait ClientReadModel: Send + Sync {
     /// By username or e-mail, case-insensitively.
     async fn credentials(&self, login: &str) -> anyhow::Result<Option<ClientCredentials>>;
     /// `search` matches username, e-mail, first or last name (case-insensitive substring).
-    async fn list(
-        &self,
-        search: Option<&str>,
-        page: &PageRequest,
-    ) -> anyhow::Result<Page<ClientView>>;
+    async fn list(&self, search: Option<&str>, page: &PageRequest) -> anyhow::Result<Page<ClientView>>;
 }
 
 /// Accounts ordered by opening (cursor: the opening position); transactions
@@ -118,17 +114,9 @@ pub trait ClientReadModel: Send + Sync {
 pub trait AccountReadModel: Send + Sync {
     async fn get(&self, id: Uuid) -> anyhow::Result<Option<AccountView>>;
     async fn by_number(&self, number: &str) -> anyhow::Result<Option<AccountView>>;
-    async fn list(
-        &self,
-        filter: &AccountListFilter,
-        page: &PageRequest,
-    ) -> anyhow::Result<Page<AccountView>>;
+    async fn list(&self, filter: &AccountListFilter, page: &PageRequest) -> anyhow::Result<Page<AccountView>>;
     async fn ids_owned_by(&self, owner_id: Uuid) -> anyhow::Result<Vec<Uuid>>;
-    async fn transactions(
-        &self,
-        account_id: Uuid,
-        page: &PageRequest,
-    ) -> anyhow::Result<Page<TransactionView>>;
+    async fn transactions(&self, account_id: Uuid, page: &PageRequest) -> anyhow::Result<Page<TransactionView>>;
 }
 
 /// Is the backing store reachable?

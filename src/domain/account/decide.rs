@@ -9,16 +9,7 @@ use crate::domain::value::{MAX_BALANCE, OverdraftLimit};
 
 pub fn decide(state: &Account, command: AccountCommand) -> Result<Vec<AccountEvent>, DomainError> {
     let (account, command) = match (state, command) {
-        (
-            Account::Unopened,
-            AccountCommand::Open {
-                account_id,
-                owner_id,
-                number,
-                currency,
-                overdraft_limit,
-            },
-        ) => {
+        (Account::Unopened, AccountCommand::Open { account_id, owner_id, number, currency, overdraft_limit }) => {
             return Ok(vec![AccountEvent::AccountOpened(AccountOpened {
                 account_id,
                 owner_id,
@@ -38,34 +29,17 @@ pub fn decide(state: &Account, command: AccountCommand) -> Result<Vec<AccountEve
     }
     match command {
         AccountCommand::Open { .. } => Err(DomainError::AccountAlreadyOpened),
-        AccountCommand::Deposit {
-            amount,
-            description,
-        } => {
+        AccountCommand::Deposit { amount, description } => {
             let balance_after = account.balance + amount.value();
             if balance_after > MAX_BALANCE {
-                return Err(DomainError::invalid(
-                    "amount",
-                    format!("the balance may not exceed {MAX_BALANCE}"),
-                ));
+                return Err(DomainError::invalid("amount", format!("the balance may not exceed {MAX_BALANCE}")));
             }
-            Ok(vec![AccountEvent::MoneyDeposited(MoneyMoved {
-                amount,
-                description,
-                balance_after,
-            })])
+            Ok(vec![AccountEvent::MoneyDeposited(MoneyMoved { amount, description, balance_after })])
         }
-        AccountCommand::Withdraw {
-            amount,
-            description,
-        } => {
+        AccountCommand::Withdraw { amount, description } => {
             ensure_covered(account, amount.value(), account.overdraft_limit)?;
             let balance_after = account.balance - amount.value();
-            Ok(vec![AccountEvent::MoneyWithdrawn(MoneyMoved {
-                amount,
-                description,
-                balance_after,
-            })])
+            Ok(vec![AccountEvent::MoneyWithdrawn(MoneyMoved { amount, description, balance_after })])
         }
         AccountCommand::ChangeOverdraftLimit { limit } => {
             if limit == account.overdraft_limit {
@@ -73,18 +47,14 @@ pub fn decide(state: &Account, command: AccountCommand) -> Result<Vec<AccountEve
             }
             // Lowering the limit must not leave the balance below the new floor.
             ensure_covered(account, Decimal::ZERO, limit)?;
-            Ok(vec![AccountEvent::OverdraftLimitChanged(
-                OverdraftLimitChanged {
-                    previous_limit: account.overdraft_limit,
-                    limit,
-                },
-            )])
+            Ok(vec![AccountEvent::OverdraftLimitChanged(OverdraftLimitChanged {
+                previous_limit: account.overdraft_limit,
+                limit,
+            })])
         }
         AccountCommand::Close => {
             if !account.balance.is_zero() {
-                return Err(DomainError::AccountNotEmpty {
-                    balance: account.balance,
-                });
+                return Err(DomainError::AccountNotEmpty { balance: account.balance });
             }
             Ok(vec![AccountEvent::AccountClosed {}])
         }
@@ -92,17 +62,10 @@ pub fn decide(state: &Account, command: AccountCommand) -> Result<Vec<AccountEve
 }
 
 /// The balance may never go below −limit.
-fn ensure_covered(
-    account: &OpenedAccount,
-    amount: Decimal,
-    limit: OverdraftLimit,
-) -> Result<(), DomainError> {
+fn ensure_covered(account: &OpenedAccount, amount: Decimal, limit: OverdraftLimit) -> Result<(), DomainError> {
     let available = account.balance + limit.value();
     if amount > available {
-        return Err(DomainError::InsufficientFunds {
-            available,
-            requested: amount,
-        });
+        return Err(DomainError::InsufficientFunds { available, requested: amount });
     }
     Ok(())
 }
@@ -122,9 +85,7 @@ pub fn evolve(state: Account, event: &AccountEvent) -> Account {
         (Account::Opened(mut a), event) => {
             match event {
                 AccountEvent::AccountOpened(_) => {}
-                AccountEvent::MoneyDeposited(m) | AccountEvent::MoneyWithdrawn(m) => {
-                    a.balance = m.balance_after
-                }
+                AccountEvent::MoneyDeposited(m) | AccountEvent::MoneyWithdrawn(m) => a.balance = m.balance_after,
                 AccountEvent::OverdraftLimitChanged(c) => a.overdraft_limit = c.limit,
                 AccountEvent::AccountClosed {} => a.status = AccountStatus::Closed,
             }

@@ -48,24 +48,16 @@ impl Scenario {
 }
 
 fn deposit(amount: &str) -> AccountCommand {
-    AccountCommand::Deposit {
-        amount: money(amount),
-        description: None,
-    }
+    AccountCommand::Deposit { amount: money(amount), description: None }
 }
 
 fn withdraw(amount: &str) -> AccountCommand {
-    AccountCommand::Withdraw {
-        amount: money(amount),
-        description: Description::optional(Some("cash")).unwrap(),
-    }
+    AccountCommand::Withdraw { amount: money(amount), description: Description::optional(Some("cash")).unwrap() }
 }
 
 #[test]
 fn opening_records_account_opened_with_a_zero_balance() {
-    let AccountEvent::AccountOpened(e) = opened("0") else {
-        unreachable!()
-    };
+    let AccountEvent::AccountOpened(e) = opened("0") else { unreachable!() };
     let command = AccountCommand::Open {
         account_id: e.account_id,
         owner_id: e.owner_id,
@@ -82,9 +74,7 @@ fn opening_records_account_opened_with_a_zero_balance() {
 
 #[test]
 fn opening_twice_is_refused() {
-    let AccountEvent::AccountOpened(e) = opened("0") else {
-        unreachable!()
-    };
+    let AccountEvent::AccountOpened(e) = opened("0") else { unreachable!() };
     let command = AccountCommand::Open {
         account_id: e.account_id,
         owner_id: e.owner_id,
@@ -92,29 +82,18 @@ fn opening_twice_is_refused() {
         currency: e.currency,
         overdraft_limit: e.overdraft_limit,
     };
-    assert_eq!(
-        given(vec![opened("0")]).when(command),
-        Err(DomainError::AccountAlreadyOpened)
-    );
+    assert_eq!(given(vec![opened("0")]).when(command), Err(DomainError::AccountAlreadyOpened));
 }
 
 #[test]
 fn any_command_on_an_unopened_account_is_not_found() {
-    assert_eq!(
-        given(vec![]).when(deposit("1")),
-        Err(DomainError::AccountNotFound)
-    );
-    assert_eq!(
-        given(vec![]).when(AccountCommand::Close),
-        Err(DomainError::AccountNotFound)
-    );
+    assert_eq!(given(vec![]).when(deposit("1")), Err(DomainError::AccountNotFound));
+    assert_eq!(given(vec![]).when(AccountCommand::Close), Err(DomainError::AccountNotFound));
 }
 
 #[test]
 fn deposit_adds_to_the_balance() {
-    let events = given(vec![opened("0"), deposited("10.25", "10.25")])
-        .when(deposit("0.75"))
-        .unwrap();
+    let events = given(vec![opened("0"), deposited("10.25", "10.25")]).when(deposit("0.75")).unwrap();
     assert_eq!(events, vec![deposited("0.75", "11.00")]);
 }
 
@@ -123,21 +102,14 @@ fn deposit_may_not_push_the_balance_past_the_storage_bound() {
     let near_max = deposited("1000000000000", "99999999999999.99");
     assert!(matches!(
         given(vec![opened("0"), near_max]).when(deposit("0.02")),
-        Err(DomainError::InvalidValue {
-            field: "amount",
-            ..
-        })
+        Err(DomainError::InvalidValue { field: "amount", .. })
     ));
 }
 
 #[test]
 fn withdrawal_within_the_balance_is_recorded_with_the_balance_after() {
-    let events = given(vec![opened("0"), deposited("100", "100")])
-        .when(withdraw("30.50"))
-        .unwrap();
-    let AccountEvent::MoneyWithdrawn(m) = &events[0] else {
-        panic!("{events:?}")
-    };
+    let events = given(vec![opened("0"), deposited("100", "100")]).when(withdraw("30.50")).unwrap();
+    let AccountEvent::MoneyWithdrawn(m) = &events[0] else { panic!("{events:?}") };
     assert_eq!(m.balance_after.to_string(), "69.50");
     assert_eq!(m.description.as_ref().unwrap().as_str(), "cash");
 }
@@ -146,39 +118,22 @@ fn withdrawal_within_the_balance_is_recorded_with_the_balance_after() {
 fn withdrawal_may_use_the_overdraft_down_to_minus_the_limit_and_no_further() {
     let history = || vec![opened("50"), deposited("100", "100")];
     let events = given(history()).when(withdraw("150")).unwrap();
-    let AccountEvent::MoneyWithdrawn(m) = &events[0] else {
-        panic!()
-    };
+    let AccountEvent::MoneyWithdrawn(m) = &events[0] else { panic!() };
     assert_eq!(m.balance_after, d("-50"));
     assert_eq!(
         given(history()).when(withdraw("150.01")),
-        Err(DomainError::InsufficientFunds {
-            available: d("150"),
-            requested: d("150.01")
-        })
+        Err(DomainError::InsufficientFunds { available: d("150"), requested: d("150.01") })
     );
 }
 
 #[test]
 fn nothing_happens_on_a_closed_account() {
     let closed = || vec![opened("0"), AccountEvent::AccountClosed {}];
-    assert_eq!(
-        given(closed()).when(deposit("1")),
-        Err(DomainError::AccountClosed)
-    );
-    assert_eq!(
-        given(closed()).when(withdraw("1")),
-        Err(DomainError::AccountClosed)
-    );
-    assert_eq!(
-        given(closed()).when(AccountCommand::Close),
-        Err(DomainError::AccountClosed)
-    );
+    assert_eq!(given(closed()).when(deposit("1")), Err(DomainError::AccountClosed));
+    assert_eq!(given(closed()).when(withdraw("1")), Err(DomainError::AccountClosed));
+    assert_eq!(given(closed()).when(AccountCommand::Close), Err(DomainError::AccountClosed));
     let limit = OverdraftLimit::new(d("5")).unwrap();
-    assert_eq!(
-        given(closed()).when(AccountCommand::ChangeOverdraftLimit { limit }),
-        Err(DomainError::AccountClosed)
-    );
+    assert_eq!(given(closed()).when(AccountCommand::ChangeOverdraftLimit { limit }), Err(DomainError::AccountClosed));
 }
 
 #[test]
@@ -187,10 +142,7 @@ fn close_only_at_a_zero_balance() {
         given(vec![opened("0"), deposited("1", "1")]).when(AccountCommand::Close),
         Err(DomainError::AccountNotEmpty { balance: d("1") })
     );
-    assert_eq!(
-        given(vec![opened("0")]).when(AccountCommand::Close),
-        Ok(vec![AccountEvent::AccountClosed {}])
-    );
+    assert_eq!(given(vec![opened("0")]).when(AccountCommand::Close), Ok(vec![AccountEvent::AccountClosed {}]));
     let state = given(vec![opened("0"), AccountEvent::AccountClosed {}]).0;
     assert_eq!(state.opened().unwrap().status, AccountStatus::Closed);
 }
@@ -198,9 +150,7 @@ fn close_only_at_a_zero_balance() {
 #[test]
 fn changing_the_overdraft_limit_records_old_and_new() {
     let limit = OverdraftLimit::new(d("250")).unwrap();
-    let events = given(vec![opened("100")])
-        .when(AccountCommand::ChangeOverdraftLimit { limit })
-        .unwrap();
+    let events = given(vec![opened("100")]).when(AccountCommand::ChangeOverdraftLimit { limit }).unwrap();
     assert_eq!(
         events,
         vec![AccountEvent::OverdraftLimitChanged(OverdraftLimitChanged {
@@ -208,21 +158,14 @@ fn changing_the_overdraft_limit_records_old_and_new() {
             limit
         })]
     );
-    assert_eq!(
-        given(vec![opened("250")]).when(AccountCommand::ChangeOverdraftLimit { limit }),
-        Ok(vec![])
-    );
+    assert_eq!(given(vec![opened("250")]).when(AccountCommand::ChangeOverdraftLimit { limit }), Ok(vec![]));
 }
 
 #[test]
 fn the_limit_cannot_be_lowered_below_a_negative_balance() {
     let overdrawn = vec![
         opened("100"),
-        AccountEvent::MoneyWithdrawn(MoneyMoved {
-            amount: money("60"),
-            description: None,
-            balance_after: d("-60"),
-        }),
+        AccountEvent::MoneyWithdrawn(MoneyMoved { amount: money("60"), description: None, balance_after: d("-60") }),
     ];
     let limit = OverdraftLimit::new(d("59.99")).unwrap();
     assert!(matches!(
@@ -236,16 +179,7 @@ fn events_serialize_amounts_as_decimal_strings_under_stable_names() {
     let event = deposited("125.5", "125.50");
     assert_eq!(event.event_type(), "MoneyDeposited");
     let data = event.to_data();
-    assert_eq!(
-        data,
-        serde_json::json!({"amount": "125.50", "description": null, "balanceAfter": "125.50"})
-    );
-    assert_eq!(
-        AccountEvent::from_stored("MoneyDeposited", &data).unwrap(),
-        event
-    );
-    assert_eq!(
-        AccountEvent::AccountClosed {}.to_data(),
-        serde_json::json!({})
-    );
+    assert_eq!(data, serde_json::json!({"amount": "125.50", "description": null, "balanceAfter": "125.50"}));
+    assert_eq!(AccountEvent::from_stored("MoneyDeposited", &data).unwrap(), event);
+    assert_eq!(AccountEvent::AccountClosed {}.to_data(), serde_json::json!({}));
 }

@@ -25,23 +25,14 @@ fn registering_a_new_client_records_client_registered() {
     let r = registration();
     let events = decide(&given(&[]), ClientCommand::Register(r.clone())).unwrap();
     assert_eq!(events, vec![ClientEvent::ClientRegistered(r.clone())]);
-    assert_eq!(
-        given(&events),
-        Client::Registered {
-            id: r.client_id,
-            role: Role::Customer
-        }
-    );
+    assert_eq!(given(&events), Client::Registered { id: r.client_id, role: Role::Customer });
 }
 
 #[test]
 fn registering_twice_is_refused() {
     let r = registration();
     let state = given(&[ClientEvent::ClientRegistered(r.clone())]);
-    assert_eq!(
-        decide(&state, ClientCommand::Register(r)),
-        Err(DomainError::ClientAlreadyRegistered)
-    );
+    assert_eq!(decide(&state, ClientCommand::Register(r)), Err(DomainError::ClientAlreadyRegistered));
 }
 
 #[test]
@@ -51,8 +42,5 @@ fn the_event_has_a_stable_name_and_json_shape() {
     let data = event.to_data();
     assert_eq!(data["username"], "ada");
     assert_eq!(data["role"], "CUSTOMER");
-    assert_eq!(
-        ClientEvent::from_stored("ClientRegistered", &data).unwrap(),
-        event
-    );
+    assert_eq!(ClientEvent::from_stored("ClientRegistered", &data).unwrap(), event);
 }

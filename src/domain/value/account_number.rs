@@ -30,36 +30,18 @@ fn luhn_check_digit(payload: &[u32]) -> u32 {
 impl AccountNumber {
     /// Builds the number for nine payload digits (e.g. drawn at random).
     pub fn from_payload(payload: u32) -> Self {
-        let digits: Vec<u32> = format!("{:09}", payload % 1_000_000_000)
-            .chars()
-            .filter_map(|c| c.to_digit(10))
-            .collect();
+        let digits: Vec<u32> =
+            format!("{:09}", payload % 1_000_000_000).chars().filter_map(|c| c.to_digit(10)).collect();
         let check = luhn_check_digit(&digits);
-        let body: String = digits
-            .iter()
-            .map(|d| char::from_digit(*d, 10).unwrap_or('0'))
-            .collect();
+        let body: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap_or('0')).collect();
         AccountNumber(format!("{PREFIX}{body}{check}"))
     }
 
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let compact: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_uppercase();
-        let invalid = || {
-            DomainError::invalid(
-                "number",
-                format!("'{raw}' is not an account number (MB and 10 digits)"),
-            )
-        };
+        let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        let invalid = || DomainError::invalid("number", format!("'{raw}' is not an account number (MB and 10 digits)"));
         let digits = compact.strip_prefix(PREFIX).ok_or_else(invalid)?;
-        let digits: Vec<u32> = digits
-            .chars()
-            .map(|c| c.to_digit(10))
-            .collect::<Option<_>>()
-            .ok_or_else(invalid)?;
+        let digits: Vec<u32> = digits.chars().map(|c| c.to_digit(10)).collect::<Option<_>>().ok_or_else(invalid)?;
         if digits.len() != 10 || luhn_check_digit(&digits[..9]) != digits[9] {
             return Err(invalid());
         }

@@ -13,10 +13,7 @@ const SCALE: u32 = 2;
 fn check_precision(field: &'static str, value: Decimal) -> Result<Decimal, DomainError> {
     let normalized = value.normalize();
     if normalized.scale() > SCALE {
-        return Err(DomainError::invalid(
-            field,
-            format!("{value} has more than {SCALE} fraction digits"),
-        ));
+        return Err(DomainError::invalid(field, format!("{value} has more than {SCALE} fraction digits")));
     }
     let mut exact = normalized;
     exact.rescale(SCALE);
@@ -35,10 +32,7 @@ impl Money {
             return Err(DomainError::invalid("amount", "must be greater than 0"));
         }
         if value > MAX_AMOUNT {
-            return Err(DomainError::invalid(
-                "amount",
-                format!("must be at most {MAX_AMOUNT}"),
-            ));
+            return Err(DomainError::invalid("amount", format!("must be at most {MAX_AMOUNT}")));
         }
         Ok(Money(value))
     }
@@ -59,16 +53,10 @@ impl OverdraftLimit {
     pub fn new(value: Decimal) -> Result<Self, DomainError> {
         let value = check_precision("overdraftLimit", value)?;
         if value < Decimal::ZERO {
-            return Err(DomainError::invalid(
-                "overdraftLimit",
-                "must not be negative",
-            ));
+            return Err(DomainError::invalid("overdraftLimit", "must not be negative"));
         }
         if value > MAX_AMOUNT {
-            return Err(DomainError::invalid(
-                "overdraftLimit",
-                format!("must be at most {MAX_AMOUNT}"),
-            ));
+            return Err(DomainError::invalid("overdraftLimit", format!("must be at most {MAX_AMOUNT}")));
         }
         Ok(OverdraftLimit(value))
     }
@@ -86,11 +74,7 @@ impl OverdraftLimit {
 pub fn to_cents(value: Decimal) -> i64 {
     let mut scaled = value;
     scaled.rescale(SCALE);
-    i64::try_from(scaled.mantissa()).unwrap_or(if value.is_sign_negative() {
-        i64::MIN
-    } else {
-        i64::MAX
-    })
+    i64::try_from(scaled.mantissa()).unwrap_or(if value.is_sign_negative() { i64::MIN } else { i64::MAX })
 }
 
 /// Converts stored minor units (cents) back to an exact two-digit amount.
@@ -109,10 +93,7 @@ mod tests {
 
     #[test]
     fn money_accepts_two_fraction_digits_and_renders_them() {
-        assert_eq!(
-            Money::new(d("125.5")).unwrap().value().to_string(),
-            "125.50"
-        );
+        assert_eq!(Money::new(d("125.5")).unwrap().value().to_string(), "125.50");
         assert_eq!(Money::new(d("0.01")).unwrap().value().to_string(), "0.01");
         assert_eq!(Money::new(d("1.000")).unwrap().value().to_string(), "1.00");
     }
@@ -120,9 +101,7 @@ mod tests {
     #[test]
     fn money_refuses_zero_negative_over_precise_and_huge() {
         for bad in ["0", "-1", "0.001", "1000000000000.01", "1e13"] {
-            let parsed = Decimal::from_str(bad)
-                .or_else(|_| Decimal::from_scientific(bad))
-                .unwrap();
+            let parsed = Decimal::from_str(bad).or_else(|_| Decimal::from_scientific(bad)).unwrap();
             assert!(Money::new(parsed).is_err(), "{bad} should be refused");
         }
         assert!(Money::new(d("1000000000000")).is_ok());

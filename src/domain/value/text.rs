@@ -5,16 +5,10 @@ use crate::domain::DomainError;
 fn bounded(field: &'static str, raw: &str, max: usize) -> Result<String, DomainError> {
     let value = raw.trim();
     if value.chars().count() > max {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
     }
     if value.chars().any(|c| c.is_control()) {
-        return Err(DomainError::invalid(
-            field,
-            "must not contain control characters",
-        ));
+        return Err(DomainError::invalid(field, "must not contain control characters"));
     }
     Ok(value.to_string())
 }
@@ -63,10 +57,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_non_empty_and_bounded() {
-        assert_eq!(
-            PersonName::new("firstName", "  Ada ").unwrap().as_str(),
-            "Ada"
-        );
+        assert_eq!(PersonName::new("firstName", "  Ada ").unwrap().as_str(), "Ada");
         assert!(PersonName::new("firstName", "   ").is_err());
         assert!(PersonName::new("lastName", &"x".repeat(101)).is_err());
         assert!(PersonName::new("lastName", &"é".repeat(100)).is_ok());
@@ -78,12 +69,6 @@ mod tests {
         assert_eq!(Description::optional(Some("  ")).unwrap(), None);
         assert!(Description::optional(Some(&"x".repeat(201))).is_err());
         assert!(Description::optional(Some("rent\u{0}")).is_err());
-        assert_eq!(
-            Description::optional(Some("rent"))
-                .unwrap()
-                .unwrap()
-                .as_str(),
-            "rent"
-        );
+        assert_eq!(Description::optional(Some("rent")).unwrap().unwrap().as_str(), "rent");
     }
 }

@@ -12,19 +12,10 @@ impl Username {
         let value = raw.trim().to_lowercase();
         let len = value.chars().count();
         if !(3..=32).contains(&len) {
-            return Err(DomainError::invalid(
-                "username",
-                "must be 3 to 32 characters",
-            ));
+            return Err(DomainError::invalid("username", "must be 3 to 32 characters"));
         }
-        if !value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
-        {
-            return Err(DomainError::invalid(
-                "username",
-                "may contain only a-z, 0-9, '_', '.' and '-'",
-            ));
+        if !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-')) {
+            return Err(DomainError::invalid("username", "may contain only a-z, 0-9, '_', '.' and '-'"));
         }
         Ok(Username(value))
     }

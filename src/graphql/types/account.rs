@@ -1,10 +1,7 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{
-    AccountStatus, Client, Event, EventConnection, Transaction, TransactionConnection, page_args,
-    to_id,
-};
+use super::{AccountStatus, Client, Event, EventConnection, Transaction, TransactionConnection, page_args, to_id};
 use crate::application::AppError;
 use crate::application::ports::AccountView;
 use crate::application::queries::Queries;
@@ -33,19 +30,10 @@ impl Account {
     }
 
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
-        let owner = Queries::new(app(ctx), actor(ctx)?)
-            .client(self.0.owner_id)
-            .await
-            .gql()?;
+        let owner = Queries::new(app(ctx), actor(ctx)?).client(self.0.owner_id).await.gql()?;
         owner
             .map(Client::from)
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "owner {} of account {} is missing",
-                    self.0.owner_id,
-                    self.0.id
-                )
-            })
+            .ok_or_else(|| anyhow::anyhow!("owner {} of account {} is missing", self.0.owner_id, self.0.id))
             .map_err(AppError::Unexpected)
             .gql()
     }
@@ -94,15 +82,8 @@ impl Account {
         after: Option<String>,
     ) -> async_graphql::Result<TransactionConnection> {
         let page = page_args(first, after).gql()?;
-        let result = Queries::new(app(ctx), actor(ctx)?)
-            .transactions(&self.0, &page)
-            .await
-            .gql()?;
-        Ok(TransactionConnection::from_page(
-            result,
-            &page,
-            Transaction::from,
-        ))
+        let result = Queries::new(app(ctx), actor(ctx)?).transactions(&self.0, &page).await.gql()?;
+        Ok(TransactionConnection::from_page(result, &page, Transaction::from))
     }
 
     /// The account's own event stream, oldest first.
@@ -114,10 +95,7 @@ impl Account {
         after: Option<String>,
     ) -> async_graphql::Result<EventConnection> {
         let page = page_args(first, after).gql()?;
-        let result = Queries::new(app(ctx), actor(ctx)?)
-            .account_events(&self.0, &page)
-            .await
-            .gql()?;
+        let result = Queries::new(app(ctx), actor(ctx)?).account_events(&self.0, &page).await.gql()?;
         Ok(EventConnection::from_page(result, &page, Event::from))
     }
 }

@@ -51,10 +51,7 @@ impl Client {
         after: Option<String>,
     ) -> async_graphql::Result<AccountConnection> {
         let page = page_args(first, after).gql()?;
-        let result = Queries::new(app(ctx), actor(ctx)?)
-            .accounts(Some(self.view.id), None, &page)
-            .await
-            .gql()?;
+        let result = Queries::new(app(ctx), actor(ctx)?).accounts(Some(self.view.id), None, &page).await.gql()?;
         Ok(AccountConnection::from_page(result, &page, Account::from))
     }
 }

@@ -33,18 +33,11 @@ macro_rules! connection {
         }
 
         impl $connection {
-            pub fn from_page<V>(
-                page: Page<V>,
-                request: &PageRequest,
-                to_node: impl Fn(V) -> $node,
-            ) -> Self {
+            pub fn from_page<V>(page: Page<V>, request: &PageRequest, to_node: impl Fn(V) -> $node) -> Self {
                 let edges: Vec<$edge> = page
                     .items
                     .into_iter()
-                    .map(|(key, item)| $edge {
-                        cursor: encode_cursor(key),
-                        node: to_node(item),
-                    })
+                    .map(|(key, item)| $edge { cursor: encode_cursor(key), node: to_node(item) })
                     .collect();
                 let page_info = PageInfo {
                     has_next_page: page.has_next_page,

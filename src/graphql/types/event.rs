@@ -97,11 +97,7 @@ impl EventFilterInput {
     pub fn parse(self) -> Result<EventFilter, AppError> {
         let stream_ids = self
             .stream_ids
-            .map(|ids| {
-                ids.iter()
-                    .map(|id| parse_id("streamIds", id))
-                    .collect::<Result<Vec<_>, _>>()
-            })
+            .map(|ids| ids.iter().map(|id| parse_id("streamIds", id)).collect::<Result<Vec<_>, _>>())
             .transpose()?;
         let stream_types = self
             .stream_types
@@ -110,9 +106,7 @@ impl EventFilterInput {
                     .iter()
                     .map(|t| {
                         StreamType::parse(t).ok_or_else(|| {
-                            AppError::bad_input(format!(
-                                "streamTypes: '{t}' is not one of CLIENT, ACCOUNT, TRANSFER"
-                            ))
+                            AppError::bad_input(format!("streamTypes: '{t}' is not one of CLIENT, ACCOUNT, TRANSFER"))
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()
@@ -121,14 +115,8 @@ impl EventFilterInput {
         if let Some(types) = &self.types
             && let Some(bad) = types.iter().find(|t| t.is_empty() || t.len() > 100)
         {
-            return Err(AppError::bad_input(format!(
-                "types: '{bad}' is not an event type name"
-            )));
+            return Err(AppError::bad_input(format!("types: '{bad}' is not an event type name")));
         }
-        Ok(EventFilter {
-            stream_ids,
-            stream_types,
-            event_types: self.types,
-        })
+        Ok(EventFilter { stream_ids, stream_types, event_types: self.types })
     }
 }

@@ -8,9 +8,7 @@ mod transaction;
 
 pub use account::Account;
 pub use client::Client;
-pub use connection::{
-    AccountConnection, ClientConnection, EventConnection, TransactionConnection, page_args,
-};
+pub use connection::{AccountConnection, ClientConnection, EventConnection, TransactionConnection, page_args};
 pub use event::{Event, EventFilterInput};
 pub use payloads::{AccountPayload, AuthPayload};
 pub use snapshot::AccountSnapshot;

@@ -53,9 +53,7 @@ pub async fn serve_socket<E: Executor>(
         out,
     };
     let end = connection.run(&mut stream).await;
-    let Connection {
-        operations, out, ..
-    } = connection;
+    let Connection { operations, out, .. } = connection;
     drop(operations);
     match end {
         End::Drop => {}
@@ -210,11 +208,7 @@ impl<E: Executor> Connection<E> {
             interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
             interval
         });
-        self.session = Some(Session {
-            data: Arc::new(session.data),
-            expires_at: expires_at.flatten(),
-            keep_alive,
-        });
+        self.session = Some(Session { data: Arc::new(session.data), expires_at: expires_at.flatten(), keep_alive });
         None
     }
 
@@ -244,8 +238,7 @@ impl<E: Executor> Connection<E> {
         let data = Arc::clone(&session.data);
         let out = self.out.clone();
         let executor = &self.executor;
-        self.operations
-            .start(id, request, executor, data, self.protocol, out);
+        self.operations.start(id, request, executor, data, self.protocol, out);
         None
     }
 }

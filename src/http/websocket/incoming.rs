@@ -65,19 +65,13 @@ pub fn parse(protocol: Protocol, bytes: &[u8]) -> Result<Incoming, Invalid> {
             Ok(TransportWs::ConnectionInit { payload }) => Incoming::Init(payload),
             Ok(TransportWs::Ping { payload }) => Incoming::Ping(payload),
             Ok(TransportWs::Pong {}) => Incoming::Pong,
-            Ok(TransportWs::Subscribe { id, payload }) => Incoming::Subscribe {
-                id,
-                request: payload,
-            },
+            Ok(TransportWs::Subscribe { id, payload }) => Incoming::Subscribe { id, request: payload },
             Ok(TransportWs::Complete { id }) => Incoming::Complete { id },
             Err(_) => return Err(Invalid),
         },
         Protocol::GraphqlWs => match serde_json::from_slice(bytes) {
             Ok(Legacy::ConnectionInit { payload }) => Incoming::Init(payload),
-            Ok(Legacy::Start { id, payload }) => Incoming::Subscribe {
-                id,
-                request: payload,
-            },
+            Ok(Legacy::Start { id, payload }) => Incoming::Subscribe { id, request: payload },
             Ok(Legacy::Stop { id }) => Incoming::Complete { id },
             Ok(Legacy::ConnectionTerminate {}) => Incoming::Terminate,
             Err(_) => return Err(Invalid),
@@ -105,18 +99,12 @@ mod tests {
         assert!(parses(p, r#"{"type":"connection_init","payload":{"a":1}}"#));
         assert!(parses(p, r#"{"type":"ping"}"#));
         assert!(parses(p, r#"{"type":"pong","payload":{"x":1}}"#));
-        assert!(parses(
-            p,
-            r#"{"type":"subscribe","id":"1","payload":{"query":"{a}"}}"#
-        ));
+        assert!(parses(p, r#"{"type":"subscribe","id":"1","payload":{"query":"{a}"}}"#));
         assert!(parses(p, r#"{"type":"complete","id":"1"}"#));
         assert!(!parses(p, r#"{"type":"complete","id":""}"#));
         assert!(!parses(p, r#"{"type":"subscribe","id":"1"}"#));
         assert!(!parses(p, r#"{"type":"next","id":"1","payload":{}}"#));
-        assert!(!parses(
-            p,
-            r#"{"type":"start","id":"1","payload":{"query":"{a}"}}"#
-        ));
+        assert!(!parses(p, r#"{"type":"start","id":"1","payload":{"query":"{a}"}}"#));
         assert!(!parses(p, "{not json"));
     }
 
@@ -124,16 +112,10 @@ mod tests {
     fn legacy_messages() {
         let p = Protocol::GraphqlWs;
         assert!(parses(p, r#"{"type":"connection_init","payload":{}}"#));
-        assert!(parses(
-            p,
-            r#"{"type":"start","id":"1","payload":{"query":"{a}"}}"#
-        ));
+        assert!(parses(p, r#"{"type":"start","id":"1","payload":{"query":"{a}"}}"#));
         assert!(parses(p, r#"{"type":"stop","id":"1"}"#));
         assert!(parses(p, r#"{"type":"connection_terminate"}"#));
-        assert!(!parses(
-            p,
-            r#"{"type":"subscribe","id":"1","payload":{"query":"{a}"}}"#
-        ));
+        assert!(!parses(p, r#"{"type":"subscribe","id":"1","payload":{"query":"{a}"}}"#));
         assert!(!parses(p, r#"{"type":"ping"}"#));
     }
 }

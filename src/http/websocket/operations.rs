@@ -39,11 +39,7 @@ impl Operations {
     /// report per operation, so the channel stays small).
     pub fn new() -> (Self, mpsc::UnboundedReceiver<Finished>) {
         let (finished, reports) = mpsc::unbounded_channel();
-        let operations = Self {
-            live: HashMap::new(),
-            next_generation: 0,
-            finished,
-        };
+        let operations = Self { live: HashMap::new(), next_generation: 0, finished };
         (operations, reports)
     }
 
@@ -67,22 +63,9 @@ impl Operations {
         let stream = executor.execute_stream(request, Some(session));
         let generation = self.next_generation;
         self.next_generation += 1;
-        let done = Finished {
-            id: id.clone(),
-            generation,
-        };
-        let task = tokio::spawn(run(
-            id.clone(),
-            stream,
-            protocol,
-            out,
-            self.finished.clone(),
-            done,
-        ));
-        let live = Live {
-            generation,
-            task: task.abort_handle(),
-        };
+        let done = Finished { id: id.clone(), generation };
+        let task = tokio::spawn(run(id.clone(), stream, protocol, out, self.finished.clone(), done));
+        let live = Live { generation, task: task.abort_handle() };
         if let Some(replaced) = self.live.insert(id, live) {
             replaced.task.abort();
         }
@@ -97,11 +80,7 @@ impl Operations {
     }
 
     pub fn finished(&mut self, report: Finished) {
-        if self
-            .live
-            .get(&report.id)
-            .is_some_and(|live| live.generation == report.generation)
-        {
+        if self.live.get(&report.id).is_some_and(|live| live.generation == report.generation) {
             self.live.remove(&report.id);
         }
     }
@@ -133,11 +112,7 @@ async fn run(
             return;
         }
         first = false;
-        if out
-            .send(outgoing::next(protocol, &id, &response))
-            .await
-            .is_err()
-        {
+        if out.send(outgoing::next(protocol, &id, &response)).await.is_err() {
             return;
         }
     }

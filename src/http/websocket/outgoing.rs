@@ -30,8 +30,7 @@ pub fn next(protocol: Protocol, id: &str, response: &Response) -> Message {
         Protocol::GraphqlTransportWs => "next",
         Protocol::GraphqlWs => "data",
     };
-    let payload =
-        to_json(response).unwrap_or_else(|| json!({"data": null, "errors": internal_errors()}));
+    let payload = to_json(response).unwrap_or_else(|| json!({"data": null, "errors": internal_errors()}));
     text(json!({"type": kind, "id": id, "payload": payload}))
 }
 
@@ -58,10 +57,7 @@ pub fn close(code: u16, reason: &str) -> Message {
     while !reason.is_char_boundary(end) {
         end -= 1;
     }
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: reason[..end].into(),
-    }))
+    Message::Close(Some(CloseFrame { code, reason: reason[..end].into() }))
 }
 
 fn text(value: Value) -> Message {
@@ -71,9 +67,7 @@ fn text(value: Value) -> Message {
 /// GraphQL values always serialize; should one ever not, the client gets a
 /// generic error instead of the serializer's text.
 fn to_json(value: &impl Serialize) -> Option<Value> {
-    serde_json::to_value(value)
-        .map_err(|error| tracing::error!(%error, "could not serialize a websocket message"))
-        .ok()
+    serde_json::to_value(value).map_err(|error| tracing::error!(%error, "could not serialize a websocket message")).ok()
 }
 
 fn internal_errors() -> Value {

@@ -21,9 +21,7 @@ impl Protocol {
     /// the raw request header and the selected protocol agree.
     pub fn from_header(value: &str) -> Option<Self> {
         let offered = |name: &str| value.split(',').any(|p| p.trim() == name);
-        [Self::GraphqlTransportWs, Self::GraphqlWs]
-            .into_iter()
-            .find(|p| offered(p.name()))
+        [Self::GraphqlTransportWs, Self::GraphqlWs].into_iter().find(|p| offered(p.name()))
     }
 
     pub fn name(self) -> &'static str {
@@ -47,14 +45,8 @@ mod tests {
 
     #[test]
     fn lists_resolve_in_our_order() {
-        assert_eq!(
-            Protocol::from_header("graphql-ws, graphql-transport-ws"),
-            Some(Protocol::GraphqlTransportWs)
-        );
-        assert_eq!(
-            Protocol::from_header("soap,graphql-ws"),
-            Some(Protocol::GraphqlWs)
-        );
+        assert_eq!(Protocol::from_header("graphql-ws, graphql-transport-ws"), Some(Protocol::GraphqlTransportWs));
+        assert_eq!(Protocol::from_header("soap,graphql-ws"), Some(Protocol::GraphqlWs));
         assert_eq!(Protocol::from_header("soap"), None);
         assert_eq!(Protocol::from_header(""), None);
     }

@@ -14,16 +14,10 @@ pub fn find(payload: Option<&Value>, upgrade_authorization: Option<&str>) -> Opt
     let from_payload = payload.and_then(|payload| {
         let top = PAYLOAD_KEYS.iter().map(|key| payload.get(key));
         let headers = payload.get("headers");
-        let nested = HEADER_KEYS
-            .iter()
-            .map(move |key| headers.and_then(|h| h.get(key)));
-        top.chain(nested)
-            .filter_map(|value| value.and_then(Value::as_str).and_then(strip_bearer))
-            .next()
+        let nested = HEADER_KEYS.iter().map(move |key| headers.and_then(|h| h.get(key)));
+        top.chain(nested).filter_map(|value| value.and_then(Value::as_str).and_then(strip_bearer)).next()
     });
-    from_payload
-        .or_else(|| upgrade_authorization.and_then(strip_bearer))
-        .map(str::to_string)
+    from_payload.or_else(|| upgrade_authorization.and_then(strip_bearer)).map(str::to_string)
 }
 
 /// `"Bearer abc"` (any case) and `"abc"` both give `"abc"`; blank gives none.
@@ -49,14 +43,8 @@ mod tests {
     #[test]
     fn every_payload_key_is_read() {
         assert_eq!(from(json!({"authToken": "a"})).as_deref(), Some("a"));
-        assert_eq!(
-            from(json!({"Authorization": "Bearer b"})).as_deref(),
-            Some("b")
-        );
-        assert_eq!(
-            from(json!({"authorization": "bearer c"})).as_deref(),
-            Some("c")
-        );
+        assert_eq!(from(json!({"Authorization": "Bearer b"})).as_deref(), Some("b"));
+        assert_eq!(from(json!({"authorization": "bearer c"})).as_deref(), Some("c"));
         assert_eq!(from(json!({"token": "d"})).as_deref(), Some("d"));
         let nested = json!({"headers": {"Authorization": "BEARER e"}});
         assert_eq!(from(nested).as_deref(), Some("e"));
@@ -68,7 +56,8 @@ mod tests {
     fn keys_are_tried_in_order_and_blanks_skipped() {
         let payload = json!({"token": "late", "authToken": "early"});
         assert_eq!(from(payload).as_deref(), Some("early"));
-        let payload = json!({"authToken": "", "Authorization": "Bearer ", "token": 3, "headers": {"authorization": "x"}});
+        let payload =
+            json!({"authToken": "", "Authorization": "Bearer ", "token": 3, "headers": {"authorization": "x"}});
         assert_eq!(from(payload).as_deref(), Some("x"));
     }
 
@@ -76,10 +65,7 @@ mod tests {
     fn the_upgrade_header_is_the_fallback() {
         assert_eq!(find(None, Some("Bearer h")).as_deref(), Some("h"));
         assert_eq!(find(Some(&json!({})), Some("h")).as_deref(), Some("h"));
-        assert_eq!(
-            find(Some(&json!({"token": "p"})), Some("h")).as_deref(),
-            Some("p")
-        );
+        assert_eq!(find(Some(&json!({"token": "p"})), Some("h")).as_deref(), Some("p"));
         assert_eq!(find(Some(&json!(null)), None), None);
         assert_eq!(find(Some(&json!("Bearer x")), None), None);
     }

@@ -10,11 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
 
 /// Runs until the queue closes, a close frame is sent, or the socket fails.
-pub async fn run(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut queue: mpsc::Receiver<Message>,
-    ping_interval: Duration,
-) {
+pub async fn run(mut sink: SplitSink<WebSocket, Message>, mut queue: mpsc::Receiver<Message>, ping_interval: Duration) {
     let mut ping = interval_at(Instant::now() + ping_interval, ping_interval);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {

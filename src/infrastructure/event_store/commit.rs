@@ -6,13 +6,11 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow};
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
-use crate::application::ports::{
-    Commit, CommitError, NewEvent, RecordedEvent, StreamAppend, UniqueClaim,
-};
+use crate::application::ports::{Commit, CommitError, NewEvent, RecordedEvent, StreamAppend, UniqueClaim};
 use crate::infrastructure::entities::{event, unique_claim};
 use crate::infrastructure::projections::Projection;
 
@@ -49,18 +47,13 @@ pub(super) async fn commit(
     }
     for event in &recorded {
         for projection in projections {
-            projection.apply(&txn, event).await.with_context(|| {
-                format!(
-                    "projection {} failed on event {}",
-                    projection.name(),
-                    event.id
-                )
-            })?;
+            projection
+                .apply(&txn, event)
+                .await
+                .with_context(|| format!("projection {} failed on event {}", projection.name(), event.id))?;
         }
     }
-    txn.commit()
-        .await
-        .context("cannot commit the transaction")?;
+    txn.commit().await.context("cannot commit the transaction")?;
     Ok(recorded)
 }
 
@@ -71,23 +64,15 @@ async fn insert_claim(txn: &DatabaseTransaction, claim: &UniqueClaim) -> Result<
         value: Set(claim.value.clone()),
         owner_id: Set(claim.owner_id),
     };
-    match unique_claim::Entity::insert(row)
-        .exec_without_returning(txn)
-        .await
-    {
+    match unique_claim::Entity::insert(row).exec_without_returning(txn).await {
         Ok(_) => Ok(()),
-        Err(err) if is_unique_violation(&err) => {
-            Err(CommitError::AlreadyClaimed { scope: claim.scope })
-        }
+        Err(err) if is_unique_violation(&err) => Err(CommitError::AlreadyClaimed { scope: claim.scope }),
         Err(err) => Err(store_error(err, format!("cannot claim a {}", claim.scope))),
     }
 }
 
 /// Refuses the append unless the stream is still at the expected version.
-async fn check_version(
-    txn: &DatabaseTransaction,
-    append: &StreamAppend,
-) -> Result<(), CommitError> {
+async fn check_version(txn: &DatabaseTransaction, append: &StreamAppend) -> Result<(), CommitError> {
     let current: Option<Option<i32>> = event::Entity::find()
         .select_only()
         .column_as(event::Column::Version.max(), "current")
@@ -96,11 +81,7 @@ async fn check_version(
         .one(txn)
         .await
         .with_context(|| format!("cannot read the version of stream {}", append.stream_id))?;
-    if current.flatten().unwrap_or(0) == append.expected_version {
-        Ok(())
-    } else {
-        Err(conflict(append))
-    }
+    if current.flatten().unwrap_or(0) == append.expected_version { Ok(()) } else { Err(conflict(append)) }
 }
 
 /// Inserts one event and fills in the position the database assigned.
@@ -133,18 +114,12 @@ async fn insert_event(
             Ok(event)
         }
         Err(err) if is_unique_violation(&err) => Err(conflict(append)),
-        Err(err) => Err(store_error(
-            err,
-            format!("cannot append to stream {}", append.stream_id),
-        )),
+        Err(err) => Err(store_error(err, format!("cannot append to stream {}", append.stream_id))),
     }
 }
 
 fn conflict(append: &StreamAppend) -> CommitError {
-    CommitError::Conflict {
-        stream_id: append.stream_id,
-        expected_version: append.expected_version,
-    }
+    CommitError::Conflict { stream_id: append.stream_id, expected_version: append.expected_version }
 }
 
 fn is_unique_violation(err: &DbErr) -> bool {

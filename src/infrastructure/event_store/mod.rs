@@ -10,9 +10,7 @@ use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::application::ports::{
-    Commit, CommitError, EventFilter, EventStore, RecordedEvent, StreamBound,
-};
+use crate::application::ports::{Commit, CommitError, EventFilter, EventStore, RecordedEvent, StreamBound};
 use crate::infrastructure::projections::Projection;
 
 /// [`EventStore`] on SQLite or PostgreSQL.
@@ -26,10 +24,7 @@ impl SeaOrmEventStore {
     /// `projections` run, in this order, on every committed event inside the
     /// commit's transaction.
     pub fn new(db: DatabaseConnection, projections: Vec<Arc<dyn Projection>>) -> Self {
-        SeaOrmEventStore {
-            db,
-            projections: projections.into(),
-        }
+        SeaOrmEventStore { db, projections: projections.into() }
     }
 }
 
@@ -39,11 +34,7 @@ impl EventStore for SeaOrmEventStore {
         commit::commit(&self.db, &self.projections, commit).await
     }
 
-    async fn read_stream(
-        &self,
-        stream_id: Uuid,
-        bound: StreamBound,
-    ) -> anyhow::Result<Vec<RecordedEvent>> {
+    async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {
         read::read_stream(&self.db, stream_id, bound).await
     }
 
@@ -56,12 +47,7 @@ impl EventStore for SeaOrmEventStore {
         read::read_stream_page(&self.db, stream_id, after_version, limit).await
     }
 
-    async fn read_all(
-        &self,
-        after: i64,
-        limit: u64,
-        filter: &EventFilter,
-    ) -> anyhow::Result<Vec<RecordedEvent>> {
+    async fn read_all(&self, after: i64, limit: u64, filter: &EventFilter) -> anyhow::Result<Vec<RecordedEvent>> {
         read::read_all(&self.db, after, limit, filter).await
     }
 

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 use uuid::Uuid;
 
@@ -22,11 +22,8 @@ pub(super) async fn read_stream(
         StreamBound::UpToVersion(version) => query.filter(Column::Version.lte(version)),
         StreamBound::RecordedUpTo(instant) => query.filter(Column::RecordedAt.lte(instant)),
     };
-    let rows = query
-        .order_by_asc(Column::Version)
-        .all(db)
-        .await
-        .with_context(|| format!("cannot read stream {stream_id}"))?;
+    let rows =
+        query.order_by_asc(Column::Version).all(db).await.with_context(|| format!("cannot read stream {stream_id}"))?;
     to_recorded(rows)
 }
 
@@ -120,14 +117,10 @@ fn to_recorded(rows: Vec<Model>) -> anyhow::Result<Vec<RecordedEvent>> {
 }
 
 fn from_model(row: Model) -> anyhow::Result<RecordedEvent> {
-    let stream_type = StreamType::parse(&row.stream_type).with_context(|| {
-        format!(
-            "event {} has an unknown stream type {}",
-            row.id, row.stream_type
-        )
-    })?;
-    let metadata: EventMetadata = serde_json::from_value(row.metadata)
-        .with_context(|| format!("event {} has invalid metadata", row.id))?;
+    let stream_type = StreamType::parse(&row.stream_type)
+        .with_context(|| format!("event {} has an unknown stream type {}", row.id, row.stream_type))?;
+    let metadata: EventMetadata =
+        serde_json::from_value(row.metadata).with_context(|| format!("event {} has invalid metadata", row.id))?;
     Ok(RecordedEvent {
         position: row.position,
         id: row.id,

@@ -5,9 +5,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use uuid::Uuid;
 
-use crate::application::ports::{
-    Commit, CommitError, EventFilter, EventStore, RecordedEvent, StreamBound,
-};
+use crate::application::ports::{Commit, CommitError, EventFilter, EventStore, RecordedEvent, StreamBound};
 
 /// The event store held in memory: the same contract as the database
 /// adapters (atomic commits, optimistic versions, unique claims, global
@@ -33,20 +31,14 @@ impl Log {
     }
 
     fn stream(&self, stream_id: Uuid) -> impl Iterator<Item = &RecordedEvent> {
-        self.streams
-            .get(&stream_id)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.events[i])
+        self.streams.get(&stream_id).into_iter().flatten().map(|&i| &self.events[i])
     }
 
     /// Every check a commit must pass, before anything is written.
     fn check(&self, commit: &Commit) -> Result<(), CommitError> {
         let mut versions: HashMap<Uuid, i32> = HashMap::new();
         for append in &commit.appends {
-            let current = *versions
-                .entry(append.stream_id)
-                .or_insert_with(|| self.version_of(append.stream_id));
+            let current = *versions.entry(append.stream_id).or_insert_with(|| self.version_of(append.stream_id));
             if current != append.expected_version {
                 return Err(CommitError::Conflict {
                     stream_id: append.stream_id,
@@ -85,10 +77,7 @@ impl Log {
                     recorded_at,
                 };
                 self.events.push(event.clone());
-                self.streams
-                    .entry(append.stream_id)
-                    .or_default()
-                    .push(index);
+                self.streams.entry(append.stream_id).or_default().push(index);
                 recorded.push(event);
             }
         }
@@ -123,11 +112,7 @@ impl EventStore for InMemoryEventStore {
         Ok(log.write(commit))
     }
 
-    async fn read_stream(
-        &self,
-        stream_id: Uuid,
-        bound: StreamBound,
-    ) -> anyhow::Result<Vec<RecordedEvent>> {
+    async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {
         let log = self.log();
         let within = |e: &&RecordedEvent| match bound {
             StreamBound::All => true,
@@ -144,30 +129,13 @@ impl EventStore for InMemoryEventStore {
         limit: u64,
     ) -> anyhow::Result<Vec<RecordedEvent>> {
         let log = self.log();
-        Ok(log
-            .stream(stream_id)
-            .filter(|e| e.version > after_version)
-            .take(self::limit(limit))
-            .cloned()
-            .collect())
+        Ok(log.stream(stream_id).filter(|e| e.version > after_version).take(self::limit(limit)).cloned().collect())
     }
 
-    async fn read_all(
-        &self,
-        after: i64,
-        limit: u64,
-        filter: &EventFilter,
-    ) -> anyhow::Result<Vec<RecordedEvent>> {
+    async fn read_all(&self, after: i64, limit: u64, filter: &EventFilter) -> anyhow::Result<Vec<RecordedEvent>> {
         let log = self.log();
-        let start = usize::try_from(after.max(0))
-            .unwrap_or(usize::MAX)
-            .min(log.events.len());
-        Ok(log.events[start..]
-            .iter()
-            .filter(|e| filter.matches(e))
-            .take(self::limit(limit))
-            .cloned()
-            .collect())
+        let start = usize::try_from(after.max(0)).unwrap_or(usize::MAX).min(log.events.len());
+        Ok(log.events[start..].iter().filter(|e| filter.matches(e)).take(self::limit(limit)).cloned().collect())
     }
 
     async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64> {

@@ -15,13 +15,8 @@ use crate::infrastructure::entities::{account, account_transaction};
 
 /// Event types this projection understands; any other event on an account
 /// stream (say, a future transfer event) only moves the row's version.
-const KNOWN: [&str; 5] = [
-    "AccountOpened",
-    "MoneyDeposited",
-    "MoneyWithdrawn",
-    "OverdraftLimitChanged",
-    "AccountClosed",
-];
+const KNOWN: [&str; 5] =
+    ["AccountOpened", "MoneyDeposited", "MoneyWithdrawn", "OverdraftLimitChanged", "AccountClosed"];
 
 /// One row per account with its balance, plus one row per movement of money.
 ///
@@ -42,12 +37,9 @@ impl Projection for AccountsProjection {
 
     async fn apply(&self, txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Result<()> {
         if event.stream_type == StreamType::Account {
-            project(txn, event).await.with_context(|| {
-                format!(
-                    "cannot project event {} on account {}",
-                    event.id, event.stream_id
-                )
-            })?;
+            project(txn, event)
+                .await
+                .with_context(|| format!("cannot project event {} on account {}", event.id, event.stream_id))?;
         }
         advance_checkpoint(txn, Self::NAME, event.position).await
     }
@@ -62,12 +54,8 @@ async fn project(txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Re
         .with_context(|| format!("the data of {} is not valid", event.event_type))?;
     match parsed {
         AccountEvent::AccountOpened(opened) => open(txn, event, &opened).await,
-        AccountEvent::MoneyDeposited(moved) => {
-            move_money(txn, event, TransactionKind::Deposit, &moved).await
-        }
-        AccountEvent::MoneyWithdrawn(moved) => {
-            move_money(txn, event, TransactionKind::Withdrawal, &moved).await
-        }
+        AccountEvent::MoneyDeposited(moved) => move_money(txn, event, TransactionKind::Deposit, &moved).await,
+        AccountEvent::MoneyWithdrawn(moved) => move_money(txn, event, TransactionKind::Withdrawal, &moved).await,
         AccountEvent::OverdraftLimitChanged(changed) => {
             let limit = to_cents(changed.limit.value());
             let set = vec![(account::Column::OverdraftLimitCents, Expr::value(limit))];
@@ -81,11 +69,7 @@ async fn project(txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Re
     }
 }
 
-async fn open(
-    txn: &DatabaseTransaction,
-    event: &RecordedEvent,
-    opened: &AccountOpened,
-) -> anyhow::Result<()> {
+async fn open(txn: &DatabaseTransaction, event: &RecordedEvent, opened: &AccountOpened) -> anyhow::Result<()> {
     let row = account::ActiveModel {
         id: Set(event.stream_id),
         seq: Set(event.position),
@@ -101,11 +85,7 @@ async fn open(
         last_position: Set(event.position),
     };
     account::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(account::Column::Id)
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(OnConflict::column(account::Column::Id).do_nothing().to_owned())
         .exec_without_returning(txn)
         .await?;
     Ok(())
@@ -135,11 +115,7 @@ async fn move_money(
         position: Set(event.position),
     };
     account_transaction::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(account_transaction::Column::Id)
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(OnConflict::column(account_transaction::Column::Id).do_nothing().to_owned())
         .exec_without_returning(txn)
         .await?;
     Ok(())

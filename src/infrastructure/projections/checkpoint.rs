@@ -11,19 +11,12 @@ use crate::infrastructure::entities::projection_checkpoint::{ActiveModel, Column
 /// Two statements instead of one `ON CONFLICT … DO UPDATE` with a `CASE`,
 /// because the insert-or-ignore plus a guarded update reads the same and is
 /// plainly portable; never moving backwards keeps replays harmless.
-pub async fn advance_checkpoint(
-    txn: &DatabaseTransaction,
-    name: &str,
-    position: i64,
-) -> anyhow::Result<()> {
-    Entity::insert(ActiveModel {
-        name: Set(name.to_owned()),
-        position: Set(position),
-    })
-    .on_conflict(OnConflict::column(Column::Name).do_nothing().to_owned())
-    .exec_without_returning(txn)
-    .await
-    .with_context(|| format!("cannot create the checkpoint of projection {name}"))?;
+pub async fn advance_checkpoint(txn: &DatabaseTransaction, name: &str, position: i64) -> anyhow::Result<()> {
+    Entity::insert(ActiveModel { name: Set(name.to_owned()), position: Set(position) })
+        .on_conflict(OnConflict::column(Column::Name).do_nothing().to_owned())
+        .exec_without_returning(txn)
+        .await
+        .with_context(|| format!("cannot create the checkpoint of projection {name}"))?;
     Entity::update_many()
         .col_expr(Column::Position, Expr::value(position))
         .filter(Column::Name.eq(name))

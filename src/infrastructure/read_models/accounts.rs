@@ -3,15 +3,12 @@
 use anyhow::Context;
 use async_trait::async_trait;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use crate::application::pagination::{Page, PageRequest};
-use crate::application::ports::{
-    AccountListFilter, AccountReadModel, AccountView, TransactionKind, TransactionView,
-};
+use crate::application::ports::{AccountListFilter, AccountReadModel, AccountView, TransactionKind, TransactionView};
 use crate::domain::account::AccountStatus;
 use crate::domain::value::from_cents;
 use crate::infrastructure::entities::{account, account_transaction};
@@ -27,11 +24,7 @@ impl SeaOrmAccountReadModel {
     }
 
     async fn find_one(&self, condition: Condition) -> anyhow::Result<Option<AccountView>> {
-        let row = account::Entity::find()
-            .filter(condition)
-            .one(&self.db)
-            .await
-            .context("cannot read an account")?;
+        let row = account::Entity::find().filter(condition).one(&self.db).await.context("cannot read an account")?;
         row.map(to_account_view).transpose()
     }
 }
@@ -39,20 +32,14 @@ impl SeaOrmAccountReadModel {
 #[async_trait]
 impl AccountReadModel for SeaOrmAccountReadModel {
     async fn get(&self, id: Uuid) -> anyhow::Result<Option<AccountView>> {
-        self.find_one(Condition::all().add(account::Column::Id.eq(id)))
-            .await
+        self.find_one(Condition::all().add(account::Column::Id.eq(id))).await
     }
 
     async fn by_number(&self, number: &str) -> anyhow::Result<Option<AccountView>> {
-        self.find_one(Condition::all().add(account::Column::Number.eq(number)))
-            .await
+        self.find_one(Condition::all().add(account::Column::Number.eq(number))).await
     }
 
-    async fn list(
-        &self,
-        filter: &AccountListFilter,
-        page: &PageRequest,
-    ) -> anyhow::Result<Page<AccountView>> {
+    async fn list(&self, filter: &AccountListFilter, page: &PageRequest) -> anyhow::Result<Page<AccountView>> {
         let mut condition = Condition::all();
         if let Some(owner_id) = filter.owner_id {
             condition = condition.add(account::Column::OwnerId.eq(owner_id));
@@ -60,11 +47,8 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if let Some(status) = filter.status {
             condition = condition.add(account::Column::Status.eq(status.as_str()));
         }
-        let total = account::Entity::find()
-            .filter(condition.clone())
-            .count(&self.db)
-            .await
-            .context("cannot count accounts")?;
+        let total =
+            account::Entity::find().filter(condition.clone()).count(&self.db).await.context("cannot count accounts")?;
         let mut query = account::Entity::find().filter(condition);
         if let Some(after) = page.after {
             query = query.filter(account::Column::Seq.gt(after));
@@ -75,10 +59,8 @@ impl AccountReadModel for SeaOrmAccountReadModel {
             .all(&self.db)
             .await
             .context("cannot list accounts")?;
-        let items = rows
-            .into_iter()
-            .map(|row| Ok((row.seq, to_account_view(row)?)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let items =
+            rows.into_iter().map(|row| Ok((row.seq, to_account_view(row)?))).collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.first, total))
     }
 
@@ -94,11 +76,7 @@ impl AccountReadModel for SeaOrmAccountReadModel {
             .with_context(|| format!("cannot list the accounts of {owner_id}"))
     }
 
-    async fn transactions(
-        &self,
-        account_id: Uuid,
-        page: &PageRequest,
-    ) -> anyhow::Result<Page<TransactionView>> {
+    async fn transactions(&self, account_id: Uuid, page: &PageRequest) -> anyhow::Result<Page<TransactionView>> {
         let of_account = account_transaction::Column::AccountId.eq(account_id);
         let total = account_transaction::Entity::find()
             .filter(of_account.clone())

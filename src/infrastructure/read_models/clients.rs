@@ -3,8 +3,7 @@
 use anyhow::Context;
 use async_trait::async_trait;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -28,10 +27,7 @@ impl SeaOrmClientReadModel {
 #[async_trait]
 impl ClientReadModel for SeaOrmClientReadModel {
     async fn get(&self, id: Uuid) -> anyhow::Result<Option<ClientView>> {
-        let row = Entity::find_by_id(id)
-            .one(&self.db)
-            .await
-            .with_context(|| format!("cannot read client {id}"))?;
+        let row = Entity::find_by_id(id).one(&self.db).await.with_context(|| format!("cannot read client {id}"))?;
         row.map(to_view).transpose()
     }
 
@@ -40,28 +36,16 @@ impl ClientReadModel for SeaOrmClientReadModel {
         let login = login.trim().to_lowercase();
         let row = Entity::find()
             .filter(
-                Condition::any()
-                    .add(Column::Username.eq(login.as_str()))
-                    .add(Column::EmailLower.eq(login.as_str())),
+                Condition::any().add(Column::Username.eq(login.as_str())).add(Column::EmailLower.eq(login.as_str())),
             )
             .one(&self.db)
             .await
             .context("cannot read client credentials")?;
-        row.map(|row| {
-            Ok(ClientCredentials {
-                id: row.id,
-                role: parse_role(&row)?,
-                password_hash: row.password_hash,
-            })
-        })
-        .transpose()
+        row.map(|row| Ok(ClientCredentials { id: row.id, role: parse_role(&row)?, password_hash: row.password_hash }))
+            .transpose()
     }
 
-    async fn list(
-        &self,
-        search: Option<&str>,
-        page: &PageRequest,
-    ) -> anyhow::Result<Page<ClientView>> {
+    async fn list(&self, search: Option<&str>, page: &PageRequest) -> anyhow::Result<Page<ClientView>> {
         let mut condition = Condition::all();
         if let Some(term) = search.map(str::trim).filter(|term| !term.is_empty()) {
             let pattern = contains_pattern(term);
@@ -73,32 +57,20 @@ impl ClientReadModel for SeaOrmClientReadModel {
                     .add(lower_like(Column::LastName, pattern)),
             );
         }
-        let total = Entity::find()
-            .filter(condition.clone())
-            .count(&self.db)
-            .await
-            .context("cannot count clients")?;
+        let total = Entity::find().filter(condition.clone()).count(&self.db).await.context("cannot count clients")?;
         let mut query = Entity::find().filter(condition);
         if let Some(after) = page.after {
             query = query.filter(Column::Seq.gt(after));
         }
-        let rows = query
-            .order_by_asc(Column::Seq)
-            .limit(page.first + 1)
-            .all(&self.db)
-            .await
-            .context("cannot list clients")?;
-        let items = rows
-            .into_iter()
-            .map(|row| Ok((row.seq, to_view(row)?)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let rows =
+            query.order_by_asc(Column::Seq).limit(page.first + 1).all(&self.db).await.context("cannot list clients")?;
+        let items = rows.into_iter().map(|row| Ok((row.seq, to_view(row)?))).collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.first, total))
     }
 }
 
 fn parse_role(row: &Model) -> anyhow::Result<Role> {
-    Role::parse(&row.role)
-        .with_context(|| format!("client {} has an unknown role {}", row.id, row.role))
+    Role::parse(&row.role).with_context(|| format!("client {} has an unknown role {}", row.id, row.role))
 }
 
 fn to_view(row: Model) -> anyhow::Result<ClientView> {

@@ -50,18 +50,14 @@ impl JwtTokens {
 
 impl std::fmt::Debug for JwtTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtTokens")
-            .field("ttl", &self.ttl)
-            .finish_non_exhaustive()
+        f.debug_struct("JwtTokens").field("ttl", &self.ttl).finish_non_exhaustive()
     }
 }
 
 impl TokenService for JwtTokens {
     fn issue(&self, client_id: Uuid, role: Role) -> anyhow::Result<IssuedToken> {
         let issued_at = Utc::now();
-        let expires_at = issued_at
-            .checked_add_signed(self.ttl)
-            .context("the token lifetime overflows the calendar")?;
+        let expires_at = issued_at.checked_add_signed(self.ttl).context("the token lifetime overflows the calendar")?;
         let claims = Claims {
             sub: client_id.to_string(),
             role: role.as_str().to_string(),
@@ -103,12 +99,7 @@ mod tests {
     }
 
     fn sign(claims: &serde_json::Value, secret: &[u8]) -> String {
-        jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            claims,
-            &EncodingKey::from_secret(secret),
-        )
-        .unwrap()
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret)).unwrap()
     }
 
     fn claims_json(overrides: serde_json::Value) -> serde_json::Value {
@@ -165,11 +156,7 @@ mod tests {
     #[test]
     fn a_token_for_another_audience_or_issuer_is_refused() {
         let tokens = tokens();
-        assert!(
-            tokens
-                .verify(&sign(&claims_json(serde_json::json!({})), SECRET))
-                .is_some()
-        );
+        assert!(tokens.verify(&sign(&claims_json(serde_json::json!({})), SECRET)).is_some());
         for overrides in [
             serde_json::json!({ "aud": "elsewhere" }),
             serde_json::json!({ "iss": "elsewhere" }),
@@ -199,10 +186,7 @@ mod tests {
     fn unsigned_and_garbage_tokens_are_refused() {
         let tokens = tokens();
         let body = URL_SAFE_NO_PAD.encode(claims_json(serde_json::json!({})).to_string());
-        for header in [
-            r#"{"alg":"none","typ":"JWT"}"#,
-            r#"{"alg":"HS512","typ":"JWT"}"#,
-        ] {
+        for header in [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"HS512","typ":"JWT"}"#] {
             let header = URL_SAFE_NO_PAD.encode(header);
             assert_eq!(tokens.verify(&format!("{header}.{body}.")), None);
         }
@@ -214,11 +198,7 @@ mod tests {
         .unwrap();
         assert_eq!(tokens.verify(&hs512), None);
         for garbage in ["", "garbage", "a.b.c", "..", "Bearer x.y.z"] {
-            assert_eq!(
-                tokens.verify(garbage),
-                None,
-                "{garbage:?} should be refused"
-            );
+            assert_eq!(tokens.verify(garbage), None, "{garbage:?} should be refused");
         }
     }
 
@@ -230,12 +210,7 @@ mod tests {
         let mut payload: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         payload["role"] = "ADMIN".into();
-        let tampered = format!(
-            "{}.{}.{}",
-            parts[0],
-            URL_SAFE_NO_PAD.encode(payload.to_string()),
-            parts[2]
-        );
+        let tampered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(payload.to_string()), parts[2]);
         assert_eq!(tokens.verify(&tampered), None);
     }
 }

@@ -23,8 +23,7 @@ impl PasswordHasher for Argon2Hasher {
             // source does not hang on an optional feature of a transitive crate.
             let mut bytes = [0u8; 16];
             rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-            let salt = SaltString::encode_b64(&bytes)
-                .map_err(|e| anyhow::anyhow!("cannot encode a salt: {e}"))?;
+            let salt = SaltString::encode_b64(&bytes).map_err(|e| anyhow::anyhow!("cannot encode a salt: {e}"))?;
             Argon2::default()
                 .hash_password(password.as_bytes(), &salt)
                 .map(|hash| hash.to_string())
@@ -38,14 +37,12 @@ impl PasswordHasher for Argon2Hasher {
         let password = password.to_owned();
         let hash = hash.to_owned();
         tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&hash)
-                .map_err(|e| anyhow::anyhow!("the stored password hash is malformed: {e}"))?;
+            let parsed =
+                PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("the stored password hash is malformed: {e}"))?;
             match Argon2::default().verify_password(password.as_bytes(), &parsed) {
                 Ok(()) => Ok(true),
                 Err(password_hash::Error::Password) => Ok(false),
-                Err(e) => Err(anyhow::anyhow!(
-                    "the stored password hash cannot be checked: {e}"
-                )),
+                Err(e) => Err(anyhow::anyhow!("the stored password hash cannot be checked: {e}")),
             }
         })
         .await
