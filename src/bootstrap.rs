@@ -15,11 +15,13 @@ use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
 use crate::application::stream_locks::StreamLocks;
 use crate::application::{AppContext, MessageBus};
 use crate::http::{HttpSettings, router};
-use crate::infrastructure::database::{DatabaseHealth, connect, migrate};
+use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
+use crate::infrastructure::notifications::spawn_listener;
 use crate::infrastructure::projections::{AccountsProjection, ClientsProjection, Projection};
 use crate::infrastructure::read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel};
 use crate::infrastructure::security::{Argon2Hasher, JwtTokens, RandomAccountNumbers};
+use sea_orm::DbBackend;
 
 /// How often a command handler decides again after losing a race to another writer.
 const MAX_COMMAND_ATTEMPTS: u32 = 20;
@@ -28,7 +30,7 @@ const MAX_COMMAND_ATTEMPTS: u32 = 20;
 pub struct Settings {
     pub listen: String,
     pub database_url: String,
-    pub database_max_connections: u32,
+    pub pool: PoolSettings,
     pub jwt_secret: Option<String>,
     pub jwt_ttl: chrono::Duration,
     pub http: HttpSettings,
@@ -41,7 +43,7 @@ impl Settings {
         Settings {
             listen: "127.0.0.1:0".into(),
             database_url: database_url.into(),
-            database_max_connections: 16,
+            pool: PoolSettings::default(),
             jwt_secret: None,
             jwt_ttl: chrono::Duration::hours(1),
             http: HttpSettings::default(),
@@ -69,9 +71,7 @@ fn jwt_secret(configured: Option<&str>) -> Vec<u8> {
 
 /// Connects, migrates and wires the application.
 pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext>> {
-    let db = connect(&settings.database_url, settings.database_max_connections)
-        .await
-        .context("Failed to connect to the database")?;
+    let db = connect(&settings.database_url, &settings.pool).await.context("Failed to connect to the database")?;
     migrate(&db).await.context("Failed to migrate the database")?;
     let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
     let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
@@ -85,6 +85,10 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         max_attempts: MAX_COMMAND_ATTEMPTS,
     });
     bus.subscribe(Arc::new(FeedNotifier(feed.clone())));
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Other instances' commits arrive as notifications.
+        spawn_listener(settings.database_url.clone(), feed.clone());
+    }
     Ok(Arc::new(AppContext {
         bus,
         store,

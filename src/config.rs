@@ -57,6 +57,12 @@ pub struct SettingsArgs {
     /// Maximum pooled database connections (PostgreSQL; SQLite uses one writer).
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16, global = true)]
     pub database_max_connections: u32,
+    /// Seconds a request waits for a database connection before failing.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_SECONDS", default_value_t = 3, global = true)]
+    pub database_acquire_timeout_seconds: u64,
+    /// Milliseconds after which PostgreSQL cancels a statement.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub database_statement_timeout_ms: u64,
     /// HS256 secret for tokens; unset: a random one per process.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,

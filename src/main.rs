@@ -10,6 +10,7 @@ use minibank::config::{Cli, Command, LogFormat, SettingsArgs};
 use minibank::domain::value::{Email, PersonName, Role, Username};
 use minibank::http::HttpSettings;
 use minibank::http::websocket::WsConfig;
+use minibank::infrastructure::PoolSettings;
 use std::time::Duration;
 
 fn init_tracing(format: LogFormat) {
@@ -25,7 +26,11 @@ fn settings(args: SettingsArgs) -> Settings {
     Settings {
         listen: args.listen,
         database_url: args.database_url,
-        database_max_connections: args.database_max_connections,
+        pool: PoolSettings {
+            max_connections: args.database_max_connections,
+            acquire_timeout: Duration::from_secs(args.database_acquire_timeout_seconds.max(1)),
+            statement_timeout: Duration::from_millis(args.database_statement_timeout_ms.max(100)),
+        },
         jwt_secret: args.jwt_secret,
         jwt_ttl: chrono::Duration::seconds(args.jwt_ttl_seconds.max(60)),
         http: HttpSettings {

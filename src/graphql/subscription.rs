@@ -39,7 +39,7 @@ impl Subscription {
         let app: &AppContext = app(ctx);
         let filter = filter.unwrap_or_default().parse().gql()?;
         let mut visibility = Visibility::of(app, actor(ctx)?).await.gql()?;
-        let feed = app.feed.subscribe(after.map(|p| p.0)).into_stream();
+        let feed = app.feed.subscribe(after.map(|p| p.0)).await.map_err(AppError::Unexpected).gql()?.into_stream();
         Ok(feed.filter_map(move |item| {
             let out = match item {
                 Ok(event) if filter.matches(&event) && visibility.admits(&event) => {
@@ -70,7 +70,7 @@ impl Subscription {
         if Queries::new(&app, actor).account(id).await.gql()?.is_none() {
             return Err(gql_error(AppError::NotFound("account")));
         }
-        let feed = app.feed.subscribe(None).into_stream();
+        let feed = app.feed.subscribe(None).await.map_err(AppError::Unexpected).gql()?.into_stream();
         Ok(feed
             .filter(move |item| futures::future::ready(item.as_ref().map_or(true, |e| e.stream_id == id)))
             .filter_map(move |item| {

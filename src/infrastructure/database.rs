@@ -14,6 +14,34 @@ use crate::application::ports::HealthCheck;
 /// before failing with SQLITE_BUSY.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How the pool behaves when the database is slow or gone.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// PostgreSQL connections (SQLite always uses one).
+    pub max_connections: u32,
+    /// How long a request waits for a connection before failing: short, so
+    /// that requests fail fast while the database is away.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL cancels a statement that runs longer than this.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(3),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl PoolSettings {
+    pub fn with_max_connections(max_connections: u32) -> Self {
+        PoolSettings { max_connections, ..PoolSettings::default() }
+    }
+}
+
 /// Connects to `sqlite:…` or `postgres://…`.
 ///
 /// SQLite gets one pooled connection: SQLite allows a single writer anyway,
@@ -22,8 +50,9 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// started as readers both try to write. The pragmas are part of the connect
 /// options, so they are applied again to any connection the pool reopens.
 /// PostgreSQL gets `max_connections`.
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
+    options.acquire_timeout(pool.acquire_timeout).connect_timeout(pool.acquire_timeout);
     // Statements are logged at debug level only, so they stay out of `info` logs.
     options.sqlx_logging_level(tracing::log::LevelFilter::Debug);
     if url.starts_with("sqlite:") {
@@ -35,7 +64,10 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 .foreign_keys(true)
         });
     } else {
-        options.max_connections(max_connections.max(1));
+        let statement_timeout = pool.statement_timeout.as_millis().to_string();
+        options
+            .max_connections(pool.max_connections.max(1))
+            .map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", statement_timeout.as_str())]));
     }
     Database::connect(options).await.with_context(|| format!("cannot connect to the database ({})", redact(url)))
 }

@@ -7,11 +7,12 @@ pub mod database;
 pub mod entities;
 pub mod event_store;
 pub mod memory;
+pub mod notifications;
 pub mod projections;
 pub mod read_models;
 pub mod security;
 
-pub use database::{DatabaseHealth, connect, migrate};
+pub use database::{DatabaseHealth, PoolSettings, connect, migrate};
 pub use event_store::SeaOrmEventStore;
 pub use projections::{AccountsProjection, ClientsProjection, Projection};
 pub use read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel};

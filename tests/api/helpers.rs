@@ -1,11 +1,11 @@
 use std::time::Duration;
 
+use crate::test_database::TestDatabase;
 use minibank::application::Actor;
 use minibank::application::commands::{Command, CommandMeta, PlainPassword, RegisterClient};
 use minibank::bootstrap::{RunningServer, Settings, spawn};
 use minibank::domain::value::{Email, PersonName, Role, Username};
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
 pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 pub const PASSWORD: &str = "correct horse battery";
@@ -14,18 +14,23 @@ pub struct TestApp {
     pub url: String,
     pub http: reqwest::Client,
     pub server: RunningServer,
-    _dir: TempDir,
+    pub database: TestDatabase,
 }
 
-/// Starts the real server on a random port with a fresh SQLite database.
+/// Starts the real server on a random port with a fresh database: SQLite, or
+/// PostgreSQL when `TEST_DATABASE_URL` is set.
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("minibank.db").display());
-    let mut settings = Settings::for_database(database_url);
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = TestDatabase::create().await;
+    let mut settings = Settings::for_database(database.url());
     settings.jwt_secret = Some(JWT_SECRET.into());
+    configure(&mut settings);
     let server = spawn(settings).await.expect("server starts");
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-    TestApp { url: format!("http://{}/graphql", server.addr), http, server, _dir: dir }
+    TestApp { url: format!("http://{}/graphql", server.addr), http, server, database }
 }
 
 /// A signed-in client of the test server.

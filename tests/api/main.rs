@@ -8,5 +8,7 @@ mod helpers;
 mod invariants;
 mod schema;
 mod subscriptions;
+#[path = "../common/test_database.rs"]
+mod test_database;
 mod walkthrough;
 mod ws_client;

@@ -1,5 +1,6 @@
 //! A small real websocket client speaking both GraphQL subprotocols.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -15,6 +16,8 @@ pub const LEGACY_WS: &str = "graphql-ws";
 
 pub struct WsClient {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Messages read while looking for another operation's, oldest first.
+    buffered: VecDeque<Value>,
 }
 
 /// What arrived: a protocol message, or the close frame.
@@ -33,7 +36,7 @@ impl WsClient {
         }
         let (socket, response) = connect_async(request).await.expect("websocket upgrade");
         assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
-        WsClient { socket }
+        WsClient { socket, buffered: VecDeque::new() }
     }
 
     pub async fn send(&mut self, message: Value) {
@@ -64,7 +67,11 @@ impl WsClient {
         }
     }
 
+    /// The next message: one buffered earlier, or a new one.
     pub async fn message(&mut self) -> Value {
+        if let Some(message) = self.buffered.pop_front() {
+            return message;
+        }
         match self.recv().await {
             Received::Message(value) => value,
             Received::Closed(code, reason) => {
@@ -88,7 +95,19 @@ impl WsClient {
 
     /// The next `next`/`data` payload for `id`; panics on anything else.
     pub async fn next_data(&mut self, id: &str) -> Value {
-        let message = self.message().await;
+        let message = match self.buffered.iter().position(|m| m["id"] == id) {
+            Some(index) => self.buffered.remove(index).unwrap_or_default(),
+            None => loop {
+                let message = match self.recv().await {
+                    Received::Message(value) => value,
+                    Received::Closed(code, reason) => panic!("closed with {code} {reason} while waiting for {id}"),
+                };
+                if message["id"] == id {
+                    break message;
+                }
+                self.buffered.push_back(message);
+            },
+        };
         assert!(matches!(message["type"].as_str(), Some("next" | "data")), "{message}");
         assert_eq!(message["id"], id);
         assert!(message["payload"].get("errors").is_none(), "{message}");

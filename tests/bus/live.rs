@@ -30,7 +30,7 @@ async fn all_positions(store: &Arc<dyn EventStore>) -> Vec<i64> {
 
 /// Collects positions from a subscription until it has `count` of them.
 async fn collect(feed: &Arc<LiveFeed>, after: Option<i64>, count: usize) -> Vec<i64> {
-    let stream = feed.subscribe(after).into_stream();
+    let stream = feed.subscribe(after).await.unwrap().into_stream();
     let positions = stream.take(count).map(|item| item.unwrap().position).collect::<Vec<_>>();
     tokio::time::timeout(Duration::from_secs(60), positions).await.expect("all events arrive")
 }
@@ -115,7 +115,7 @@ async fn a_live_subscriber_that_falls_too_far_behind_ends_with_its_resume_positi
     let (app, feed) = live_app(config(5, Some(20))).await;
     let owner = app.register("owner", Role::Customer).await;
     let account = app.open(owner).await;
-    let mut stream = Box::pin(feed.subscribe(Some(0)).into_stream());
+    let mut stream = Box::pin(feed.subscribe(Some(0)).await.unwrap().into_stream());
     assert_eq!(stream.next().await.unwrap().unwrap().position, 1);
     assert_eq!(stream.next().await.unwrap().unwrap().position, 2);
     // Caught up: now live. It stops reading while 50 more events commit.

@@ -1,60 +1,14 @@
 //! The real binary: subcommands, configuration, serving and graceful shutdown.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_minibank");
+#[path = "../common/server_process.rs"]
+mod server_process;
 
-fn minibank(database_url: &str) -> Command {
-    let mut command = Command::new(BIN);
-    command.env("DATABASE_URL", database_url).env("RUST_LOG", "info").env_remove("JWT_SECRET");
-    command
-}
-
-/// Starts `minibank` on a random port and returns it with its address, read from its log.
-fn serve(database_url: &str, extra_env: &[(&str, &str)]) -> (Child, String, Vec<String>) {
-    let mut command = minibank(database_url);
-    command.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::inherit());
-    for (k, v) in extra_env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        seen.push(line.clone());
-        if let Some(rest) = line.split("GraphiQL at http://").nth(1) {
-            let addr = rest.split('/').next().unwrap().to_string();
-            // Keep draining the log so the server never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
-            return (child, addr, seen);
-        }
-    }
-    child.kill().ok();
-    child.wait().ok();
-    panic!("the server did not say where it listens: {seen:?}");
-}
-
-fn wait_for_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("the server did not stop within {within:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use server_process::{BIN, ServerProcess, minibank};
 
 #[test]
 fn export_schema_prints_the_committed_schema() {
@@ -88,10 +42,11 @@ async fn create_admin_then_serve_then_shut_down_gracefully_on_sigterm() {
         .unwrap();
     assert!(!weak.status.success(), "the password rules apply");
 
-    let (mut child, addr, log) = serve(&database_url, &[("CORS_ORIGINS", "https://app.example")]);
+    let mut server = ServerProcess::start(&database_url, &[("CORS_ORIGINS", "https://app.example")]);
+    let log = &server.log;
     assert!(log.iter().any(|l| l.contains("JWT_SECRET is not set")), "warns about the random secret: {log:?}");
     let http = reqwest::Client::new();
-    let url = format!("http://{addr}/graphql");
+    let url = server.url();
     let login: Value = http
         .post(&url)
         .json(&json!({
@@ -125,8 +80,8 @@ async fn create_admin_then_serve_then_shut_down_gracefully_on_sigterm() {
         .unwrap();
     assert!(foreign.headers().get("access-control-allow-origin").is_none());
 
-    let pid = child.id().to_string();
+    let pid = server.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = wait_for_exit(&mut child, Duration::from_secs(20));
+    let status = server.wait_for_exit(Duration::from_secs(20));
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
 }

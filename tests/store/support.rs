@@ -6,7 +6,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Once};
 
 use futures::FutureExt;
-use minibank::infrastructure::{AccountsProjection, ClientsProjection, Projection, SeaOrmEventStore, connect, migrate};
+use minibank::infrastructure::{
+    AccountsProjection, ClientsProjection, PoolSettings, Projection, SeaOrmEventStore, connect, migrate,
+};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use tempfile::TempDir;
 use uuid::Uuid;
@@ -34,7 +36,7 @@ where
 {
     let dir = TempDir::new().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-    let db = connect(&url, 1).await.unwrap();
+    let db = connect(&url, &PoolSettings::with_max_connections(1)).await.unwrap();
     migrate(&db).await.unwrap();
     test(Backend { name: "sqlite", db }).await;
 
@@ -45,7 +47,7 @@ where
     let admin = Database::connect(admin_url.as_str()).await.unwrap();
     let name = format!("minibank_test_{}", Uuid::new_v4().simple());
     admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
-    let db = connect(&with_database(&admin_url, &name), 8).await.unwrap();
+    let db = connect(&with_database(&admin_url, &name), &PoolSettings::with_max_connections(8)).await.unwrap();
     let outcome = AssertUnwindSafe(async {
         migrate(&db).await.unwrap();
         test(Backend { name: "postgres", db: db.clone() }).await;

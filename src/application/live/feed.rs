@@ -85,9 +85,14 @@ impl LiveFeed {
     }
 
     /// Committed events after `after` (all of them, unfiltered), in order;
-    /// without `after`, from the current head on.
-    pub fn subscribe(self: &Arc<Self>, after: Option<i64>) -> FeedStream {
-        FeedStream::new(self.clone(), after.unwrap_or_else(|| self.head()))
+    /// without `after`, those committed from now on. "Now" is the store's
+    /// head, not the feed's, which may trail it by a moment.
+    pub async fn subscribe(self: &Arc<Self>, after: Option<i64>) -> anyhow::Result<FeedStream> {
+        let after = match after {
+            Some(after) => after,
+            None => self.store.head().await?,
+        };
+        Ok(FeedStream::new(self.clone(), after))
     }
 
     /// Up to `limit` buffered events after `position`, or `None` when

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow};
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
 use crate::application::ports::{Commit, CommitError, NewEvent, RecordedEvent, StreamAppend, UniqueClaim};
@@ -26,6 +26,10 @@ pub(super) async fn commit(
     // Microseconds: what PostgreSQL keeps, so the value returned here is the
     // value read back later on either backend.
     let recorded_at = Utc::now().trunc_subsecs(6);
+    let postgres = txn.get_database_backend() == DbBackend::Postgres;
+    if postgres {
+        lock_position_order(&txn).await?;
+    }
     let mut recorded = Vec::new();
     for append in &commit.appends {
         check_version(&txn, append).await?;
@@ -53,8 +57,40 @@ pub(super) async fn commit(
                 .with_context(|| format!("projection {} failed on event {}", projection.name(), event.id))?;
         }
     }
+    if postgres && let Some(last) = recorded.last() {
+        notify(&txn, last.position).await?;
+    }
     txn.commit().await.context("cannot commit the transaction")?;
     Ok(recorded)
+}
+
+/// Key of the PostgreSQL advisory lock that orders appends ("mbevents").
+const POSITION_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
+
+/// Makes positions become visible in position order on PostgreSQL.
+///
+/// Positions come from a sequence when a row is inserted, but a row becomes
+/// visible only when its transaction commits: two writers can commit out of
+/// position order, and a reader asking for "after P" would then skip the
+/// event that commits late. Holding this transaction-scoped lock from the
+/// first insert to the commit (PostgreSQL releases it only once the commit is
+/// visible) means that every position below a visible one is visible too, or
+/// was rolled back and will never appear. Readers can then follow the log with
+/// a plain `position > P`, exactly and with no timeout. The price is that
+/// appends on PostgreSQL take turns from their first insert to their commit;
+/// SQLite has a single writer anyway.
+async fn lock_position_order(txn: &DatabaseTransaction) -> Result<(), CommitError> {
+    let sql = format!("SELECT pg_advisory_xact_lock({POSITION_ORDER_LOCK})");
+    txn.execute_unprepared(&sql).await.context("cannot take the position order lock")?;
+    Ok(())
+}
+
+/// Tells every instance that the log has grown, when (and only if) this
+/// transaction commits. Listeners read the events from the store.
+async fn notify(txn: &DatabaseTransaction, position: i64) -> Result<(), CommitError> {
+    let sql = format!("SELECT pg_notify('{}', '{position}')", crate::infrastructure::notifications::CHANNEL);
+    txn.execute_unprepared(&sql).await.context("cannot notify the other instances")?;
+    Ok(())
 }
 
 /// A claim is inserted on its own so a unique violation names its scope.
