@@ -76,6 +76,10 @@ pub struct SettingsArgs {
     /// error naming the position to resume from; 0: it always catches up.
     #[arg(long, env = "SUBSCRIPTION_MAX_LAG", default_value_t = 1_000_000, global = true)]
     pub subscription_max_lag: u64,
+    /// How often the live feed reads the log without being told (milliseconds):
+    /// the safety net under in-process and LISTEN/NOTIFY wake-ups.
+    #[arg(long, env = "FEED_POLL_MS", default_value_t = 1_000, global = true)]
+    pub feed_poll_ms: u64,
     /// Events kept in memory for live subscribers.
     #[arg(long, env = "FEED_BUFFER", default_value_t = 10_000, global = true)]
     pub feed_buffer: usize,

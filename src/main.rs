@@ -45,6 +45,7 @@ fn settings(args: SettingsArgs) -> Settings {
         },
         feed: FeedConfig {
             buffer_capacity: args.feed_buffer.max(1),
+            poll_interval: Duration::from_millis(args.feed_poll_ms.max(10)),
             max_lag: (args.subscription_max_lag > 0).then_some(args.subscription_max_lag),
             ..FeedConfig::default()
         },

@@ -6,7 +6,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use migration::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::application::ports::HealthCheck;
 
@@ -72,9 +72,23 @@ pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<DatabaseC
     Database::connect(options).await.with_context(|| format!("cannot connect to the database ({})", redact(url)))
 }
 
-/// Brings the schema up to date.
+/// Key of the PostgreSQL advisory lock that serializes migrations ("mbmigrat").
+const MIGRATION_LOCK: i64 = 0x6d62_6d69_6772_6174;
+
+/// Brings the schema up to date. On PostgreSQL several instances may start at
+/// once: the migrations run in one transaction (PostgreSQL's DDL is
+/// transactional) under an advisory lock, so the others wait and then find
+/// nothing left to do.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    migration::Migrator::up(db, None).await.context("cannot migrate the database")
+    if db.get_database_backend() != DbBackend::Postgres {
+        return migration::Migrator::up(db, None).await.context("cannot migrate the database");
+    }
+    let txn = db.begin().await.context("cannot begin the migration transaction")?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await
+        .context("cannot take the migration lock")?;
+    migration::Migrator::up(&txn, None).await.context("cannot migrate the database")?;
+    txn.commit().await.context("cannot commit the migrations")
 }
 
 /// The URL without its password, fit for an error message.

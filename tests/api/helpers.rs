@@ -14,7 +14,7 @@ pub struct TestApp {
     pub url: String,
     pub http: reqwest::Client,
     pub server: RunningServer,
-    pub database: TestDatabase,
+    _database: TestDatabase,
 }
 
 /// Starts the real server on a random port with a fresh database: SQLite, or
@@ -30,7 +30,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     configure(&mut settings);
     let server = spawn(settings).await.expect("server starts");
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-    TestApp { url: format!("http://{}/graphql", server.addr), http, server, database }
+    TestApp { url: format!("http://{}/graphql", server.addr), http, server, _database: database }
 }
 
 /// A signed-in client of the test server.

@@ -1,5 +1,8 @@
 //! The real `minibank` binary as a child process.
 
+// Each test binary uses its own part of the shared support.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,0 +1,61 @@
+//! Just enough GraphQL over HTTP to drive server processes.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const JWT_SECRET: &str = "a-secret-shared-by-every-instance-0123456789";
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap()
+}
+
+pub async fn gql(http: &reqwest::Client, url: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut request = http.post(url).json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    match request.send().await {
+        Ok(response) => response.json().await.unwrap_or_else(|e| json!({ "transport": e.to_string() })),
+        Err(error) => json!({ "transport": error.to_string() }),
+    }
+}
+
+pub fn code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+pub async fn register(http: &reqwest::Client, url: &str, username: &str, email: &str) -> Value {
+    gql(
+        http,
+        url,
+        None,
+        "mutation($input: RegisterClientInput!) { registerClient(input: $input) { token client { id } } }",
+        json!({ "input": { "username": username, "email": email, "password": PASSWORD, "firstName": "C", "lastName": "L" } }),
+    )
+    .await
+}
+
+/// Registers and returns the token.
+pub async fn sign_up(http: &reqwest::Client, url: &str, username: &str) -> String {
+    let response = register(http, url, username, &format!("{username}@example.com")).await;
+    response["data"]["registerClient"]["token"].as_str().unwrap_or_else(|| panic!("{response}")).to_string()
+}
+
+pub async fn open_account(http: &reqwest::Client, url: &str, token: &str) -> String {
+    let response =
+        gql(http, url, Some(token), "mutation { openAccount(input: {}) { account { id } } }", json!({})).await;
+    response["data"]["openAccount"]["account"]["id"].as_str().unwrap_or_else(|| panic!("{response}")).to_string()
+}
+
+pub async fn deposit(http: &reqwest::Client, url: &str, token: &str, account: &str, amount: &str) -> Value {
+    gql(
+        http,
+        url,
+        Some(token),
+        "mutation($input: MoneyInput!) { deposit(input: $input) { position account { balance version } } }",
+        json!({ "input": { "accountId": account, "amount": amount } }),
+    )
+    .await
+}
