@@ -7,8 +7,7 @@ use super::errors::{OrGql, gql_error};
 use super::request::{actor, app};
 use super::scalars::Position;
 use super::types::{Account, Event, EventFilterInput, parse_id};
-use crate::application::live::{SubscriptionEnded, Visibility};
-use crate::application::queries::Queries;
+use crate::application::live::{SubscriptionEnded, UpdateError, Visibility, account_updates};
 use crate::application::{AppContext, AppError};
 
 pub struct Subscription;
@@ -57,36 +56,18 @@ impl Subscription {
     }
 
     /// The account's full read-model state after each committed change to it.
-    /// Bursts coalesce: a state that is already superseded when it is read is
-    /// skipped, so a client never sees a stale one.
     async fn account_updated(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Account>> + use<>> {
         let app: Arc<AppContext> = ctx.data_unchecked::<Arc<AppContext>>().clone();
-        let actor = actor(ctx)?;
         let id = parse_id("id", &id).gql()?;
-        if Queries::new(&app, actor).account(id).await.gql()?.is_none() {
-            return Err(gql_error(AppError::NotFound("account")));
-        }
-        let feed = app.feed.subscribe(None).await.map_err(AppError::Unexpected).gql()?.into_stream();
-        Ok(feed
-            .filter(move |item| futures::future::ready(item.as_ref().map_or(true, |e| e.stream_id == id)))
-            .filter_map(move |item| {
-                let app = app.clone();
-                async move {
-                    let event = match item {
-                        Ok(event) => event,
-                        Err(reason) => return Some(Err(ended(reason))),
-                    };
-                    match Queries::new(&app, actor).account(id).await {
-                        Ok(Some(account)) if account.version > event.version => None,
-                        Ok(Some(account)) => Some(Ok(Account::from(account))),
-                        Ok(None) => Some(Err(gql_error(AppError::NotFound("account")))),
-                        Err(error) => Some(Err(gql_error(error))),
-                    }
-                }
-            }))
+        let updates = account_updates(app, actor(ctx)?, id).await.gql()?;
+        Ok(updates.map(|update| match update {
+            Ok(view) => Ok(Account::from(view)),
+            Err(UpdateError::Ended(reason)) => Err(ended(reason)),
+            Err(UpdateError::Failed(error)) => Err(gql_error(error)),
+        }))
     }
 }

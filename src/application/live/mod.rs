@@ -8,11 +8,13 @@
 //! subscriber never blocks a command or another subscriber, memory stays
 //! bounded, and a lost notification delays an event but never loses it.
 
+mod account_updates;
 mod feed;
 mod notifier;
 mod subscriber;
 mod visibility;
 
+pub use account_updates::{UpdateError, account_updates};
 pub use feed::{FeedConfig, LiveFeed};
 pub use notifier::FeedNotifier;
 pub use subscriber::{FeedStream, SubscriptionEnded};
