@@ -1,0 +1,147 @@
+//! Command line: common flags and one subcommand per scenario.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "loadgen",
+    version,
+    about = "Load generator and benchmark for a running minibank server"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub scenario: Scenario,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// GraphQL endpoint (HTTP); websockets use the same path.
+    #[arg(
+        long,
+        env = "LOADGEN_URL",
+        default_value = "http://127.0.0.1:8000/graphql",
+        global = true
+    )]
+    pub url: String,
+    /// Concurrent clients (closed loop: each waits for its answer).
+    #[arg(long, default_value_t = 8, global = true)]
+    pub clients: usize,
+    /// How long to run, e.g. 10s, 500ms, 2m.
+    #[arg(long, value_parser = parse_duration, default_value = "10s", global = true)]
+    pub duration: Duration,
+    /// Stop after this many operations instead of after --duration.
+    #[arg(long, global = true)]
+    pub count: Option<u64>,
+    /// Accounts to spread the load over.
+    #[arg(long, default_value_t = 100, global = true)]
+    pub accounts: usize,
+    /// Amount each account is funded with at setup.
+    #[arg(long, default_value = "1000.00", global = true)]
+    pub fund: String,
+    /// The server's process id, to report its RSS and peak RSS.
+    #[arg(long, global = true)]
+    pub server_pid: Option<u32>,
+    /// Write every figure to this JSON file.
+    #[arg(long, global = true)]
+    pub json: Option<PathBuf>,
+    /// Only the summary.
+    #[arg(long, global = true)]
+    pub quiet: bool,
+    /// Seconds to wait for one answer before counting it unanswered.
+    #[arg(long, default_value_t = 30, global = true)]
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Scenario {
+    /// Every client loops `deposit` on random accounts.
+    Deposits(Baseline),
+    /// Reads (account + last 20 transactions) and writes (deposits, withdrawals).
+    Mixed {
+        /// Share of operations that are reads.
+        #[arg(long, default_value_t = 0.8)]
+        read_ratio: f64,
+    },
+    /// Every write on one account.
+    HotAccount(Baseline),
+    /// Only the account + last 20 transactions query.
+    Queries,
+    /// `transfer` between random accounts (the server may not have it yet).
+    Transfers,
+    /// Websocket subscribers on `events` while a writer deposits.
+    Subscribe(SubscribeArgs),
+    /// One subscriber replays the log from position 0.
+    CatchUp {
+        /// Events (visible to the tool's customer) that must exist first.
+        #[arg(long, default_value_t = 10_000)]
+        events: u64,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Baseline {
+    /// Also run the hand-written SQL deposit against --database-url.
+    #[arg(long, requires = "database_url")]
+    pub baseline: bool,
+    /// The server's database (sqlite://FILE or postgres://...).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Baseline pool size; default: 1 on SQLite (like the server), --clients on PostgreSQL.
+    #[arg(long)]
+    pub baseline_connections: Option<u32>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SubscribeArgs {
+    /// Websocket subscriptions to open.
+    #[arg(long, default_value_t = 10)]
+    pub subscribers: usize,
+    /// Subscriptions per websocket connection.
+    #[arg(long, default_value_t = 32)]
+    pub per_connection: usize,
+    /// Deposits per second made by the writer.
+    #[arg(long, default_value_t = 50.0)]
+    pub rate: f64,
+    /// Open idle subscriptions and measure the server's memory per
+    /// subscription (needs --server-pid).
+    #[arg(long)]
+    pub idle: bool,
+}
+
+/// `10s`, `250ms`, `2m`, or a bare number of seconds.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let (number, unit) = match raw.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(at) => raw.split_at(at),
+        None => (raw, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("not a duration: {raw:?}"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("unknown unit in {raw:?} (use ms, s or m)")),
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("3h").is_err());
+    }
+}
