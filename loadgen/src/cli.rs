@@ -6,11 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "loadgen",
-    version,
-    about = "Load generator and benchmark for a running minibank server"
-)]
+#[command(name = "loadgen", version, about = "Load generator and benchmark for a running minibank server")]
 pub struct Cli {
     #[command(flatten)]
     pub common: Common,
@@ -21,12 +17,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct Common {
     /// GraphQL endpoint (HTTP); websockets use the same path.
-    #[arg(
-        long,
-        env = "LOADGEN_URL",
-        default_value = "http://127.0.0.1:8000/graphql",
-        global = true
-    )]
+    #[arg(long, env = "LOADGEN_URL", default_value = "http://127.0.0.1:8000/graphql", global = true)]
     pub url: String,
     /// Concurrent clients (closed loop: each waits for its answer).
     #[arg(long, default_value_t = 8, global = true)]
@@ -120,9 +111,7 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
         Some(at) => raw.split_at(at),
         None => (raw, "s"),
     };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("not a duration: {raw:?}"))?;
+    let value: f64 = number.parse().map_err(|_| format!("not a duration: {raw:?}"))?;
     let seconds = match unit {
         "ms" => value / 1000.0,
         "s" => value,

@@ -53,15 +53,8 @@ pub struct Gql {
 
 impl Gql {
     pub fn new(url: &str, timeout: Duration) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .tcp_nodelay(true)
-            .build()?;
-        Ok(Gql {
-            http,
-            url: url.to_owned(),
-            token: None,
-        })
+        let http = reqwest::Client::builder().timeout(timeout).tcp_nodelay(true).build()?;
+        Ok(Gql { http, url: url.to_owned(), token: None })
     }
 
     pub fn url(&self) -> &str {
@@ -70,18 +63,12 @@ impl Gql {
 
     /// The same client (and connection pool), signed in.
     pub fn with_token(&self, token: &str) -> Self {
-        Gql {
-            token: Some(token.to_owned()),
-            ..self.clone()
-        }
+        Gql { token: Some(token.to_owned()), ..self.clone() }
     }
 
     /// Runs one operation; `Ok` carries `data`.
     pub async fn execute(&self, query: &str, variables: Value) -> Result<Value, Failure> {
-        let mut request = self
-            .http
-            .post(&self.url)
-            .json(&json!({ "query": query, "variables": variables }));
+        let mut request = self.http.post(&self.url).json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -98,15 +85,8 @@ impl Gql {
 
 /// Data when there is no error; otherwise the first error's code.
 fn classify(mut body: Value, status: u16) -> Result<Value, Failure> {
-    if let Some(first) = body
-        .get("errors")
-        .and_then(Value::as_array)
-        .and_then(|e| e.first())
-    {
-        let code = first["extensions"]["code"]
-            .as_str()
-            .unwrap_or("NO_CODE")
-            .to_owned();
+    if let Some(first) = body.get("errors").and_then(Value::as_array).and_then(|e| e.first()) {
+        let code = first["extensions"]["code"].as_str().unwrap_or("NO_CODE").to_owned();
         let message = first["message"].as_str().unwrap_or_default().to_owned();
         return Err(Failure::Graphql { code, message });
     }

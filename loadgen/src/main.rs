@@ -33,14 +33,8 @@ const UNSUPPORTED: u8 = 3;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let ctx = match Gql::new(
-        &cli.common.url,
-        Duration::from_secs(cli.common.timeout_seconds),
-    ) {
-        Ok(anonymous) => Ctx {
-            common: cli.common.clone(),
-            anonymous,
-        },
+    let ctx = match Gql::new(&cli.common.url, Duration::from_secs(cli.common.timeout_seconds)) {
+        Ok(anonymous) => Ctx { common: cli.common.clone(), anonymous },
         Err(err) => {
             eprintln!("loadgen: {err:#}");
             return ExitCode::from(BROKEN);
@@ -61,9 +55,7 @@ async fn main() -> ExitCode {
 
 async fn run(ctx: &Ctx, scenario: &Scenario) -> anyhow::Result<Summary> {
     match scenario {
-        Scenario::Deposits(args) => {
-            http::deposits(ctx, args, "deposits", ctx.common.accounts).await
-        }
+        Scenario::Deposits(args) => http::deposits(ctx, args, "deposits", ctx.common.accounts).await,
         Scenario::HotAccount(args) => http::deposits(ctx, args, "hot-account", 1).await,
         Scenario::Mixed { read_ratio } => http::mixed(ctx, *read_ratio).await,
         Scenario::Queries => http::queries(ctx).await,
@@ -88,9 +80,5 @@ fn finish(ctx: &Ctx, mut summary: Summary) -> ExitCode {
         eprintln!("loadgen: {err:#}");
         return ExitCode::from(BROKEN);
     }
-    if summary.failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(FAILED)
-    }
+    if summary.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(FAILED) }
 }

@@ -2,25 +2,28 @@
 
 use serde_json::{Value, json};
 
-pub const REGISTER: &str = "mutation($input: RegisterClientInput!) { registerClient(input: $input) { token client { id } } }";
+pub const REGISTER: &str =
+    "mutation($input: RegisterClientInput!) { registerClient(input: $input) { token client { id } } }";
 
 pub const OPEN_ACCOUNT: &str = "mutation { openAccount(input: {}) { account { id } position } }";
 
-pub const DEPOSIT: &str = "mutation($input: MoneyInput!) { deposit(input: $input) { position account { balance version } } }";
+pub const DEPOSIT: &str =
+    "mutation($input: MoneyInput!) { deposit(input: $input) { position account { balance version } } }";
 
-pub const WITHDRAW: &str = "mutation($input: MoneyInput!) { withdraw(input: $input) { position account { balance version } } }";
+pub const WITHDRAW: &str =
+    "mutation($input: MoneyInput!) { withdraw(input: $input) { position account { balance version } } }";
 
 pub const TRANSFER: &str = "mutation($from: ID!, $to: ID!, $amount: Decimal!) { transfer(input: {fromAccountId: $from, toAccountId: $to, amount: $amount}) { transfer { id status } } }";
 
-pub const ACCOUNT: &str = "query($id: ID!) { account(id: $id) { balance transactions(first: 20) { nodes { amount balanceAfter } } } }";
+pub const ACCOUNT: &str =
+    "query($id: ID!) { account(id: $id) { balance transactions(first: 20) { nodes { amount balanceAfter } } } }";
 
 /// How many events the caller may see.
 pub const EVENT_COUNT: &str = "{ events(first: 1) { totalCount } }";
 
 pub const LIVE_EVENTS: &str = "subscription { events { position recordedAt } }";
 
-pub const CATCH_UP_EVENTS: &str =
-    "subscription($after: Position) { events(after: $after) { position recordedAt } }";
+pub const CATCH_UP_EVENTS: &str = "subscription($after: Position) { events(after: $after) { position recordedAt } }";
 
 pub fn money(account_id: &str, amount: &str) -> Value {
     json!({ "input": { "accountId": account_id, "amount": amount } })

@@ -50,10 +50,9 @@ impl Progress {
 
 async fn bar(label: String, goal: Goal, done: Arc<AtomicU64>, mut stopped: watch::Receiver<bool>) {
     let (length, template) = match goal {
-        Goal::Time(duration) => (
-            u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
-            "{prefix} [{bar:30}] {elapsed_precise} {msg}",
-        ),
+        Goal::Time(duration) => {
+            (u64::try_from(duration.as_millis()).unwrap_or(u64::MAX), "{prefix} [{bar:30}] {elapsed_precise} {msg}")
+        }
         Goal::Count(count) => (count, "{prefix} [{bar:30}] {pos}/{len} {msg}"),
     };
     let bar = ProgressBar::new(length);
@@ -82,11 +81,7 @@ async fn lines(label: String, done: Arc<AtomicU64>, mut stopped: watch::Receiver
     while !wait(&mut stopped, Duration::from_secs(1)).await {
         let n = done.load(Ordering::Relaxed);
         let elapsed = started.elapsed();
-        eprintln!(
-            "{label}: {:>5.1}s {n} ops, {:.0}/s",
-            elapsed.as_secs_f64(),
-            rate(n, elapsed)
-        );
+        eprintln!("{label}: {:>5.1}s {n} ops, {:.0}/s", elapsed.as_secs_f64(), rate(n, elapsed));
     }
 }
 

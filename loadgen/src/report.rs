@@ -71,10 +71,7 @@ impl Summary {
         summary.transport_errors = tally.transport.clone();
         summary.unanswered_mutations = run.unanswered;
         if tally.unexpected() > 0 {
-            summary.fail(format!(
-                "{} operations failed unexpectedly",
-                tally.unexpected()
-            ));
+            summary.fail(format!("{} operations failed unexpectedly", tally.unexpected()));
         }
         if run.unanswered > 0 {
             summary.fail(format!("{} mutations were not answered", run.unanswered));
@@ -97,20 +94,14 @@ impl Summary {
             ("clients".into(), self.clients.to_string()),
             ("duration".into(), format!("{:.2} s", self.duration_s)),
             ("operations ok".into(), self.operations_ok.to_string()),
-            (
-                "throughput".into(),
-                format!("{:.1} ops/s", self.throughput_ops_s),
-            ),
+            ("throughput".into(), format!("{:.1} ops/s", self.throughput_ops_s)),
             ("latency p50/p95/p99/max".into(), latency(&self.latency)),
         ];
         let counts = |map: &BTreeMap<String, u64>| {
             if map.is_empty() {
                 "none".to_owned()
             } else {
-                map.iter()
-                    .map(|(code, n)| format!("{code}={n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                map.iter().map(|(code, n)| format!("{code}={n}")).collect::<Vec<_>>().join(", ")
             }
         };
         rows.push(("errors".into(), counts(&self.errors)));
@@ -119,10 +110,7 @@ impl Summary {
         }
         rows.push(("transport errors".into(), counts(&self.transport_errors)));
         if self.unanswered_mutations > 0 {
-            rows.push((
-                "unanswered mutations".into(),
-                self.unanswered_mutations.to_string(),
-            ));
+            rows.push(("unanswered mutations".into(), self.unanswered_mutations.to_string()));
         }
         if let Some(memory) = self.server_memory {
             rows.push((
@@ -133,11 +121,8 @@ impl Summary {
         for (key, value) in &self.details {
             flatten(key, value, &mut rows);
         }
-        let verdict = if self.failures.is_empty() {
-            "PASS".to_owned()
-        } else {
-            format!("FAIL: {}", self.failures.join("; "))
-        };
+        let verdict =
+            if self.failures.is_empty() { "PASS".to_owned() } else { format!("FAIL: {}", self.failures.join("; ")) };
         rows.push(("verdict".into(), verdict));
         let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         println!("{}", "-".repeat(width + 40));
@@ -149,16 +134,12 @@ impl Summary {
 
     pub fn write_json(&self, path: &Path) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(self)?;
-        std::fs::write(path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))
+        std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
     }
 }
 
 pub fn latency(p: &Percentiles) -> String {
-    format!(
-        "{:.2} / {:.2} / {:.2} / {:.2} ms",
-        p.p50_ms, p.p95_ms, p.p99_ms, p.max_ms
-    )
+    format!("{:.2} / {:.2} / {:.2} / {:.2} ms", p.p50_ms, p.p95_ms, p.p99_ms, p.max_ms)
 }
 
 pub fn mib(bytes: u64) -> String {
@@ -174,10 +155,7 @@ fn flatten(prefix: &str, value: &Value, rows: &mut Vec<(String, String)>) {
             }
         }
         Value::Number(n) => {
-            let text = n
-                .as_f64()
-                .filter(|_| n.is_f64())
-                .map_or_else(|| n.to_string(), |f| format!("{f:.2}"));
+            let text = n.as_f64().filter(|_| n.is_f64()).map_or_else(|| n.to_string(), |f| format!("{f:.2}"));
             rows.push((prefix.to_owned(), text));
         }
         Value::String(s) => rows.push((prefix.to_owned(), s.clone())),

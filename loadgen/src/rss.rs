@@ -28,10 +28,7 @@ fn parse(status: &str) -> Option<Memory> {
             .and_then(|kb| kb.trim().parse::<u64>().ok())
             .map(|kb| kb * 1024)
     };
-    Some(Memory {
-        rss_bytes: field("VmRSS:")?,
-        peak_rss_bytes: field("VmHWM:")?,
-    })
+    Some(Memory { rss_bytes: field("VmRSS:")?, peak_rss_bytes: field("VmHWM:")? })
 }
 
 /// RSS once it stops moving: sampled every 250 ms until it changed by less

@@ -71,19 +71,12 @@ pub async fn run(label: &str, gql: &Gql, plan: Plan, make_op: MakeOp) -> RunResu
                 tally.merge(own);
                 unanswered += own_unanswered;
             }
-            Err(err) => tally.record(
-                Outcome::Transport(format!("CLIENT_TASK: {err}")),
-                Duration::ZERO,
-            ),
+            Err(err) => tally.record(Outcome::Transport(format!("CLIENT_TASK: {err}")), Duration::ZERO),
         }
     }
     let elapsed = started.elapsed();
     progress.finish().await;
-    RunResult {
-        tally,
-        elapsed,
-        unanswered,
-    }
+    RunResult { tally, elapsed, unanswered }
 }
 
 struct Client {
@@ -107,9 +100,7 @@ impl Client {
             let took = sent.elapsed();
             let outcome = match answer {
                 Ok(_) => Outcome::Ok,
-                Err(failure) if op.expected.contains(&failure.code()) => {
-                    Outcome::Expected(failure.code().to_owned())
-                }
+                Err(failure) if op.expected.contains(&failure.code()) => Outcome::Expected(failure.code().to_owned()),
                 Err(failure) => failure.outcome(),
             };
             if op.mutation && matches!(outcome, Outcome::Transport(_)) {

@@ -17,23 +17,14 @@ pub struct Session {
 
 /// Registers a fresh customer (unique per run) and opens and funds `accounts`
 /// accounts, `concurrency` at a time.
-pub async fn prepare(
-    anonymous: &Gql,
-    accounts: usize,
-    fund: &str,
-    concurrency: usize,
-) -> anyhow::Result<Session> {
+pub async fn prepare(anonymous: &Gql, accounts: usize, fund: &str, concurrency: usize) -> anyhow::Result<Session> {
     let (gql, token) = register(anonymous).await?;
     let opened: Vec<String> = stream::iter(0..accounts)
         .map(|_| open_account(&gql, fund))
         .buffer_unordered(concurrency.max(1))
         .try_collect()
         .await?;
-    Ok(Session {
-        gql,
-        token,
-        accounts: opened,
-    })
+    Ok(Session { gql, token, accounts: opened })
 }
 
 async fn register(anonymous: &Gql) -> anyhow::Result<(Gql, String)> {
@@ -57,17 +48,12 @@ async fn register(anonymous: &Gql) -> anyhow::Result<(Gql, String)> {
 }
 
 async fn open_account(gql: &Gql, fund: &str) -> anyhow::Result<String> {
-    let data = gql
-        .execute(ops::OPEN_ACCOUNT, json!({}))
-        .await
-        .context("cannot open an account")?;
+    let data = gql.execute(ops::OPEN_ACCOUNT, json!({})).await.context("cannot open an account")?;
     let Some(id) = data["openAccount"]["account"]["id"].as_str() else {
         bail!("openAccount answered without an id: {data}");
     };
     if fund != "0" && fund != "0.00" {
-        gql.execute(ops::DEPOSIT, ops::money(id, fund))
-            .await
-            .context("cannot fund an account")?;
+        gql.execute(ops::DEPOSIT, ops::money(id, fund)).await.context("cannot fund an account")?;
     }
     Ok(id.to_owned())
 }

@@ -112,14 +112,8 @@ mod tests {
         a.record(Outcome::Ok, Duration::from_millis(1));
         a.record(Outcome::Error("X".into()), Duration::from_millis(3));
         let mut b = Tally::default();
-        b.record(
-            Outcome::Expected("INSUFFICIENT_FUNDS".into()),
-            Duration::from_millis(2),
-        );
-        b.record(
-            Outcome::Transport("timeout".into()),
-            Duration::from_millis(4),
-        );
+        b.record(Outcome::Expected("INSUFFICIENT_FUNDS".into()), Duration::from_millis(2));
+        b.record(Outcome::Transport("timeout".into()), Duration::from_millis(4));
         a.merge(b);
         assert_eq!(a.latency.len(), 4);
         assert_eq!(a.ok, 1);

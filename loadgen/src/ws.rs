@@ -50,16 +50,9 @@ impl Connection {
     /// Connects and initialises with `authToken`, waiting for the ack.
     pub async fn open(http_url: &str, token: &str) -> anyhow::Result<Connection> {
         let url = ws_url(http_url);
-        let mut request = url
-            .as_str()
-            .into_client_request()
-            .with_context(|| format!("bad websocket URL {url}"))?;
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", HeaderValue::from_static(PROTOCOL));
-        let (socket, _) = connect_async(request)
-            .await
-            .with_context(|| format!("cannot open a websocket to {url}"))?;
+        let mut request = url.as_str().into_client_request().with_context(|| format!("bad websocket URL {url}"))?;
+        request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(PROTOCOL));
+        let (socket, _) = connect_async(request).await.with_context(|| format!("cannot open a websocket to {url}"))?;
         let (sink, stream) = socket.split();
         let mut connection = Connection { sink, stream };
         let init = json!({ "type": "connection_init", "payload": { "authToken": token } });
@@ -74,21 +67,13 @@ impl Connection {
         }
     }
 
-    pub async fn subscribe(
-        &mut self,
-        id: &str,
-        query: &str,
-        variables: Value,
-    ) -> anyhow::Result<()> {
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) -> anyhow::Result<()> {
         let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
         self.send(&message).await
     }
 
     async fn send(&mut self, message: &Value) -> anyhow::Result<()> {
-        self.sink
-            .send(Message::text(message.to_string()))
-            .await
-            .context("cannot send on the websocket")
+        self.sink.send(Message::text(message.to_string())).await.context("cannot send on the websocket")
     }
 
     /// The next protocol message (pings and pongs are handled underneath).
@@ -111,15 +96,11 @@ impl Connection {
                 }
                 _ => continue,
             };
-            let mut value: Value =
-                serde_json::from_str(&text).context("the server sent a frame that is not JSON")?;
+            let mut value: Value = serde_json::from_str(&text).context("the server sent a frame that is not JSON")?;
             let id = value["id"].as_str().unwrap_or_default().to_owned();
             match value["type"].as_str() {
                 Some("next") => {
-                    let payload = value
-                        .get_mut("payload")
-                        .map(Value::take)
-                        .unwrap_or_default();
+                    let payload = value.get_mut("payload").map(Value::take).unwrap_or_default();
                     return Ok(Incoming::Next { id, payload });
                 }
                 Some("error" | "complete") => return Ok(Incoming::Ended { id, message: value }),

@@ -87,12 +87,7 @@ pub async fn run(
     let deadline = started + plan.duration;
     let mut tasks = Vec::new();
     for _ in 0..plan.clients.max(1) {
-        let (database, ids, issued, done) = (
-            database.clone(),
-            ids.clone(),
-            issued.clone(),
-            progress.counter(),
-        );
+        let (database, ids, issued, done) = (database.clone(), ids.clone(), issued.clone(), progress.counter());
         tasks.push(tokio::spawn(async move {
             let mut rng = SmallRng::seed_from_u64(rand::random());
             let mut tally = Tally::default();
@@ -128,10 +123,5 @@ pub async fn run(
     let elapsed = started.elapsed();
     progress.finish().await;
     let errors = tally.unexpected();
-    Ok(BaselineResult {
-        tally,
-        elapsed,
-        errors,
-        first_error,
-    })
+    Ok(BaselineResult { tally, elapsed, errors, first_error })
 }

@@ -10,11 +10,7 @@ use uuid::Uuid;
 use super::event;
 
 pub async fn connect(url: &str, connections: u32) -> anyhow::Result<PgPool> {
-    PgPoolOptions::new()
-        .max_connections(connections.max(1))
-        .connect(url)
-        .await
-        .context("cannot connect to PostgreSQL")
+    PgPoolOptions::new().max_connections(connections.max(1)).connect(url).await.context("cannot connect to PostgreSQL")
 }
 
 pub async fn deposit(pool: &PgPool, account: Uuid, cents: i64) -> anyhow::Result<()> {

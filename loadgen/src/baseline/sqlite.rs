@@ -28,16 +28,12 @@ pub async fn connect(url: &str, connections: u32) -> anyhow::Result<SqlitePool> 
 }
 
 pub async fn deposit(pool: &SqlitePool, account: Uuid, cents: i64) -> anyhow::Result<()> {
-    let mut tx = pool
-        .begin_with("BEGIN IMMEDIATE")
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.context("cannot begin")?;
+    let (balance, version): (i64, i32) = sqlx::query_as("SELECT balance_cents, version FROM accounts WHERE id = ?1")
+        .bind(account)
+        .fetch_one(&mut *tx)
         .await
-        .context("cannot begin")?;
-    let (balance, version): (i64, i32) =
-        sqlx::query_as("SELECT balance_cents, version FROM accounts WHERE id = ?1")
-            .bind(account)
-            .fetch_one(&mut *tx)
-            .await
-            .context("cannot read the account")?;
+        .context("cannot read the account")?;
     let balance_after = balance + cents;
     let version = version + 1;
     let now = Utc::now().trunc_subsecs(6);

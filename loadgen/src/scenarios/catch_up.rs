@@ -23,13 +23,7 @@ const STALL: Duration = Duration::from_secs(30);
 pub async fn run(ctx: &Ctx, events: u64) -> anyhow::Result<Summary> {
     let accounts = ctx.common.accounts.clamp(1, 100);
     ctx.say("setup: registering a customer and opening accounts");
-    let session = setup::prepare(
-        &ctx.anonymous,
-        accounts,
-        &ctx.common.fund,
-        ctx.common.clients,
-    )
-    .await?;
+    let session = setup::prepare(&ctx.anonymous, accounts, &ctx.common.fund, ctx.common.clients).await?;
     let mut summary = Summary::new("catch-up", 1);
     let existing = visible_events(&session.gql).await?;
     if existing < events {
@@ -54,46 +48,27 @@ pub async fn run(ctx: &Ctx, events: u64) -> anyhow::Result<Summary> {
         }),
     );
     if replay.received != expected {
-        summary.fail(format!(
-            "received {} events, expected {expected}",
-            replay.received
-        ));
+        summary.fail(format!("received {} events, expected {expected}", replay.received));
     }
     if replay.out_of_order > 0 {
-        summary.fail(format!(
-            "{} events out of order or repeated",
-            replay.out_of_order
-        ));
+        summary.fail(format!("{} events out of order or repeated", replay.out_of_order));
     }
     Ok(summary)
 }
 
 async fn visible_events(gql: &Gql) -> anyhow::Result<u64> {
-    let data = gql
-        .execute(ops::EVENT_COUNT, json!({}))
-        .await
-        .context("cannot count events")?;
-    data["events"]["totalCount"]
-        .as_u64()
-        .with_context(|| format!("no totalCount in {data}"))
+    let data = gql.execute(ops::EVENT_COUNT, json!({})).await.context("cannot count events")?;
+    data["events"]["totalCount"].as_u64().with_context(|| format!("no totalCount in {data}"))
 }
 
 /// One more deposit: its position is at least every committed one before it.
 async fn head_position(gql: &Gql, account: &str) -> anyhow::Result<i64> {
-    let data = gql
-        .execute(ops::DEPOSIT, ops::money(account, "1.00"))
-        .await
-        .context("cannot write the head event")?;
+    let data = gql.execute(ops::DEPOSIT, ops::money(account, "1.00")).await.context("cannot write the head event")?;
     ops::position(&data["deposit"]).with_context(|| format!("no position in {data}"))
 }
 
 /// Writes `missing` deposits with the run's concurrency.
-async fn fill(
-    ctx: &Ctx,
-    gql: &Gql,
-    accounts: &[String],
-    missing: u64,
-) -> anyhow::Result<serde_json::Value> {
+async fn fill(ctx: &Ctx, gql: &Gql, accounts: &[String], missing: u64) -> anyhow::Result<serde_json::Value> {
     ctx.say(format!("writing {missing} events first"));
     let ids = Arc::new(accounts.to_vec());
     let make: MakeOp = Arc::new(move |rng| Op {
@@ -102,17 +77,10 @@ async fn fill(
         mutation: true,
         expected: &[],
     });
-    let plan = runner::Plan {
-        count: Some(missing),
-        ..ctx.plan()
-    };
+    let plan = runner::Plan { count: Some(missing), ..ctx.plan() };
     let run = runner::run("writing", gql, plan, make).await;
     if run.tally.unexpected() > 0 {
-        bail!(
-            "writing the events failed: {:?} {:?}",
-            run.tally.errors,
-            run.tally.transport
-        );
+        bail!("writing the events failed: {:?} {:?}", run.tally.errors, run.tally.transport);
     }
     Ok(json!({
         "events": run.tally.ok,
@@ -133,15 +101,8 @@ async fn replay(ctx: &Ctx, token: &str, head: i64, expected: u64) -> anyhow::Res
     let progress = Progress::start("catch-up", Goal::Count(expected), ctx.common.quiet);
     let done = progress.counter();
     let started = Instant::now();
-    connection
-        .subscribe("replay", ops::CATCH_UP_EVENTS, json!({ "after": "0" }))
-        .await?;
-    let mut replay = Replay {
-        received: 0,
-        out_of_order: 0,
-        elapsed: Duration::ZERO,
-        first_event: None,
-    };
+    connection.subscribe("replay", ops::CATCH_UP_EVENTS, json!({ "after": "0" })).await?;
+    let mut replay = Replay { received: 0, out_of_order: 0, elapsed: Duration::ZERO, first_event: None };
     let mut last = 0_i64;
     while last < head {
         let incoming = tokio::time::timeout(STALL, connection.next())

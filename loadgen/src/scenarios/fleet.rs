@@ -42,15 +42,9 @@ pub struct Fleet {
 impl Fleet {
     /// Opens the connections (a few at a time) and subscribes; returns once
     /// every subscribe message is sent.
-    pub async fn open(
-        url: &str,
-        token: &str,
-        subscribers: usize,
-        per_connection: usize,
-    ) -> anyhow::Result<Fleet> {
+    pub async fn open(url: &str, token: &str, subscribers: usize, per_connection: usize) -> anyhow::Result<Fleet> {
         let per_connection = per_connection.max(1);
-        let seen: Arc<Vec<AtomicI64>> =
-            Arc::new((0..subscribers).map(|_| AtomicI64::new(0)).collect());
+        let seen: Arc<Vec<AtomicI64>> = Arc::new((0..subscribers).map(|_| AtomicI64::new(0)).collect());
         let groups: Vec<(usize, usize)> = (0..subscribers)
             .step_by(per_connection)
             .map(|first| (first, (first + per_connection).min(subscribers)))
@@ -59,9 +53,7 @@ impl Fleet {
             .map(|group| async move {
                 let mut connection = Connection::open(url, token).await?;
                 for subscriber in group.0..group.1 {
-                    connection
-                        .subscribe(&subscriber.to_string(), ops::LIVE_EVENTS, json!({}))
-                        .await?;
+                    connection.subscribe(&subscriber.to_string(), ops::LIVE_EVENTS, json!({})).await?;
                 }
                 anyhow::Ok((connection, group))
             })
@@ -75,20 +67,12 @@ impl Fleet {
             .into_iter()
             .map(|(connection, _)| tokio::spawn(listen(connection, seen.clone(), stopped.clone())))
             .collect();
-        Ok(Fleet {
-            seen,
-            stop,
-            tasks,
-            connections: count,
-        })
+        Ok(Fleet { seen, stop, tasks, connections: count })
     }
 
     /// How many subscribers have received `position` or later.
     pub fn reached(&self, position: i64) -> usize {
-        self.seen
-            .iter()
-            .filter(|seen| seen.load(Ordering::Relaxed) >= position)
-            .count()
+        self.seen.iter().filter(|seen| seen.load(Ordering::Relaxed) >= position).count()
     }
 
     pub fn subscribers(&self) -> usize {
@@ -105,20 +89,14 @@ impl Fleet {
                     all.deliveries.append(&mut gathered.deliveries);
                     all.problems.append(&mut gathered.problems);
                 }
-                Err(err) => all
-                    .problems
-                    .push(format!("a connection task failed: {err}")),
+                Err(err) => all.problems.push(format!("a connection task failed: {err}")),
             }
         }
         all
     }
 }
 
-async fn listen(
-    mut connection: Connection,
-    seen: Arc<Vec<AtomicI64>>,
-    mut stopped: watch::Receiver<bool>,
-) -> Gathered {
+async fn listen(mut connection: Connection, seen: Arc<Vec<AtomicI64>>, mut stopped: watch::Receiver<bool>) -> Gathered {
     let mut gathered = Gathered::default();
     loop {
         let incoming = tokio::select! {
@@ -134,14 +112,10 @@ async fn listen(
                     }
                     gathered.deliveries.push(delivery);
                 }
-                None => gathered
-                    .problems
-                    .push(format!("unexpected result for {id}: {payload}")),
+                None => gathered.problems.push(format!("unexpected result for {id}: {payload}")),
             },
             Ok(Incoming::Ended { id, message }) => {
-                gathered
-                    .problems
-                    .push(format!("subscription {id} ended: {message}"));
+                gathered.problems.push(format!("subscription {id} ended: {message}"));
             }
             Ok(Incoming::Closed(why)) => {
                 gathered.problems.push(format!("connection closed: {why}"));
@@ -163,11 +137,7 @@ fn delivery(id: &str, payload: &Value, received_at: DateTime<Utc>) -> Option<Del
     let position = event["position"].as_str()?.parse().ok()?;
     let recorded_at = DateTime::parse_from_rfc3339(event["recordedAt"].as_str()?).ok()?;
     let latency_us = (received_at - recorded_at.with_timezone(&Utc)).num_microseconds()?;
-    Some(Delivery {
-        subscriber: id.parse().ok()?,
-        position,
-        latency_us,
-    })
+    Some(Delivery { subscriber: id.parse().ok()?, position, latency_us })
 }
 
 #[cfg(test)]
@@ -177,9 +147,7 @@ mod tests {
     #[test]
     fn a_next_payload_is_a_delivery() {
         let payload = json!({"data": {"events": {"position": "7", "recordedAt": "2026-01-01T00:00:00.000100Z"}}});
-        let at = DateTime::parse_from_rfc3339("2026-01-01T00:00:00.002100Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-01-01T00:00:00.002100Z").unwrap().with_timezone(&Utc);
         let d = delivery("3", &payload, at).unwrap();
         assert_eq!((d.subscriber, d.position, d.latency_us), (3, 7, 2000));
     }

@@ -28,12 +28,7 @@ fn random_amount(rng: &mut SmallRng) -> String {
 
 fn deposit(rng: &mut SmallRng, accounts: &[String]) -> Op {
     let account = random_account(rng, accounts);
-    Op {
-        query: ops::DEPOSIT,
-        variables: ops::money(account, &random_amount(rng)),
-        mutation: true,
-        expected: &[],
-    }
+    Op { query: ops::DEPOSIT, variables: ops::money(account, &random_amount(rng)), mutation: true, expected: &[] }
 }
 
 fn withdraw(rng: &mut SmallRng, accounts: &[String]) -> Op {
@@ -47,43 +42,22 @@ fn withdraw(rng: &mut SmallRng, accounts: &[String]) -> Op {
 }
 
 fn read(rng: &mut SmallRng, accounts: &[String]) -> Op {
-    Op {
-        query: ops::ACCOUNT,
-        variables: ops::account(random_account(rng, accounts)),
-        mutation: false,
-        expected: &[],
-    }
+    Op { query: ops::ACCOUNT, variables: ops::account(random_account(rng, accounts)), mutation: false, expected: &[] }
 }
 
 async fn prepare(ctx: &Ctx, accounts: usize) -> anyhow::Result<Session> {
-    ctx.say(format!(
-        "setup: registering a customer and opening {accounts} accounts"
-    ));
-    setup::prepare(
-        &ctx.anonymous,
-        accounts,
-        &ctx.common.fund,
-        ctx.common.clients,
-    )
-    .await
+    ctx.say(format!("setup: registering a customer and opening {accounts} accounts"));
+    setup::prepare(&ctx.anonymous, accounts, &ctx.common.fund, ctx.common.clients).await
 }
 
-pub async fn deposits(
-    ctx: &Ctx,
-    args: &Baseline,
-    name: &str,
-    accounts: usize,
-) -> anyhow::Result<Summary> {
+pub async fn deposits(ctx: &Ctx, args: &Baseline, name: &str, accounts: usize) -> anyhow::Result<Summary> {
     let session = prepare(ctx, accounts).await?;
     let ids = Arc::new(session.accounts.clone());
     let make: MakeOp = Arc::new(move |rng| deposit(rng, &ids));
     let run = runner::run(name, &session.gql, ctx.plan(), make).await;
     let mut summary = Summary::from_run(name, ctx.common.clients, &run);
     if args.baseline {
-        let url = args
-            .database_url
-            .as_deref()
-            .context("--baseline needs --database-url")?;
+        let url = args.database_url.as_deref().context("--baseline needs --database-url")?;
         ctx.say("baseline: the same deposits as hand-written SQL");
         let connections = args.baseline_connections;
         let base = baseline::run(url, &session.accounts, ctx.plan(), connections).await?;
@@ -120,11 +94,7 @@ pub async fn queries(ctx: &Ctx) -> anyhow::Result<Summary> {
     let seed_count = (session.accounts.len() * 5) as u64;
     let ids = Arc::new(session.accounts.clone());
     let seeder = ids.clone();
-    let seed_plan = runner::Plan {
-        count: Some(seed_count),
-        quiet: true,
-        ..ctx.plan()
-    };
+    let seed_plan = runner::Plan { count: Some(seed_count), quiet: true, ..ctx.plan() };
     let make: MakeOp = Arc::new(move |rng| deposit(rng, &seeder));
     let seeded = runner::run("seed", &session.gql, seed_plan, make).await;
     anyhow::ensure!(
@@ -141,16 +111,10 @@ pub async fn queries(ctx: &Ctx) -> anyhow::Result<Summary> {
 pub async fn transfers(ctx: &Ctx) -> anyhow::Result<Summary> {
     let session = prepare(ctx, ctx.common.accounts.max(2)).await?;
     let ids = Arc::new(session.accounts.clone());
-    let probe = session
-        .gql
-        .execute(ops::TRANSFER, ops::transfer(&ids[0], &ids[1], "0.01"))
-        .await;
+    let probe = session.gql.execute(ops::TRANSFER, ops::transfer(&ids[0], &ids[1], "0.01")).await;
     match probe {
         Err(Failure::Graphql { code, message }) if code == "GRAPHQL_VALIDATION_FAILED" => {
-            return Err(Unsupported(format!(
-                "the server has no transfer mutation yet ({message})"
-            ))
-            .into());
+            return Err(Unsupported(format!("the server has no transfer mutation yet ({message})")).into());
         }
         Err(Failure::Transport(kind)) => {
             anyhow::bail!("the first transfer got no answer: {kind}")

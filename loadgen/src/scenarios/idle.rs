@@ -18,13 +18,7 @@ pub async fn run(ctx: &Ctx, args: &SubscribeArgs) -> anyhow::Result<Summary> {
     let before = rss::settled(pid).await?;
     ctx.say(format!("opening {} idle subscriptions", args.subscribers));
     let opened = std::time::Instant::now();
-    let fleet = Fleet::open(
-        ctx.anonymous.url(),
-        &session.token,
-        args.subscribers,
-        args.per_connection,
-    )
-    .await?;
+    let fleet = Fleet::open(ctx.anonymous.url(), &session.token, args.subscribers, args.per_connection).await?;
     let open_s = opened.elapsed().as_secs_f64();
     let after = rss::settled(pid).await?;
     let connections = fleet.connections;
@@ -45,10 +39,7 @@ pub async fn run(ctx: &Ctx, args: &SubscribeArgs) -> anyhow::Result<Summary> {
         }),
     );
     if let Some(first) = gathered.problems.first() {
-        summary.fail(format!(
-            "{} subscription problems, the first: {first}",
-            gathered.problems.len()
-        ));
+        summary.fail(format!("{} subscription problems, the first: {first}", gathered.problems.len()));
     }
     Ok(summary)
 }

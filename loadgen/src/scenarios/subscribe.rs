@@ -25,25 +25,10 @@ const DRAIN: Duration = Duration::from_secs(15);
 pub async fn run(ctx: &Ctx, args: &SubscribeArgs) -> anyhow::Result<Summary> {
     ctx.say("setup: registering a customer and opening accounts");
     let accounts = ctx.common.accounts.clamp(1, 10);
-    let session = setup::prepare(
-        &ctx.anonymous,
-        accounts,
-        &ctx.common.fund,
-        ctx.common.clients,
-    )
-    .await?;
+    let session = setup::prepare(&ctx.anonymous, accounts, &ctx.common.fund, ctx.common.clients).await?;
     ctx.say(format!("opening {} subscriptions", args.subscribers));
-    let fleet = Fleet::open(
-        ctx.anonymous.url(),
-        &session.token,
-        args.subscribers,
-        args.per_connection,
-    )
-    .await?;
-    let writer = Writer {
-        gql: session.gql.clone(),
-        accounts: session.accounts.clone(),
-    };
+    let fleet = Fleet::open(ctx.anonymous.url(), &session.token, args.subscribers, args.per_connection).await?;
+    let writer = Writer { gql: session.gql.clone(), accounts: session.accounts.clone() };
     warm_up(&fleet, &writer).await?;
     let (run, positions) = writer.write(ctx, args.rate).await;
     let last = positions.iter().copied().max().unwrap_or(0);
@@ -74,11 +59,7 @@ async fn warm_up(fleet: &Fleet, writer: &Writer) -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
-    bail!(
-        "after 30 warm-up events only {} of {} subscribers receive events",
-        fleet.reached(1),
-        fleet.subscribers()
-    )
+    bail!("after 30 warm-up events only {} of {} subscribers receive events", fleet.reached(1), fleet.subscribers())
 }
 
 struct Writer {
@@ -89,12 +70,8 @@ struct Writer {
 impl Writer {
     async fn deposit(&self) -> anyhow::Result<i64> {
         let account = &self.accounts[rand::rng().random_range(0..self.accounts.len())];
-        let data = self
-            .gql
-            .execute(ops::DEPOSIT, ops::money(account, "1.00"))
-            .await?;
-        ops::position(&data["deposit"])
-            .ok_or_else(|| anyhow::anyhow!("deposit answered without a position: {data}"))
+        let data = self.gql.execute(ops::DEPOSIT, ops::money(account, "1.00")).await?;
+        ops::position(&data["deposit"]).ok_or_else(|| anyhow::anyhow!("deposit answered without a position: {data}"))
     }
 
     /// Deposits at `rate` per second for the run's duration (or count);
@@ -140,11 +117,7 @@ impl Writer {
         }
         let elapsed = started.elapsed();
         progress.finish().await;
-        let run = RunResult {
-            tally,
-            elapsed,
-            unanswered,
-        };
+        let run = RunResult { tally, elapsed, unanswered };
         (run, positions)
     }
 }
@@ -158,9 +131,7 @@ fn judge(summary: &mut Summary, subscribers: usize, positions: &[i64], gathered:
         if !written.contains(&delivery.position) {
             continue;
         }
-        let times = received
-            .entry((delivery.subscriber, delivery.position))
-            .or_default();
+        let times = received.entry((delivery.subscriber, delivery.position)).or_default();
         *times += 1;
         if *times == 1 {
             let micros = u64::try_from(delivery.latency_us.max(1)).unwrap_or(1);
@@ -189,9 +160,6 @@ fn judge(summary: &mut Summary, subscribers: usize, positions: &[i64], gathered:
         summary.fail(format!("{duplicates} duplicate deliveries"));
     }
     if let Some(first) = gathered.problems.first() {
-        summary.fail(format!(
-            "{} subscription problems, the first: {first}",
-            gathered.problems.len()
-        ));
+        summary.fail(format!("{} subscription problems, the first: {first}", gathered.problems.len()));
     }
 }
