@@ -85,6 +85,10 @@ pub struct Baseline {
     /// Baseline pool size; default: 1 on SQLite (like the server), --clients on PostgreSQL.
     #[arg(long)]
     pub baseline_connections: Option<u32>,
+    /// PostgreSQL: the baseline also takes minibank's position-order lock
+    /// before its insert (what gap-free ordering costs by itself).
+    #[arg(long)]
+    pub baseline_order_lock: bool,
 }
 
 #[derive(Debug, Clone, Args)]

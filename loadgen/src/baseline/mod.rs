@@ -24,25 +24,26 @@ use crate::stats::{Outcome, Percentiles, Tally};
 #[derive(Clone)]
 enum Database {
     Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
+    /// With `ordered`, each transaction also takes the server's position-order lock.
+    Postgres { pool: sqlx::PgPool, ordered: bool },
 }
 
 impl Database {
-    async fn connect(url: &str, connections: Option<u32>, clients: usize) -> anyhow::Result<Self> {
+    async fn connect(url: &str, connections: Option<u32>, clients: usize, ordered: bool) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {
             let pool = sqlite::connect(url, connections.unwrap_or(1)).await?;
             Ok(Database::Sqlite(pool))
         } else {
             let size = connections.unwrap_or(u32::try_from(clients).unwrap_or(u32::MAX));
             let pool = postgres::connect(url, size).await?;
-            Ok(Database::Postgres(pool))
+            Ok(Database::Postgres { pool, ordered })
         }
     }
 
     async fn deposit(&self, account: Uuid, cents: i64) -> anyhow::Result<()> {
         match self {
             Database::Sqlite(pool) => sqlite::deposit(pool, account, cents).await,
-            Database::Postgres(pool) => postgres::deposit(pool, account, cents).await,
+            Database::Postgres { pool, ordered } => postgres::deposit(pool, account, cents, *ordered).await,
         }
     }
 }
@@ -74,13 +75,14 @@ pub async fn run(
     accounts: &[String],
     plan: Plan,
     connections: Option<u32>,
+    order_lock: bool,
 ) -> anyhow::Result<BaselineResult> {
     let ids: Vec<Uuid> = accounts
         .iter()
         .map(|id| Uuid::parse_str(id).with_context(|| format!("account id {id} is not a UUID")))
         .collect::<anyhow::Result<_>>()?;
     let ids = Arc::new(ids);
-    let database = Database::connect(url, connections, plan.clients).await?;
+    let database = Database::connect(url, connections, plan.clients, order_lock).await?;
     let progress = Progress::start("baseline", plan.goal(), plan.quiet);
     let issued = Arc::new(AtomicU64::new(0));
     let started = Instant::now();

@@ -13,7 +13,12 @@ pub async fn connect(url: &str, connections: u32) -> anyhow::Result<PgPool> {
     PgPoolOptions::new().max_connections(connections.max(1)).connect(url).await.context("cannot connect to PostgreSQL")
 }
 
-pub async fn deposit(pool: &PgPool, account: Uuid, cents: i64) -> anyhow::Result<()> {
+/// The key of minibank's position-order advisory lock (see its event store).
+const POSITION_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
+
+/// `ordered`: take minibank's position-order lock before the insert, as its
+/// store does, to measure what gap-free ordering costs by itself.
+pub async fn deposit(pool: &PgPool, account: Uuid, cents: i64, ordered: bool) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
     let (balance, version): (i64, i32) =
         sqlx::query_as("SELECT balance_cents, version FROM accounts WHERE id = $1 FOR UPDATE")
@@ -24,6 +29,13 @@ pub async fn deposit(pool: &PgPool, account: Uuid, cents: i64) -> anyhow::Result
     let balance_after = balance + cents;
     let version = version + 1;
     let now = Utc::now().trunc_subsecs(6);
+    if ordered {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(POSITION_ORDER_LOCK)
+            .execute(&mut *tx)
+            .await
+            .context("cannot take the order lock")?;
+    }
     let position: i64 = sqlx::query_scalar(
         "INSERT INTO events (id, stream_id, stream_type, version, event_type, schema_version, \
          data, metadata, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING position",
