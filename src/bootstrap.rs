@@ -12,14 +12,17 @@ use tokio::task::JoinHandle;
 
 use crate::application::bus::Deps;
 use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
+use crate::application::process::TransferProcess;
 use crate::application::stream_locks::StreamLocks;
 use crate::application::{AppContext, MessageBus};
 use crate::http::{HttpSettings, router};
 use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
 use crate::infrastructure::notifications::spawn_listener;
-use crate::infrastructure::projections::{AccountsProjection, ClientsProjection, Projection};
-use crate::infrastructure::read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel};
+use crate::infrastructure::projections::{AccountsProjection, ClientsProjection, Projection, TransfersProjection};
+use crate::infrastructure::read_models::{
+    SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel,
+};
 use crate::infrastructure::security::{Argon2Hasher, JwtTokens, RandomAccountNumbers};
 use sea_orm::DbBackend;
 
@@ -35,6 +38,10 @@ pub struct Settings {
     pub jwt_ttl: chrono::Duration,
     pub http: HttpSettings,
     pub feed: FeedConfig,
+    /// Run the transfer process manager in this process (tests may pause it).
+    pub process_transfers: bool,
+    /// Test-only: abort right after this named step commits.
+    pub crash_after: Option<String>,
 }
 
 impl Settings {
@@ -48,6 +55,8 @@ impl Settings {
             jwt_ttl: chrono::Duration::hours(1),
             http: HttpSettings::default(),
             feed: FeedConfig::default(),
+            process_transfers: true,
+            crash_after: None,
         }
     }
 }
@@ -73,7 +82,8 @@ fn jwt_secret(configured: Option<&str>) -> Vec<u8> {
 pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext>> {
     let db = connect(&settings.database_url, &settings.pool).await.context("Failed to connect to the database")?;
     migrate(&db).await.context("Failed to migrate the database")?;
-    let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
+    let projections: Vec<Arc<dyn Projection>> =
+        vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection), Arc::new(TransfersProjection)];
     let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
     let hasher = Arc::new(Argon2Hasher);
     let feed = LiveFeed::start(store.clone(), settings.feed.clone()).await.context("Failed to start the live feed")?;
@@ -83,8 +93,14 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         numbers: Arc::new(RandomAccountNumbers),
         locks: StreamLocks::default(),
         max_attempts: MAX_COMMAND_ATTEMPTS,
+        crash_after: settings.crash_after.clone(),
     });
     bus.subscribe(Arc::new(FeedNotifier(feed.clone())));
+    let bus = Arc::new(bus);
+    if settings.process_transfers {
+        let checkpoints = Arc::new(SeaOrmCheckpoints::new(db.clone()));
+        tokio::spawn(TransferProcess::new(bus.clone(), feed.clone(), checkpoints).run());
+    }
     if db.get_database_backend() == DbBackend::Postgres {
         // Other instances' commits arrive as notifications.
         spawn_listener(settings.database_url.clone(), feed.clone());
@@ -94,6 +110,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         store,
         clients: Arc::new(SeaOrmClientReadModel::new(db.clone())),
         accounts: Arc::new(SeaOrmAccountReadModel::new(db.clone())),
+        transfers: Arc::new(SeaOrmTransferReadModel::new(db.clone())),
         hasher,
         tokens: Arc::new(JwtTokens::new(&jwt_secret(settings.jwt_secret.as_deref()), settings.jwt_ttl)),
         health: Arc::new(DatabaseHealth(db)),

@@ -92,6 +92,10 @@ pub struct SettingsArgs {
     /// Seconds between server pings on websockets; a peer silent for three times this is dropped.
     #[arg(long, env = "WS_PING_SECONDS", default_value_t = 15, global = true)]
     pub ws_ping_seconds: u64,
+    /// Test-only fault injection: abort right after the named step commits
+    /// (transfer-requested, transfer-completed, transfer-failed).
+    #[arg(long, env = "MINIBANK_CRASH_AFTER", hide = true, global = true)]
+    pub crash_after: Option<String>,
     /// Log format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

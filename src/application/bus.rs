@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::AppError;
 use super::commands::{Command, CommandMeta};
-use super::handlers::{account, client};
+use super::handlers::{account, client, transfer};
 use super::ports::{AccountNumberGenerator, EventStore, PasswordHasher, RecordedEvent};
 use super::stream_locks::StreamLocks;
 
@@ -27,6 +27,9 @@ pub struct Deps {
     pub locks: StreamLocks,
     /// How often a handler decides again after losing a race.
     pub max_attempts: u32,
+    /// Test-only fault injection: abort the process right after the named
+    /// step commits (see `handlers::transfer`), to prove crash safety.
+    pub crash_after: Option<String>,
 }
 
 pub struct MessageBus {
@@ -55,6 +58,8 @@ impl MessageBus {
             Command::Withdraw(c) => account::withdraw(deps, c, &meta).await,
             Command::ChangeOverdraftLimit(c) => account::change_overdraft_limit(deps, c, &meta).await,
             Command::CloseAccount(c) => account::close(deps, c, &meta).await,
+            Command::RequestTransfer(c) => transfer::request(deps, c, &meta).await,
+            Command::ProcessTransfer { transfer_id } => transfer::process(deps, transfer_id, &meta).await,
         }?;
         self.publish(&events).await;
         Ok(events)

@@ -95,6 +95,14 @@ pub struct CloseAccount {
 }
 
 #[derive(Debug, Clone)]
+pub struct RequestTransfer {
+    pub from_account_id: Uuid,
+    pub to_account_id: Uuid,
+    pub amount: Money,
+    pub description: Option<Description>,
+}
+
+#[derive(Debug, Clone)]
 pub enum Command {
     RegisterClient(RegisterClient),
     OpenAccount(OpenAccount),
@@ -102,6 +110,12 @@ pub enum Command {
     Withdraw(MoveMoney),
     ChangeOverdraftLimit(ChangeOverdraftLimit),
     CloseAccount(CloseAccount),
+    RequestTransfer(RequestTransfer),
+    /// Issued by the transfer process manager: credit the destination and
+    /// complete, or refund the source and fail.
+    ProcessTransfer {
+        transfer_id: Uuid,
+    },
 }
 
 impl Command {
@@ -113,6 +127,8 @@ impl Command {
             Command::Withdraw(_) => "Withdraw",
             Command::ChangeOverdraftLimit(_) => "ChangeOverdraftLimit",
             Command::CloseAccount(_) => "CloseAccount",
+            Command::RequestTransfer(_) => "RequestTransfer",
+            Command::ProcessTransfer { .. } => "ProcessTransfer",
         }
     }
 }

@@ -11,8 +11,10 @@ pub mod handlers;
 pub mod live;
 pub mod pagination;
 pub mod ports;
+pub mod process;
 pub mod queries;
 pub mod stream_locks;
+pub mod transfers;
 
 pub use actor::Actor;
 pub use bus::{EventHandler, MessageBus};

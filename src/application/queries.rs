@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::handlers::load;
 use super::pagination::{Page, PageRequest};
 use super::ports::{
-    AccountListFilter, AccountView, ClientView, EventFilter, RecordedEvent, StreamBound, TransactionView,
+    AccountListFilter, AccountView, ClientView, EventFilter, RecordedEvent, StreamBound, TransactionView, TransferView,
 };
 use super::{Actor, AppContext, AppError};
 use crate::domain::account::{Account, AccountStatus};
@@ -167,6 +167,30 @@ impl<'a> Queries<'a> {
         }))
     }
 
+    /// A transfer, to admins and to the owners of either account.
+    pub async fn transfer(&self, id: Uuid) -> Result<Option<TransferView>, AppError> {
+        self.signed_in()?;
+        let Some(transfer) = self.ctx.transfers.get(id).await? else {
+            return Ok(None);
+        };
+        if self.actor.is_privileged() {
+            return Ok(Some(transfer));
+        }
+        for account_id in [transfer.from_account_id, transfer.to_account_id] {
+            if self.visible(self.ctx.accounts.get(account_id).await?).is_some() {
+                return Ok(Some(transfer));
+            }
+        }
+        Ok(None)
+    }
+
+    /// An account on the other side of a visible transfer: `None` when it is
+    /// the caller's own (see `account`), else its public face only.
+    pub async fn counterparty(&self, id: Uuid) -> Result<Option<AccountView>, AppError> {
+        self.signed_in()?;
+        Ok(self.ctx.accounts.get(id).await?)
+    }
+
     /// Narrows a filter to the streams this actor may see.
     pub async fn visible_filter(&self, mut filter: EventFilter) -> Result<EventFilter, AppError> {
         self.signed_in()?;
@@ -175,6 +199,7 @@ impl<'a> Queries<'a> {
         }
         let me = self.actor.client_id().ok_or(AppError::Unauthenticated)?;
         let mut visible = self.ctx.accounts.ids_owned_by(me).await?;
+        visible.extend(self.ctx.transfers.ids_involving(&visible).await?);
         visible.push(me);
         filter.stream_ids = Some(match filter.stream_ids {
             Some(asked) => asked.into_iter().filter(|id| visible.contains(id)).collect(),

@@ -1,5 +1,5 @@
 use super::{DomainError, DomainEvent};
-use super::{account, client};
+use super::{account, client, transfer};
 
 /// The shape every aggregate shares: decide from state and command, evolve
 /// state by event. Implemented on the state type.
@@ -34,5 +34,18 @@ impl Aggregate for client::Client {
 
     fn evolve(self, event: &Self::Event) -> Self {
         client::evolve(self, event)
+    }
+}
+
+impl Aggregate for transfer::Transfer {
+    type Command = transfer::TransferCommand;
+    type Event = transfer::TransferEvent;
+
+    fn decide(&self, command: Self::Command) -> Result<Vec<Self::Event>, DomainError> {
+        transfer::decide(self, command)
+    }
+
+    fn evolve(self, event: &Self::Event) -> Self {
+        transfer::evolve(self, event)
     }
 }

@@ -20,9 +20,33 @@ pub enum DomainError {
     ClientAlreadyRegistered,
     #[error("currency mismatch: {left} and {right}")]
     CurrencyMismatch { left: String, right: String },
+    #[error("the transfer does not exist")]
+    TransferNotFound,
+    #[error("the transfer was requested already")]
+    TransferAlreadyRequested,
+    #[error("the transfer has finished already")]
+    TransferFinished,
+    #[error("the account cannot be closed while {count} outgoing transfer(s) are in flight")]
+    TransfersInFlight { count: u32 },
 }
 
 impl DomainError {
+    /// The contract's name for this refusal, recorded as a failed transfer's reason.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            DomainError::InvalidValue { .. } => "BAD_USER_INPUT",
+            DomainError::InsufficientFunds { .. } => "INSUFFICIENT_FUNDS",
+            DomainError::AccountClosed => "ACCOUNT_CLOSED",
+            DomainError::AccountNotEmpty { .. } | DomainError::TransfersInFlight { .. } => "ACCOUNT_NOT_EMPTY",
+            DomainError::AccountNotFound | DomainError::TransferNotFound => "NOT_FOUND",
+            DomainError::AccountAlreadyOpened
+            | DomainError::ClientAlreadyRegistered
+            | DomainError::TransferAlreadyRequested => "ALREADY_EXISTS",
+            DomainError::CurrencyMismatch { .. } => "CURRENCY_MISMATCH",
+            DomainError::TransferFinished => "CONFLICT",
+        }
+    }
+
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         DomainError::InvalidValue { field, reason: reason.into() }
     }

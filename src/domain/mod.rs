@@ -5,6 +5,7 @@ pub mod account;
 pub mod client;
 pub mod error;
 pub mod event;
+pub mod transfer;
 pub mod value;
 
 pub use error::DomainError;

@@ -10,15 +10,7 @@ pub const INTERNAL_MESSAGE: &str = "Something went wrong on our side. It has bee
 /// The contract's code for an application error.
 pub fn code_of(error: &AppError) -> &'static str {
     match error {
-        AppError::Domain(domain) => match domain {
-            DomainError::InvalidValue { .. } => "BAD_USER_INPUT",
-            DomainError::InsufficientFunds { .. } => "INSUFFICIENT_FUNDS",
-            DomainError::AccountClosed => "ACCOUNT_CLOSED",
-            DomainError::AccountNotEmpty { .. } => "ACCOUNT_NOT_EMPTY",
-            DomainError::AccountNotFound => "NOT_FOUND",
-            DomainError::AccountAlreadyOpened | DomainError::ClientAlreadyRegistered => "ALREADY_EXISTS",
-            DomainError::CurrencyMismatch { .. } => "CURRENCY_MISMATCH",
-        },
+        AppError::Domain(domain) => domain.reason_code(),
         AppError::Unauthenticated => "UNAUTHENTICATED",
         AppError::Forbidden(_) => "FORBIDDEN",
         AppError::NotFound(_) => "NOT_FOUND",

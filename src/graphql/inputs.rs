@@ -7,7 +7,7 @@ use super::scalars::Decimal;
 use super::types::parse_id;
 use crate::application::AppError;
 use crate::application::commands::{
-    ChangeOverdraftLimit, CloseAccount, MoveMoney, OpenAccount, PlainPassword, RegisterClient,
+    ChangeOverdraftLimit, CloseAccount, MoveMoney, OpenAccount, PlainPassword, RegisterClient, RequestTransfer,
 };
 use crate::domain::value::{Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username};
 
@@ -138,4 +138,26 @@ fn expected_version(version: Option<i32>) -> Result<Option<i32>, AppError> {
 
 fn command_id(id: Option<&ID>) -> Result<Option<Uuid>, AppError> {
     id.map(|id| parse_id("commandId", id)).transpose()
+}
+
+#[derive(InputObject)]
+pub struct TransferInput {
+    pub from_account_id: ID,
+    pub to_account_id: ID,
+    pub amount: Decimal,
+    /// At most 200 chars.
+    pub description: Option<String>,
+    pub command_id: Option<ID>,
+}
+
+impl TransferInput {
+    pub fn into_command(self) -> Result<(RequestTransfer, Option<Uuid>), AppError> {
+        let command = RequestTransfer {
+            from_account_id: parse_id("fromAccountId", &self.from_account_id)?,
+            to_account_id: parse_id("toAccountId", &self.to_account_id)?,
+            amount: Money::new(self.amount.0)?,
+            description: Description::optional(self.description.as_deref())?,
+        };
+        Ok((command, command_id(self.command_id.as_ref())?))
+    }
 }

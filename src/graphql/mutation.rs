@@ -4,13 +4,14 @@ use uuid::Uuid;
 use super::errors::OrGql;
 use super::inputs::{
     ChangeOverdraftLimitInput, CloseAccountInput, LoginInput, MoneyInput, OpenAccountInput, RegisterClientInput,
+    TransferInput,
 };
 use super::request::{actor, app};
 use super::scalars::Position;
-use super::types::{Account, AccountPayload, AuthPayload, Event};
+use super::types::{Account, AccountPayload, AuthPayload, Event, Transfer, TransferPayload};
 use crate::application::commands::{Command, CommandMeta};
 use crate::application::ports::RecordedEvent;
-use crate::application::{AppContext, AppError, auth};
+use crate::application::{AppContext, AppError, auth, transfers};
 
 pub struct Mutation;
 
@@ -96,5 +97,13 @@ impl Mutation {
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
         account_command(app(ctx), meta, Some(command.account_id), Command::CloseAccount(command)).await.gql()
+    }
+
+    async fn transfer(&self, ctx: &Context<'_>, input: TransferInput) -> async_graphql::Result<TransferPayload> {
+        let actor = actor(ctx)?;
+        let (command, command_id) = input.into_command().gql()?;
+        let meta = CommandMeta::request(actor, command_id);
+        let (transfer, events) = transfers::request_transfer(app(ctx), command, meta).await.gql()?;
+        Ok(TransferPayload { transfer: Transfer(transfer), events: events.into_iter().map(Event::from).collect() })
     }
 }

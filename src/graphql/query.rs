@@ -6,7 +6,7 @@ use super::request::{actor, app};
 use super::scalars::Position;
 use super::types::{
     Account, AccountConnection, AccountSnapshot, AccountStatus, Client, ClientConnection, Event, EventConnection,
-    EventFilterInput, page_args, parse_id,
+    EventFilterInput, Transfer, page_args, parse_id,
 };
 use crate::application::queries::Queries;
 
@@ -75,6 +75,11 @@ impl Query {
         let id = parse_id("id", &id).gql()?;
         let snapshot = Queries::new(app(ctx), actor(ctx)?).account_at(id, version, at).await.gql()?;
         Ok(snapshot.map(AccountSnapshot))
+    }
+
+    async fn transfer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Transfer>> {
+        let id = parse_id("id", &id).gql()?;
+        Ok(Queries::new(app(ctx), actor(ctx)?).transfer(id).await.gql()?.map(Transfer))
     }
 
     /// Committed events the caller may see, in global order, after a position.

@@ -14,5 +14,5 @@ pub mod security;
 
 pub use database::{DatabaseHealth, PoolSettings, connect, migrate};
 pub use event_store::SeaOrmEventStore;
-pub use projections::{AccountsProjection, ClientsProjection, Projection};
-pub use read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel};
+pub use projections::{AccountsProjection, ClientsProjection, Projection, TransfersProjection};
+pub use read_models::{SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel};

@@ -33,6 +33,43 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp { url: format!("http://{}/graphql", server.addr), http, server, _database: database }
 }
 
+impl TestApp {
+    /// Another server on the same database (a second instance, or a restart).
+    pub async fn another_server(&self, configure: impl FnOnce(&mut Settings)) -> RunningServer {
+        let mut settings = Settings::for_database(self._database.url());
+        settings.jwt_secret = Some(JWT_SECRET.into());
+        configure(&mut settings);
+        spawn(settings).await.expect("second server starts")
+    }
+
+    pub async fn transfer(&self, user: &User, from: &str, to: &str, amount: &str) -> Value {
+        self.gql(
+            Some(&user.token),
+            "mutation($input: TransferInput!) { transfer(input: $input) { transfer { id status failureReason amount from { id } to { id number } } events { type streamId streamType metadata { correlationId causationId commandId } } } }",
+            json!({ "input": { "fromAccountId": from, "toAccountId": to, "amount": amount } }),
+        )
+        .await
+    }
+
+    /// Polls until the transfer is no longer PENDING; returns it.
+    pub async fn settled(&self, user: &User, transfer_id: &str) -> Value {
+        for _ in 0..300 {
+            let data = self
+                .ok(
+                    Some(&user.token),
+                    "query($id: ID!) { transfer(id: $id) { id status failureReason completedAt } }",
+                    json!({ "id": transfer_id }),
+                )
+                .await;
+            if data["transfer"]["status"] != "PENDING" {
+                return data["transfer"].clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("transfer {transfer_id} never settled");
+    }
+}
+
 /// A signed-in client of the test server.
 #[derive(Debug, Clone)]
 pub struct User {

@@ -10,5 +10,6 @@ mod schema;
 mod subscriptions;
 #[path = "../common/test_database.rs"]
 mod test_database;
+mod transfers;
 mod walkthrough;
 mod ws_client;

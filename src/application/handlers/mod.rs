@@ -3,5 +3,6 @@
 pub mod account;
 pub mod client;
 pub(crate) mod execute;
+pub mod transfer;
 
 pub use execute::{Loaded, load};

@@ -6,10 +6,12 @@ use crate::application::ports::RecordedEvent;
 use crate::application::{Actor, AppContext, AppError};
 use crate::domain::DomainEvent;
 use crate::domain::account::AccountEvent;
+use crate::domain::transfer::TransferEvent;
 
 /// Which events an actor may see as they arrive: admins all; a customer the
-/// streams of their own client and accounts, including accounts opened after
-/// the subscription started.
+/// streams of their own client, accounts and the transfers touching them,
+/// including accounts opened and transfers requested after the subscription
+/// started.
 pub struct Visibility {
     actor: Actor,
     streams: HashSet<Uuid>,
@@ -21,8 +23,10 @@ impl Visibility {
         match actor {
             Actor::Anonymous => return Err(AppError::Unauthenticated),
             Actor::Client { id, .. } if !actor.is_privileged() => {
+                let accounts = ctx.accounts.ids_owned_by(id).await?;
+                streams.extend(ctx.transfers.ids_involving(&accounts).await?);
+                streams.extend(accounts);
                 streams.insert(id);
-                streams.extend(ctx.accounts.ids_owned_by(id).await?);
             }
             _ => {}
         }
@@ -38,6 +42,13 @@ impl Visibility {
             && self.actor.client_id() == Some(opened.owner_id)
         {
             self.streams.insert(opened.account_id);
+        }
+        if event.event_type == "TransferRequested"
+            && let Ok(TransferEvent::TransferRequested(requested)) =
+                TransferEvent::from_stored(&event.event_type, &event.data)
+            && (self.streams.contains(&requested.from_account_id) || self.streams.contains(&requested.to_account_id))
+        {
+            self.streams.insert(requested.transfer_id);
         }
         self.streams.contains(&event.stream_id)
     }

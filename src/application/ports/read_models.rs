@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::application::pagination::{Page, PageRequest};
 use crate::domain::account::AccountStatus;
+use crate::domain::transfer::TransferStatus;
 use crate::domain::value::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,4 +124,34 @@ pub trait AccountReadModel: Send + Sync {
 #[async_trait]
 pub trait HealthCheck: Send + Sync {
     async fn ready(&self) -> anyhow::Result<()>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferView {
+    pub id: Uuid,
+    pub from_account_id: Uuid,
+    pub to_account_id: Uuid,
+    pub amount: Decimal,
+    pub currency: String,
+    pub description: Option<String>,
+    pub status: TransferStatus,
+    /// Why it failed: the contract's code of the refusal, e.g. ACCOUNT_CLOSED.
+    pub failure_reason: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait TransferReadModel: Send + Sync {
+    async fn get(&self, id: Uuid) -> anyhow::Result<Option<TransferView>>;
+    /// Transfers from or to any of these accounts.
+    async fn ids_involving(&self, account_ids: &[Uuid]) -> anyhow::Result<Vec<Uuid>>;
+}
+
+/// How far a reader of the log (a process manager) has got, kept in the store.
+#[async_trait]
+pub trait CheckpointStore: Send + Sync {
+    async fn position(&self, name: &str) -> anyhow::Result<i64>;
+    /// Moves forward only.
+    async fn advance(&self, name: &str, position: i64) -> anyhow::Result<()>;
 }

@@ -34,6 +34,32 @@ pub enum AccountCommand {
         limit: OverdraftLimit,
     },
     Close,
+    /// The source leg of a transfer: like a withdrawal, and the money is in flight.
+    DebitForTransfer {
+        transfer_id: Uuid,
+        to_account_id: Uuid,
+        amount: Money,
+        description: Option<Description>,
+    },
+    /// The destination leg: like a deposit, in the transfer's currency only.
+    CreditForTransfer {
+        transfer_id: Uuid,
+        from_account_id: Uuid,
+        amount: Money,
+        currency: Currency,
+        description: Option<Description>,
+    },
+    /// The destination refused: the money goes back to the source.
+    RefundTransfer {
+        transfer_id: Uuid,
+        to_account_id: Uuid,
+        amount: Money,
+        description: Option<Description>,
+    },
+    /// The destination took it: the money is no longer in flight.
+    SettleTransfer {
+        transfer_id: Uuid,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +81,18 @@ pub struct MoneyMoved {
     pub balance_after: Decimal,
 }
 
+/// One account's side of a transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferLeg {
+    pub transfer_id: Uuid,
+    /// The account on the other side.
+    pub counterparty_id: Uuid,
+    pub amount: Money,
+    pub description: Option<Description>,
+    pub balance_after: Decimal,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OverdraftLimitChanged {
@@ -70,6 +108,13 @@ pub enum AccountEvent {
     MoneyWithdrawn(MoneyMoved),
     OverdraftLimitChanged(OverdraftLimitChanged),
     AccountClosed {},
+    TransferDebited(TransferLeg),
+    TransferCredited(TransferLeg),
+    TransferRefunded(TransferLeg),
+    #[serde(rename_all = "camelCase")]
+    TransferSettled {
+        transfer_id: Uuid,
+    },
 }
 
 impl DomainEvent for AccountEvent {
@@ -82,6 +127,10 @@ impl DomainEvent for AccountEvent {
             AccountEvent::MoneyWithdrawn(_) => "MoneyWithdrawn",
             AccountEvent::OverdraftLimitChanged(_) => "OverdraftLimitChanged",
             AccountEvent::AccountClosed {} => "AccountClosed",
+            AccountEvent::TransferDebited(_) => "TransferDebited",
+            AccountEvent::TransferCredited(_) => "TransferCredited",
+            AccountEvent::TransferRefunded(_) => "TransferRefunded",
+            AccountEvent::TransferSettled { .. } => "TransferSettled",
         }
     }
 }
@@ -119,6 +168,8 @@ pub struct OpenedAccount {
     pub balance: Decimal,
     pub overdraft_limit: OverdraftLimit,
     pub status: AccountStatus,
+    /// Outgoing transfers debited here but not yet settled or refunded.
+    pub transfers_in_flight: u32,
 }
 
 impl OpenedAccount {

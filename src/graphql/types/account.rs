@@ -5,16 +5,39 @@ use super::{AccountStatus, Client, Event, EventConnection, Transaction, Transact
 use crate::application::AppError;
 use crate::application::ports::AccountView;
 use crate::application::queries::Queries;
-use crate::graphql::errors::OrGql;
+use crate::graphql::errors::{OrGql, gql_error};
 use crate::graphql::request::{actor, app};
 use crate::graphql::scalars::Decimal;
 
+/// An account; `Public` is the face shown of the other side of a transfer
+/// to a customer who does not own it: who it is, not what it holds.
 #[derive(Clone)]
-pub struct Account(pub AccountView);
+pub struct Account(pub AccountView, Access);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Full,
+    Public,
+}
 
 impl From<AccountView> for Account {
     fn from(view: AccountView) -> Self {
-        Account(view)
+        Account(view, Access::Full)
+    }
+}
+
+impl Account {
+    pub fn counterparty(view: AccountView) -> Self {
+        Account(view, Access::Public)
+    }
+
+    fn full(&self) -> async_graphql::Result<&AccountView> {
+        match self.1 {
+            Access::Full => Ok(&self.0),
+            Access::Public => Err(gql_error(AppError::forbidden(
+                "only the account's owner sees this of the other side of a transfer",
+            ))),
+        }
     }
 }
 
@@ -30,6 +53,7 @@ impl Account {
     }
 
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
+        self.full()?;
         let owner = Queries::new(app(ctx), actor(ctx)?).client(self.0.owner_id).await.gql()?;
         owner
             .map(Client::from)
@@ -43,17 +67,18 @@ impl Account {
         &self.0.currency
     }
 
-    async fn balance(&self) -> Decimal {
-        Decimal(self.0.balance)
+    async fn balance(&self) -> async_graphql::Result<Decimal> {
+        Ok(Decimal(self.full()?.balance))
     }
 
-    async fn overdraft_limit(&self) -> Decimal {
-        Decimal(self.0.overdraft_limit)
+    async fn overdraft_limit(&self) -> async_graphql::Result<Decimal> {
+        Ok(Decimal(self.full()?.overdraft_limit))
     }
 
     /// balance + overdraftLimit
-    async fn available_balance(&self) -> Decimal {
-        Decimal(self.0.balance + self.0.overdraft_limit)
+    async fn available_balance(&self) -> async_graphql::Result<Decimal> {
+        let view = self.full()?;
+        Ok(Decimal(view.balance + view.overdraft_limit))
     }
 
     async fn status(&self) -> AccountStatus {
@@ -61,16 +86,16 @@ impl Account {
     }
 
     /// Version of the account's event stream (number of events applied).
-    async fn version(&self) -> i32 {
-        self.0.version
+    async fn version(&self) -> async_graphql::Result<i32> {
+        Ok(self.full()?.version)
     }
 
     async fn opened_at(&self) -> DateTime<Utc> {
         self.0.opened_at
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> async_graphql::Result<DateTime<Utc>> {
+        Ok(self.full()?.updated_at)
     }
 
     /// Newest first.
@@ -82,7 +107,7 @@ impl Account {
         after: Option<String>,
     ) -> async_graphql::Result<TransactionConnection> {
         let page = page_args(first, after).gql()?;
-        let result = Queries::new(app(ctx), actor(ctx)?).transactions(&self.0, &page).await.gql()?;
+        let result = Queries::new(app(ctx), actor(ctx)?).transactions(self.full()?, &page).await.gql()?;
         Ok(TransactionConnection::from_page(result, &page, Transaction::from))
     }
 
@@ -95,7 +120,7 @@ impl Account {
         after: Option<String>,
     ) -> async_graphql::Result<EventConnection> {
         let page = page_args(first, after).gql()?;
-        let result = Queries::new(app(ctx), actor(ctx)?).account_events(&self.0, &page).await.gql()?;
+        let result = Queries::new(app(ctx), actor(ctx)?).account_events(self.full()?, &page).await.gql()?;
         Ok(EventConnection::from_page(result, &page, Event::from))
     }
 }

@@ -5,14 +5,16 @@ mod event;
 mod payloads;
 mod snapshot;
 mod transaction;
+mod transfer;
 
 pub use account::Account;
 pub use client::Client;
 pub use connection::{AccountConnection, ClientConnection, EventConnection, TransactionConnection, page_args};
 pub use event::{Event, EventFilterInput};
-pub use payloads::{AccountPayload, AuthPayload};
+pub use payloads::{AccountPayload, AuthPayload, TransferPayload};
 pub use snapshot::AccountSnapshot;
 pub use transaction::Transaction;
+pub use transfer::Transfer;
 
 use async_graphql::{Enum, ID};
 use uuid::Uuid;

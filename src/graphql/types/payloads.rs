@@ -1,7 +1,7 @@
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
 
-use super::{Account, Client, Event};
+use super::{Account, Client, Event, Transfer};
 use crate::application::auth::SignedIn;
 use crate::graphql::scalars::Position;
 
@@ -31,4 +31,12 @@ pub struct AccountPayload {
     pub events: Vec<Event>,
     /// Global position of the last event recorded.
     pub position: Position,
+}
+
+#[derive(SimpleObject)]
+pub struct TransferPayload {
+    pub transfer: Transfer,
+    /// The events of the transfer so far: its request, and its outcome when it
+    /// settled while the mutation waited for it.
+    pub events: Vec<Event>,
 }

@@ -8,15 +8,25 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::{Projection, advance_checkpoint};
 use crate::application::ports::{RecordedEvent, TransactionKind};
-use crate::domain::account::{AccountEvent, AccountOpened, AccountStatus, MoneyMoved};
+use crate::domain::account::{AccountEvent, AccountOpened, AccountStatus, MoneyMoved, TransferLeg};
 use crate::domain::value::to_cents;
 use crate::domain::{DomainEvent, StreamType};
 use crate::infrastructure::entities::{account, account_transaction};
+use rust_decimal::Decimal;
+use uuid::Uuid;
 
 /// Event types this projection understands; any other event on an account
 /// stream (say, a future transfer event) only moves the row's version.
-const KNOWN: [&str; 5] =
-    ["AccountOpened", "MoneyDeposited", "MoneyWithdrawn", "OverdraftLimitChanged", "AccountClosed"];
+const KNOWN: [&str; 8] = [
+    "AccountOpened",
+    "MoneyDeposited",
+    "MoneyWithdrawn",
+    "OverdraftLimitChanged",
+    "AccountClosed",
+    "TransferDebited",
+    "TransferCredited",
+    "TransferRefunded",
+];
 
 /// One row per account with its balance, plus one row per movement of money.
 ///
@@ -54,8 +64,22 @@ async fn project(txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Re
         .with_context(|| format!("the data of {} is not valid", event.event_type))?;
     match parsed {
         AccountEvent::AccountOpened(opened) => open(txn, event, &opened).await,
-        AccountEvent::MoneyDeposited(moved) => move_money(txn, event, TransactionKind::Deposit, &moved).await,
-        AccountEvent::MoneyWithdrawn(moved) => move_money(txn, event, TransactionKind::Withdrawal, &moved).await,
+        AccountEvent::MoneyDeposited(moved) => {
+            move_money(txn, event, Movement::plain(TransactionKind::Deposit, &moved)).await
+        }
+        AccountEvent::MoneyWithdrawn(moved) => {
+            move_money(txn, event, Movement::plain(TransactionKind::Withdrawal, &moved)).await
+        }
+        AccountEvent::TransferDebited(leg) => {
+            move_money(txn, event, Movement::leg(TransactionKind::TransferOut, &leg)).await
+        }
+        AccountEvent::TransferCredited(leg) => {
+            move_money(txn, event, Movement::leg(TransactionKind::TransferIn, &leg)).await
+        }
+        AccountEvent::TransferRefunded(leg) => {
+            move_money(txn, event, Movement::leg(TransactionKind::TransferRefund, &leg)).await
+        }
+        AccountEvent::TransferSettled { .. } => bump(txn, event, Vec::new()).await.map(drop),
         AccountEvent::OverdraftLimitChanged(changed) => {
             let limit = to_cents(changed.limit.value());
             let set = vec![(account::Column::OverdraftLimitCents, Expr::value(limit))];
@@ -91,12 +115,38 @@ async fn open(txn: &DatabaseTransaction, event: &RecordedEvent, opened: &Account
     Ok(())
 }
 
-async fn move_money(
-    txn: &DatabaseTransaction,
-    event: &RecordedEvent,
+/// A movement of money, whichever event recorded it.
+struct Movement {
     kind: TransactionKind,
-    moved: &MoneyMoved,
-) -> anyhow::Result<()> {
+    amount: Decimal,
+    balance_after: Decimal,
+    description: Option<String>,
+    transfer_id: Option<Uuid>,
+}
+
+impl Movement {
+    fn plain(kind: TransactionKind, moved: &MoneyMoved) -> Self {
+        Movement {
+            kind,
+            amount: moved.amount.value(),
+            balance_after: moved.balance_after,
+            description: moved.description.as_ref().map(|d| d.as_str().to_owned()),
+            transfer_id: None,
+        }
+    }
+
+    fn leg(kind: TransactionKind, leg: &TransferLeg) -> Self {
+        Movement {
+            kind,
+            amount: leg.amount.value(),
+            balance_after: leg.balance_after,
+            description: leg.description.as_ref().map(|d| d.as_str().to_owned()),
+            transfer_id: Some(leg.transfer_id),
+        }
+    }
+}
+
+async fn move_money(txn: &DatabaseTransaction, event: &RecordedEvent, moved: Movement) -> anyhow::Result<()> {
     let balance_after = to_cents(moved.balance_after);
     let set = vec![(account::Column::BalanceCents, Expr::value(balance_after))];
     if !bump(txn, event, set).await? {
@@ -106,11 +156,11 @@ async fn move_money(
         id: Set(event.id),
         account_id: Set(event.stream_id),
         version: Set(event.version),
-        kind: Set(kind.as_str().to_owned()),
-        amount_cents: Set(to_cents(moved.amount.value())),
+        kind: Set(moved.kind.as_str().to_owned()),
+        amount_cents: Set(to_cents(moved.amount)),
         balance_after_cents: Set(balance_after),
-        description: Set(moved.description.as_ref().map(|d| d.as_str().to_owned())),
-        transfer_id: Set(None),
+        description: Set(moved.description),
+        transfer_id: Set(moved.transfer_id),
         occurred_at: Set(event.recorded_at),
         position: Set(event.position),
     };

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::infrastructure::entities::projection_checkpoint::{ActiveModel, Column, Entity};
 
@@ -11,7 +11,7 @@ use crate::infrastructure::entities::projection_checkpoint::{ActiveModel, Column
 /// Two statements instead of one `ON CONFLICT … DO UPDATE` with a `CASE`,
 /// because the insert-or-ignore plus a guarded update reads the same and is
 /// plainly portable; never moving backwards keeps replays harmless.
-pub async fn advance_checkpoint(txn: &DatabaseTransaction, name: &str, position: i64) -> anyhow::Result<()> {
+pub async fn advance_checkpoint<C: ConnectionTrait>(txn: &C, name: &str, position: i64) -> anyhow::Result<()> {
     Entity::insert(ActiveModel { name: Set(name.to_owned()), position: Set(position) })
         .on_conflict(OnConflict::column(Column::Name).do_nothing().to_owned())
         .exec_without_returning(txn)
@@ -25,4 +25,13 @@ pub async fn advance_checkpoint(txn: &DatabaseTransaction, name: &str, position:
         .await
         .with_context(|| format!("cannot advance the checkpoint of projection {name}"))?;
     Ok(())
+}
+
+/// Where `name` has got to (0 before its first event).
+pub async fn checkpoint<C: ConnectionTrait>(conn: &C, name: &str) -> anyhow::Result<i64> {
+    let row = Entity::find_by_id(name.to_owned())
+        .one(conn)
+        .await
+        .with_context(|| format!("cannot read checkpoint {name}"))?;
+    Ok(row.map_or(0, |r| r.position))
 }

@@ -4,10 +4,12 @@
 mod accounts;
 mod checkpoint;
 mod clients;
+mod transfers;
 
 pub use accounts::AccountsProjection;
-pub use checkpoint::advance_checkpoint;
+pub use checkpoint::{advance_checkpoint, checkpoint};
 pub use clients::ClientsProjection;
+pub use transfers::TransfersProjection;
 
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;

@@ -3,6 +3,8 @@
 mod accounts;
 mod clients;
 mod search;
+mod transfers;
 
 pub use accounts::SeaOrmAccountReadModel;
 pub use clients::SeaOrmClientReadModel;
+pub use transfers::{SeaOrmCheckpoints, SeaOrmTransferReadModel};

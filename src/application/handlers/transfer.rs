@@ -1,0 +1,189 @@
+//! A transfer touches three streams. The request debits the source and
+//! records the transfer in one commit, so INSUFFICIENT_FUNDS refuses it with
+//! nothing written. The process manager then settles it, again in one commit:
+//! credit the destination, settle the source and complete the transfer — or,
+//! if the destination refuses, refund the source and fail the transfer. Every
+//! commit appends at the versions it loaded, so a step that ran already (say,
+//! before a crash) loses the race and finds the transfer finished: no step is
+//! ever applied twice.
+
+use std::time::Duration;
+
+use rand::Rng;
+use uuid::Uuid;
+
+use super::execute::{Loaded, load, new_event};
+use crate::application::bus::Deps;
+use crate::application::commands::{CommandMeta, RequestTransfer};
+use crate::application::ports::{Commit, CommitError, RecordedEvent, StreamAppend, StreamBound};
+use crate::application::{Actor, AppError};
+use crate::domain::account::{Account, AccountCommand, AccountStatus};
+use crate::domain::transfer::{Transfer, TransferCommand, TransferRequested, TransferStatus};
+use crate::domain::{Aggregate, DomainError, DomainEvent};
+
+pub async fn request(
+    deps: &Deps,
+    command: RequestTransfer,
+    meta: &CommandMeta,
+) -> Result<Vec<RecordedEvent>, AppError> {
+    if meta.actor == Actor::Anonymous {
+        return Err(AppError::Unauthenticated);
+    }
+    let transfer_id = Uuid::now_v7();
+    let _serialized = deps.locks.lock(command.from_account_id).await;
+    for attempt in 1..=deps.max_attempts {
+        let source = load::<Account>(deps.store.as_ref(), command.from_account_id, StreamBound::All).await?;
+        let Some(from) = source.state.opened().filter(|a| meta.actor.may_access(a.owner_id)) else {
+            return Err(AppError::NotFound("account"));
+        };
+        let destination = load::<Account>(deps.store.as_ref(), command.to_account_id, StreamBound::All).await?;
+        let to = destination.state.opened().ok_or(AppError::NotFound("account"))?;
+        if to.status == AccountStatus::Closed {
+            return Err(DomainError::AccountClosed.into());
+        }
+        if to.currency != from.currency {
+            let (left, right) = (from.currency.as_str().to_string(), to.currency.as_str().to_string());
+            return Err(DomainError::CurrencyMismatch { left, right }.into());
+        }
+        let requested = TransferRequested {
+            transfer_id,
+            from_account_id: command.from_account_id,
+            to_account_id: command.to_account_id,
+            amount: command.amount,
+            currency: from.currency.clone(),
+            description: command.description.clone(),
+        };
+        let recorded = Transfer::default().decide(TransferCommand::Request(requested))?;
+        let debited = source.state.decide(AccountCommand::DebitForTransfer {
+            transfer_id,
+            to_account_id: command.to_account_id,
+            amount: command.amount,
+            description: command.description.clone(),
+        })?;
+        let commit = Commit {
+            appends: vec![
+                append::<Transfer>(transfer_id, 0, &recorded, meta),
+                append::<Account>(command.from_account_id, source.version, &debited, meta),
+            ],
+            claims: Vec::new(),
+        };
+        match commit_or_retry(deps, commit, attempt).await? {
+            Some(events) => {
+                crash_point(deps, "transfer-requested");
+                return Ok(events);
+            }
+            None => continue,
+        }
+    }
+    Err(busy())
+}
+
+/// Settles a pending transfer; does nothing for a finished or unknown one.
+pub async fn process(deps: &Deps, transfer_id: Uuid, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+    if meta.actor != Actor::System {
+        return Err(AppError::forbidden("only the server settles transfers"));
+    }
+    for attempt in 1..=deps.max_attempts {
+        let transfer = load::<Transfer>(deps.store.as_ref(), transfer_id, StreamBound::All).await?;
+        let Transfer::Requested { request, status: TransferStatus::Pending } = &transfer.state else {
+            return Ok(Vec::new());
+        };
+        let source = load::<Account>(deps.store.as_ref(), request.from_account_id, StreamBound::All).await?;
+        let destination = load::<Account>(deps.store.as_ref(), request.to_account_id, StreamBound::All).await?;
+        let (commit, step) = settle(&transfer, request, &source, &destination, meta)?;
+        match commit_or_retry(deps, commit, attempt).await? {
+            Some(events) => {
+                crash_point(deps, step);
+                return Ok(events);
+            }
+            None => continue,
+        }
+    }
+    Err(busy())
+}
+
+/// Credit, settle and complete; or, when the destination refuses, refund and fail.
+fn settle(
+    transfer: &Loaded<Transfer>,
+    request: &TransferRequested,
+    source: &Loaded<Account>,
+    destination: &Loaded<Account>,
+    meta: &CommandMeta,
+) -> Result<(Commit, &'static str), AppError> {
+    let credit = destination.state.decide(AccountCommand::CreditForTransfer {
+        transfer_id: request.transfer_id,
+        from_account_id: request.from_account_id,
+        amount: request.amount,
+        currency: request.currency.clone(),
+        description: request.description.clone(),
+    });
+    let appends = match credit {
+        Ok(credited) => {
+            let settled = source.state.decide(AccountCommand::SettleTransfer { transfer_id: request.transfer_id })?;
+            let completed = transfer.state.decide(TransferCommand::Complete)?;
+            let appends = vec![
+                append::<Account>(request.to_account_id, destination.version, &credited, meta),
+                append::<Account>(request.from_account_id, source.version, &settled, meta),
+                append::<Transfer>(request.transfer_id, transfer.version, &completed, meta),
+            ];
+            return Ok((Commit { appends, claims: Vec::new() }, "transfer-completed"));
+        }
+        Err(refusal) => {
+            let refunded = source.state.decide(AccountCommand::RefundTransfer {
+                transfer_id: request.transfer_id,
+                to_account_id: request.to_account_id,
+                amount: request.amount,
+                description: request.description.clone(),
+            })?;
+            let reason = refusal.reason_code().to_string();
+            let failed = transfer.state.decide(TransferCommand::Fail { reason })?;
+            vec![
+                append::<Account>(request.from_account_id, source.version, &refunded, meta),
+                append::<Transfer>(request.transfer_id, transfer.version, &failed, meta),
+            ]
+        }
+    };
+    Ok((Commit { appends, claims: Vec::new() }, "transfer-failed"))
+}
+
+fn append<A: Aggregate>(
+    stream_id: Uuid,
+    expected_version: i32,
+    events: &[A::Event],
+    meta: &CommandMeta,
+) -> StreamAppend {
+    StreamAppend {
+        stream_id,
+        stream_type: A::Event::STREAM_TYPE,
+        expected_version,
+        events: events.iter().map(|e| new_event(e, meta)).collect(),
+    }
+}
+
+/// The recorded events, or `None` when another writer won and the caller
+/// should load and decide again.
+async fn commit_or_retry(deps: &Deps, commit: Commit, attempt: u32) -> Result<Option<Vec<RecordedEvent>>, AppError> {
+    match deps.store.commit(commit).await {
+        Ok(events) => Ok(Some(events)),
+        Err(CommitError::Conflict { .. }) if attempt < deps.max_attempts => {
+            let millis = rand::rng().random_range(1..=2u64.pow(attempt.min(6)));
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            Ok(None)
+        }
+        Err(CommitError::Conflict { .. }) => Err(busy()),
+        Err(CommitError::AlreadyClaimed { scope }) => Err(AppError::AlreadyExists(scope)),
+        Err(CommitError::Store(e)) => Err(AppError::Unexpected(e)),
+    }
+}
+
+fn busy() -> AppError {
+    AppError::Conflict("the accounts are too busy right now; please retry".into())
+}
+
+/// Test-only: abort right after `step` committed, as a crash would.
+fn crash_point(deps: &Deps, step: &str) {
+    if deps.crash_after.as_deref() == Some(step) {
+        eprintln!("fault injection: aborting right after {step}");
+        std::process::abort();
+    }
+}

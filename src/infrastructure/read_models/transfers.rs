@@ -1,0 +1,88 @@
+//! [`TransferReadModel`] over the `transfers` table, and the process
+//! managers' checkpoints.
+
+use anyhow::Context;
+use async_trait::async_trait;
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use crate::application::ports::{CheckpointStore, TransferReadModel, TransferView};
+use crate::domain::transfer::TransferStatus;
+use crate::domain::value::from_cents;
+use crate::infrastructure::entities::transfer;
+use crate::infrastructure::projections::{advance_checkpoint, checkpoint};
+
+#[derive(Clone)]
+pub struct SeaOrmTransferReadModel {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmTransferReadModel {
+    pub fn new(db: DatabaseConnection) -> Self {
+        SeaOrmTransferReadModel { db }
+    }
+}
+
+#[async_trait]
+impl TransferReadModel for SeaOrmTransferReadModel {
+    async fn get(&self, id: Uuid) -> anyhow::Result<Option<TransferView>> {
+        let row = transfer::Entity::find_by_id(id).one(&self.db).await.context("cannot read a transfer")?;
+        row.map(to_view).transpose()
+    }
+
+    async fn ids_involving(&self, account_ids: &[Uuid]) -> anyhow::Result<Vec<Uuid>> {
+        if account_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let involving = Condition::any()
+            .add(transfer::Column::FromAccountId.is_in(account_ids.iter().copied()))
+            .add(transfer::Column::ToAccountId.is_in(account_ids.iter().copied()));
+        transfer::Entity::find()
+            .select_only()
+            .column(transfer::Column::Id)
+            .filter(involving)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .context("cannot list transfers")
+    }
+}
+
+fn to_view(row: transfer::Model) -> anyhow::Result<TransferView> {
+    let status = TransferStatus::parse(&row.status)
+        .with_context(|| format!("transfer {} has an unknown status {}", row.id, row.status))?;
+    Ok(TransferView {
+        id: row.id,
+        from_account_id: row.from_account_id,
+        to_account_id: row.to_account_id,
+        amount: from_cents(row.amount_cents),
+        currency: row.currency,
+        description: row.description,
+        status,
+        failure_reason: row.failure_reason,
+        requested_at: row.requested_at,
+        completed_at: row.completed_at,
+    })
+}
+
+#[derive(Clone)]
+pub struct SeaOrmCheckpoints {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmCheckpoints {
+    pub fn new(db: DatabaseConnection) -> Self {
+        SeaOrmCheckpoints { db }
+    }
+}
+
+#[async_trait]
+impl CheckpointStore for SeaOrmCheckpoints {
+    async fn position(&self, name: &str) -> anyhow::Result<i64> {
+        checkpoint(&self.db, name).await
+    }
+
+    async fn advance(&self, name: &str, position: i64) -> anyhow::Result<()> {
+        advance_checkpoint(&self.db, name, position).await
+    }
+}
