@@ -34,6 +34,7 @@ pub fn app_with(store: Arc<dyn EventStore>, handlers: Vec<Arc<dyn EventHandler>>
         numbers: Arc::new(RandomAccountNumbers),
         locks: StreamLocks::default(),
         max_attempts,
+        crash_after: None,
     });
     for handler in handlers {
         bus.subscribe(handler);
