@@ -92,6 +92,10 @@ pub struct SettingsArgs {
     /// Seconds between server pings on websockets; a peer silent for three times this is dropped.
     #[arg(long, env = "WS_PING_SECONDS", default_value_t = 15, global = true)]
     pub ws_ping_seconds: u64,
+    /// Run the transfer process manager in this instance (any number of
+    /// instances may; turn it off for API-only instances).
+    #[arg(long, env = "TRANSFER_PROCESS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub transfer_process: bool,
     /// Test-only fault injection: abort right after the named step commits
     /// (transfer-requested, transfer-completed, transfer-failed).
     #[arg(long, env = "MINIBANK_CRASH_AFTER", hide = true, global = true)]

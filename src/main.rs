@@ -49,7 +49,7 @@ fn settings(args: SettingsArgs) -> Settings {
             max_lag: (args.subscription_max_lag > 0).then_some(args.subscription_max_lag),
             ..FeedConfig::default()
         },
-        process_transfers: true,
+        process_transfers: args.transfer_process,
         crash_after: args.crash_after,
     }
 }

@@ -1,0 +1,176 @@
+//! Crash safety of transfers with a real process: the server aborts right
+//! after a named step commits (`MINIBANK_CRASH_AFTER`, test-only), is started
+//! again on the same database, and every transfer still ends COMPLETED or
+//! FAILED with no money created or destroyed and no step applied twice.
+
+#[path = "../cluster/client.rs"]
+mod client;
+#[path = "../common/server_process.rs"]
+mod server_process;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use client::{JWT_SECRET, deposit, gql, http, open_account, sign_up};
+use server_process::ServerProcess;
+
+const ENV: (&str, &str) = ("JWT_SECRET", JWT_SECRET);
+
+struct Bank {
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+fn bank() -> Bank {
+    let dir = tempfile::tempdir().unwrap();
+    Bank { url: format!("sqlite://{}?mode=rwc", dir.path().join("bank.db").display()), _dir: dir }
+}
+
+async fn transactions(http: &reqwest::Client, server: &ServerProcess, token: &str, account: &str) -> Vec<Value> {
+    let data = gql(
+        http,
+        &server.url(),
+        Some(token),
+        "query($id: ID!) { account(id: $id) { balance transactions(first: 100) { nodes { kind amount transferId } } } }",
+        json!({ "id": account }),
+    )
+    .await;
+    data["data"]["account"]["transactions"]["nodes"].as_array().unwrap_or_else(|| panic!("{data}")).clone()
+}
+
+async fn balance(http: &reqwest::Client, server: &ServerProcess, token: &str, account: &str) -> f64 {
+    let data = gql(
+        http,
+        &server.url(),
+        Some(token),
+        "query($id: ID!) { account(id: $id) { balance } }",
+        json!({ "id": account }),
+    )
+    .await;
+    data["data"]["account"]["balance"].as_str().unwrap().parse().unwrap()
+}
+
+/// Waits until the transfer is settled (the restarted process manager works from its checkpoint).
+async fn settled(http: &reqwest::Client, server: &ServerProcess, token: &str, transfer: &str) -> Value {
+    for _ in 0..200 {
+        let data = gql(
+            http,
+            &server.url(),
+            Some(token),
+            "query($id: ID!) { transfer(id: $id) { status failureReason } }",
+            json!({ "id": transfer }),
+        )
+        .await;
+        if data["data"]["transfer"]["status"] != "PENDING" {
+            return data["data"]["transfer"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("transfer {transfer} never settled");
+}
+
+fn count(rows: &[Value], kind: &str) -> usize {
+    rows.iter().filter(|r| r["kind"] == kind).count()
+}
+
+fn crashed(server: &mut ServerProcess) {
+    let status = server.wait_for_exit(Duration::from_secs(30));
+    assert!(!status.success(), "the fault injection aborted the process: {status:?}");
+}
+
+async fn transfer(http: &reqwest::Client, server: &ServerProcess, token: &str, from: &str, to: &str) -> Value {
+    gql(
+        http,
+        &server.url(),
+        Some(token),
+        "mutation($i: TransferInput!) { transfer(input: $i) { transfer { id status } } }",
+        json!({ "i": { "fromAccountId": from, "toAccountId": to, "amount": "30" } }),
+    )
+    .await
+}
+
+/// Alice with a funded source (100.00) and an empty destination.
+async fn two_accounts(http: &reqwest::Client, server: &ServerProcess) -> (String, String, String) {
+    let token = sign_up(http, &server.url(), "alice").await;
+    let from = open_account(http, &server.url(), &token).await;
+    let to = open_account(http, &server.url(), &token).await;
+    let funded = deposit(http, &server.url(), &token, &from, "100").await;
+    assert!(funded.get("errors").is_none(), "{funded}");
+    (token, from, to)
+}
+
+#[tokio::test]
+async fn a_crash_right_after_the_request_commits_still_completes_the_transfer_once() {
+    let bank = bank();
+    let http = http();
+    let mut first = ServerProcess::start(&bank.url, &[ENV, ("MINIBANK_CRASH_AFTER", "transfer-requested")]);
+    let (token, from, to) = two_accounts(&http, &first).await;
+    let lost = transfer(&http, &first, &token, &from, &to).await;
+    assert!(lost.get("transport").is_some(), "the process died before answering: {lost}");
+    crashed(&mut first);
+
+    let second = ServerProcess::start(&bank.url, &[ENV]);
+    let debits = transactions(&http, &second, &token, &from).await;
+    assert_eq!(count(&debits, "TRANSFER_OUT"), 1, "the request committed before the crash");
+    let id = debits[0]["transferId"].as_str().unwrap().to_string();
+    assert_eq!(settled(&http, &second, &token, &id).await["status"], "COMPLETED");
+    assert_eq!(count(&transactions(&http, &second, &token, &to).await, "TRANSFER_IN"), 1);
+    assert_eq!(balance(&http, &second, &token, &from).await, 70.0);
+    assert_eq!(balance(&http, &second, &token, &to).await, 30.0);
+}
+
+#[tokio::test]
+async fn a_crash_right_after_completion_commits_applies_nothing_twice() {
+    let bank = bank();
+    let http = http();
+    let mut first = ServerProcess::start(&bank.url, &[ENV, ("MINIBANK_CRASH_AFTER", "transfer-completed")]);
+    let (token, from, to) = two_accounts(&http, &first).await;
+    transfer(&http, &first, &token, &from, &to).await;
+    crashed(&mut first);
+
+    // The checkpoint did not move: the restarted process manager sees the
+    // request again, finds the transfer done, and does nothing.
+    let second = ServerProcess::start(&bank.url, &[ENV]);
+    let debits = transactions(&http, &second, &token, &from).await;
+    let id = debits[0]["transferId"].as_str().unwrap().to_string();
+    assert_eq!(settled(&http, &second, &token, &id).await["status"], "COMPLETED");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(count(&transactions(&http, &second, &token, &to).await, "TRANSFER_IN"), 1, "credited once");
+    assert_eq!(count(&transactions(&http, &second, &token, &from).await, "TRANSFER_OUT"), 1);
+    assert_eq!(balance(&http, &second, &token, &from).await + balance(&http, &second, &token, &to).await, 100.0);
+}
+
+#[tokio::test]
+async fn a_crash_right_after_a_refund_commits_refunds_once() {
+    let bank = bank();
+    let http = http();
+    // Requested while nobody settles, then the destination closes.
+    let mut paused = ServerProcess::start(&bank.url, &[ENV, ("TRANSFER_PROCESS", "false")]);
+    let (token, from, to) = two_accounts(&http, &paused).await;
+    let requested = transfer(&http, &paused, &token, &from, &to).await;
+    let id =
+        requested["data"]["transfer"]["transfer"]["id"].as_str().unwrap_or_else(|| panic!("{requested}")).to_string();
+    let closed = gql(
+        &http,
+        &paused.url(),
+        Some(&token),
+        "mutation($id: ID!) { closeAccount(input: { accountId: $id }) { account { status } } }",
+        json!({ "id": to }),
+    )
+    .await;
+    assert_eq!(closed["data"]["closeAccount"]["account"]["status"], "CLOSED", "{closed}");
+    drop(paused.child.kill());
+    paused.wait_for_exit(Duration::from_secs(10));
+
+    let mut refunding = ServerProcess::start(&bank.url, &[ENV, ("MINIBANK_CRASH_AFTER", "transfer-failed")]);
+    crashed(&mut refunding);
+    let last = ServerProcess::start(&bank.url, &[ENV]);
+    let outcome = settled(&http, &last, &token, &id).await;
+    assert_eq!(outcome["status"], "FAILED");
+    assert_eq!(outcome["failureReason"], "ACCOUNT_CLOSED");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let rows = transactions(&http, &last, &token, &from).await;
+    assert_eq!(count(&rows, "TRANSFER_REFUND"), 1, "refunded once");
+    assert_eq!(balance(&http, &last, &token, &from).await, 100.0, "no money created or destroyed");
+}
