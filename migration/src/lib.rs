@@ -4,11 +4,16 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_tables;
 mod m20261121_000003_transfers;
+mod m20261121_000004_processed_commands;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_create_tables::Migration), Box::new(m20261121_000003_transfers::Migration)]
+        vec![
+            Box::new(m20261121_000001_create_tables::Migration),
+            Box::new(m20261121_000003_transfers::Migration),
+            Box::new(m20261121_000004_processed_commands::Migration),
+        ]
     }
 }

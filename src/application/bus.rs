@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use super::AppError;
 use super::commands::{Command, CommandMeta};
 use super::handlers::{account, client, transfer};
-use super::ports::{AccountNumberGenerator, EventStore, PasswordHasher, RecordedEvent};
+use super::ports::{
+    AccountNumberGenerator, EventFilter, EventStore, IdempotencyKey, PasswordHasher, ProcessedCommand, RecordedEvent,
+};
 use super::stream_locks::StreamLocks;
 
 /// Reacts to committed events (subscription hub, process managers, ...).
@@ -47,21 +49,61 @@ impl MessageBus {
     }
 
     /// Runs one command and returns the events it committed (empty when the
-    /// command changed nothing).
+    /// command changed nothing). A command with a client-supplied id runs at
+    /// most once: a repeat with the same input gets the first run's events
+    /// and records nothing; the same id with other input is a CONFLICT.
     #[tracing::instrument(name = "command", skip_all, fields(command = command.name(), correlation_id = %meta.correlation_id))]
-    pub async fn dispatch(&self, command: Command, meta: CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
-        let deps = &self.deps;
-        let events = match command {
-            Command::RegisterClient(c) => client::register(deps, c, &meta).await,
-            Command::OpenAccount(c) => account::open(deps, c, &meta).await,
-            Command::Deposit(c) => account::deposit(deps, c, &meta).await,
-            Command::Withdraw(c) => account::withdraw(deps, c, &meta).await,
-            Command::ChangeOverdraftLimit(c) => account::change_overdraft_limit(deps, c, &meta).await,
-            Command::CloseAccount(c) => account::close(deps, c, &meta).await,
-            Command::RequestTransfer(c) => transfer::request(deps, c, &meta).await,
-            Command::ProcessTransfer { transfer_id } => transfer::process(deps, transfer_id, &meta).await,
-        }?;
+    pub async fn dispatch(&self, command: Command, mut meta: CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+        if meta.client_command_id {
+            let key = IdempotencyKey { command_id: meta.command_id, fingerprint: fingerprint(&command, &meta) };
+            if let Some(done) = self.deps.store.processed(key.command_id).await? {
+                return self.repeat(&key, done).await;
+            }
+            meta.idempotency = Some(key);
+        }
+        let events = match self.route(command, &meta).await {
+            Err(AppError::AlreadyProcessed) => {
+                let key = meta.idempotency.as_ref().ok_or_else(|| anyhow::anyhow!("processed twice without a key"))?;
+                let done = self.deps.store.processed(key.command_id).await?;
+                let done = done.ok_or_else(|| anyhow::anyhow!("command {} vanished", key.command_id))?;
+                return self.repeat(key, done).await;
+            }
+            other => other?,
+        };
         self.publish(&events).await;
+        Ok(events)
+    }
+
+    async fn route(&self, command: Command, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+        let deps = &self.deps;
+        match command {
+            Command::RegisterClient(c) => client::register(deps, c, meta).await,
+            Command::OpenAccount(c) => account::open(deps, c, meta).await,
+            Command::Deposit(c) => account::deposit(deps, c, meta).await,
+            Command::Withdraw(c) => account::withdraw(deps, c, meta).await,
+            Command::ChangeOverdraftLimit(c) => account::change_overdraft_limit(deps, c, meta).await,
+            Command::CloseAccount(c) => account::close(deps, c, meta).await,
+            Command::RequestTransfer(c) => transfer::request(deps, c, meta).await,
+            Command::ProcessTransfer { transfer_id } => transfer::process(deps, transfer_id, meta).await,
+        }
+    }
+
+    /// The answer to a repeat: the first run's events, if the input matches.
+    async fn repeat(&self, key: &IdempotencyKey, done: ProcessedCommand) -> Result<Vec<RecordedEvent>, AppError> {
+        if done.fingerprint != key.fingerprint {
+            return Err(AppError::Conflict(format!(
+                "commandId {} was already used for a different command or input",
+                key.command_id
+            )));
+        }
+        let mut events = Vec::with_capacity(done.positions.len());
+        for position in done.positions {
+            let found = self.deps.store.read_all(position - 1, 1, &EventFilter::default()).await?;
+            match found.into_iter().next() {
+                Some(event) if event.position == position => events.push(event),
+                _ => return Err(anyhow::anyhow!("event {position} of command {} is missing", key.command_id).into()),
+            }
+        }
         Ok(events)
     }
 
@@ -75,4 +117,9 @@ impl MessageBus {
             }
         }
     }
+}
+
+/// What makes two commands "the same": the command with its input, and the caller.
+fn fingerprint(command: &Command, meta: &CommandMeta) -> String {
+    format!("{} by {:?}: {command:?}", command.name(), meta.actor)
 }

@@ -3,11 +3,12 @@
 use uuid::Uuid;
 
 use super::Actor;
+use super::ports::IdempotencyKey;
 use crate::domain::DomainError;
 use crate::domain::value::{Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username};
 
 /// Who asks, and how this command relates to others (stored as event metadata).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandMeta {
     pub actor: Actor,
     /// One per incoming request; shared by everything it causes.
@@ -16,6 +17,11 @@ pub struct CommandMeta {
     pub causation_id: Option<Uuid>,
     /// Client-supplied idempotency key, or a generated id.
     pub command_id: Uuid,
+    /// Did the client supply `command_id`? Then a repeat is answered from the
+    /// first result instead of being executed again.
+    pub client_command_id: bool,
+    /// Set by the bus for idempotent commands; committed with the events.
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 impl CommandMeta {
@@ -26,6 +32,8 @@ impl CommandMeta {
             correlation_id: Uuid::now_v7(),
             causation_id: None,
             command_id: command_id.unwrap_or_else(Uuid::now_v7),
+            client_command_id: command_id.is_some(),
+            idempotency: None,
         }
     }
 }

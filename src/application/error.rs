@@ -22,6 +22,10 @@ pub enum AppError {
     InvalidCredentials,
     #[error("{0}")]
     Conflict(String),
+    /// Internal: a concurrent repeat of an idempotent command committed
+    /// first; the bus answers with that one's result.
+    #[error("the command was processed already")]
+    AlreadyProcessed,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

@@ -20,7 +20,7 @@ pub async fn request_transfer(
     command: RequestTransfer,
     meta: CommandMeta,
 ) -> Result<(TransferView, Vec<RecordedEvent>), AppError> {
-    let requested = ctx.bus.dispatch(Command::RequestTransfer(command), meta).await?;
+    let requested = ctx.bus.dispatch(Command::RequestTransfer(command), meta.clone()).await?;
     let (Some(transfer_id), Some(last)) = (
         requested.iter().find(|e| e.stream_type == StreamType::Transfer).map(|e| e.stream_id),
         requested.last().map(|e| e.position),

@@ -17,7 +17,7 @@ pub fn code_of(error: &AppError) -> &'static str {
         AppError::BadInput(_) => "BAD_USER_INPUT",
         AppError::AlreadyExists(_) => "ALREADY_EXISTS",
         AppError::InvalidCredentials => "INVALID_CREDENTIALS",
-        AppError::Conflict(_) => "CONFLICT",
+        AppError::Conflict(_) | AppError::AlreadyProcessed => "CONFLICT",
         AppError::Unexpected(_) => "INTERNAL_SERVER_ERROR",
     }
 }

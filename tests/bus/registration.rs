@@ -12,7 +12,7 @@ async fn registering_records_client_registered_with_its_metadata() {
     let meta = CommandMeta::request(Actor::Anonymous, Some(Uuid::now_v7()));
     let events = app
         .bus
-        .dispatch(Command::RegisterClient(registration("Alice", "Alice@Example.com", Role::Customer)), meta)
+        .dispatch(Command::RegisterClient(registration("Alice", "Alice@Example.com", Role::Customer)), meta.clone())
         .await
         .unwrap();
 

@@ -4,7 +4,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use async_trait::async_trait;
 use minibank::application::AppError;
 use minibank::application::commands::Command;
-use minibank::application::ports::{Commit, CommitError, EventFilter, EventStore, RecordedEvent, StreamBound};
+use minibank::application::ports::{
+    Commit, CommitError, EventFilter, EventStore, ProcessedCommand, RecordedEvent, StreamBound,
+};
 use minibank::domain::value::Role;
 use minibank::infrastructure::memory::InMemoryEventStore;
 use rust_decimal::Decimal;
@@ -73,6 +75,10 @@ impl EventStore for RacingStore {
 
     async fn head(&self) -> anyhow::Result<i64> {
         self.inner.head().await
+    }
+
+    async fn processed(&self, command_id: uuid::Uuid) -> anyhow::Result<Option<ProcessedCommand>> {
+        self.inner.processed(command_id).await
     }
 }
 

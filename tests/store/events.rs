@@ -26,7 +26,7 @@ pub fn new_event<E: DomainEvent>(event: &E) -> NewEvent {
 }
 
 pub fn append(stream_type: StreamType, stream_id: Uuid, expected_version: i32, events: Vec<NewEvent>) -> Commit {
-    Commit { appends: vec![StreamAppend { stream_id, stream_type, expected_version, events }], claims: Vec::new() }
+    Commit { appends: vec![StreamAppend { stream_id, stream_type, expected_version, events }], ..Commit::default() }
 }
 
 pub fn money(cents: i64) -> Decimal {

@@ -34,7 +34,7 @@ pub async fn register(
         UniqueClaim { scope: "username", value: registration.username.as_str().to_string(), owner_id: client_id },
         UniqueClaim { scope: "email", value: registration.email.normalized(), owner_id: client_id },
     ];
-    let meta = CommandMeta { actor: Actor::Client { id: client_id, role: command.role }, ..*meta };
+    let meta = CommandMeta { actor: Actor::Client { id: client_id, role: command.role }, ..meta.clone() };
     execute::<Client, _>(deps, client_id, &meta, None, |_, _| {
         Ok(Decision { command: ClientCommand::Register(registration.clone()), claims: claims.clone() })
     })

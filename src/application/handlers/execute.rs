@@ -85,7 +85,7 @@ where
             expected_version: loaded.version,
             events: events.iter().map(|e| new_event(e, meta)).collect(),
         };
-        let commit = Commit { appends: vec![append], claims: decision.claims };
+        let commit = Commit { appends: vec![append], claims: decision.claims, idempotency: meta.idempotency.clone() };
         match deps.store.commit(commit).await {
             Ok(recorded) => return Ok(recorded),
             Err(CommitError::Conflict { .. }) if expected_version.is_none() && attempt < deps.max_attempts => {
@@ -103,6 +103,7 @@ where
             Err(CommitError::AlreadyClaimed { scope }) => {
                 return Err(AppError::AlreadyExists(scope_name(scope)));
             }
+            Err(CommitError::AlreadyProcessed) => return Err(AppError::AlreadyProcessed),
             Err(CommitError::Store(e)) => return Err(AppError::Unexpected(e)),
         }
     }

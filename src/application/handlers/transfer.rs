@@ -66,6 +66,7 @@ pub async fn request(
                 append::<Account>(command.from_account_id, source.version, &debited, meta),
             ],
             claims: Vec::new(),
+            idempotency: meta.idempotency.clone(),
         };
         match commit_or_retry(deps, commit, attempt).await? {
             Some(events) => {
@@ -126,7 +127,7 @@ fn settle(
                 append::<Account>(request.from_account_id, source.version, &settled, meta),
                 append::<Transfer>(request.transfer_id, transfer.version, &completed, meta),
             ];
-            return Ok((Commit { appends, claims: Vec::new() }, "transfer-completed"));
+            return Ok((Commit { appends, claims: Vec::new(), idempotency: None }, "transfer-completed"));
         }
         Err(refusal) => {
             let refunded = source.state.decide(AccountCommand::RefundTransfer {
@@ -143,7 +144,7 @@ fn settle(
             ]
         }
     };
-    Ok((Commit { appends, claims: Vec::new() }, "transfer-failed"))
+    Ok((Commit { appends, claims: Vec::new(), idempotency: None }, "transfer-failed"))
 }
 
 fn append<A: Aggregate>(
@@ -172,6 +173,7 @@ async fn commit_or_retry(deps: &Deps, commit: Commit, attempt: u32) -> Result<Op
         }
         Err(CommitError::Conflict { .. }) => Err(busy()),
         Err(CommitError::AlreadyClaimed { scope }) => Err(AppError::AlreadyExists(scope)),
+        Err(CommitError::AlreadyProcessed) => Err(AppError::AlreadyProcessed),
         Err(CommitError::Store(e)) => Err(AppError::Unexpected(e)),
     }
 }

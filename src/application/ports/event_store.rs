@@ -64,11 +64,28 @@ pub struct UniqueClaim {
     pub owner_id: Uuid,
 }
 
+/// A client's idempotency key with what it was used for: the command and the
+/// caller, so a repeat can be told from a reuse with other input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub command_id: Uuid,
+    pub fingerprint: String,
+}
+
+/// What a command with an idempotency key recorded, kept to answer repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessedCommand {
+    pub fingerprint: String,
+    pub positions: Vec<i64>,
+}
+
 /// Everything one command writes: committed together or not at all.
 #[derive(Debug, Clone, Default)]
 pub struct Commit {
     pub appends: Vec<StreamAppend>,
     pub claims: Vec<UniqueClaim>,
+    /// Recorded with the positions of the events, in the same transaction.
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 #[derive(Debug, Error)]
@@ -79,6 +96,9 @@ pub enum CommitError {
     /// The unique value is claimed already.
     #[error("{scope} is already claimed")]
     AlreadyClaimed { scope: &'static str },
+    /// A command with this idempotency key committed first.
+    #[error("the command was processed already")]
+    AlreadyProcessed,
     #[error(transparent)]
     Store(#[from] anyhow::Error),
 }
@@ -134,4 +154,7 @@ pub trait EventStore: Send + Sync {
 
     /// The position of the newest committed event (0 for an empty log).
     async fn head(&self) -> anyhow::Result<i64>;
+
+    /// What the command with this idempotency key recorded, if it committed.
+    async fn processed(&self, command_id: Uuid) -> anyhow::Result<Option<ProcessedCommand>>;
 }

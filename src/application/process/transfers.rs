@@ -58,11 +58,13 @@ impl TransferProcess {
             correlation_id: requested.metadata.correlation_id,
             causation_id: Some(requested.id),
             command_id: Uuid::now_v7(),
+            client_command_id: false,
+            idempotency: None,
         };
         let mut failures = 0u64;
         loop {
             let command = Command::ProcessTransfer { transfer_id: requested.stream_id };
-            match self.bus.dispatch(command, meta).await {
+            match self.bus.dispatch(command, meta.clone()).await {
                 Ok(_) => return Ok(()),
                 Err(AppError::Unexpected(error)) => {
                     failures += 1;

@@ -10,8 +10,10 @@ use sea_orm::{
     EntityTrait, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
-use crate::application::ports::{Commit, CommitError, NewEvent, RecordedEvent, StreamAppend, UniqueClaim};
-use crate::infrastructure::entities::{event, unique_claim};
+use crate::application::ports::{
+    Commit, CommitError, IdempotencyKey, NewEvent, RecordedEvent, StreamAppend, UniqueClaim,
+};
+use crate::infrastructure::entities::{event, processed_command, unique_claim};
 use crate::infrastructure::projections::Projection;
 
 pub(super) async fn commit(
@@ -57,11 +59,36 @@ pub(super) async fn commit(
                 .with_context(|| format!("projection {} failed on event {}", projection.name(), event.id))?;
         }
     }
+    if let Some(key) = &commit.idempotency {
+        record_processed(&txn, key, &recorded, recorded_at).await?;
+    }
     if postgres && let Some(last) = recorded.last() {
         notify(&txn, last.position).await?;
     }
     txn.commit().await.context("cannot commit the transaction")?;
     Ok(recorded)
+}
+
+/// Keeps the idempotency key with what it recorded. A key that committed
+/// first (a concurrent repeat) makes this whole commit roll back.
+async fn record_processed(
+    txn: &DatabaseTransaction,
+    key: &IdempotencyKey,
+    recorded: &[RecordedEvent],
+    at: chrono::DateTime<Utc>,
+) -> Result<(), CommitError> {
+    let positions: Vec<i64> = recorded.iter().map(|e| e.position).collect();
+    let row = processed_command::ActiveModel {
+        command_id: Set(key.command_id),
+        fingerprint: Set(key.fingerprint.clone()),
+        positions: Set(serde_json::json!(positions)),
+        processed_at: Set(at),
+    };
+    match processed_command::Entity::insert(row).exec_without_returning(txn).await {
+        Ok(_) => Ok(()),
+        Err(err) if is_unique_violation(&err) => Err(CommitError::AlreadyProcessed),
+        Err(err) => Err(store_error(err, "cannot record the processed command".to_string())),
+    }
 }
 
 /// Key of the PostgreSQL advisory lock that orders appends ("mbevents").

@@ -10,7 +10,9 @@ use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::application::ports::{Commit, CommitError, EventFilter, EventStore, RecordedEvent, StreamBound};
+use crate::application::ports::{
+    Commit, CommitError, EventFilter, EventStore, ProcessedCommand, RecordedEvent, StreamBound,
+};
 use crate::infrastructure::projections::Projection;
 
 /// [`EventStore`] on SQLite or PostgreSQL.
@@ -57,5 +59,9 @@ impl EventStore for SeaOrmEventStore {
 
     async fn head(&self) -> anyhow::Result<i64> {
         read::head(&self.db).await
+    }
+
+    async fn processed(&self, command_id: Uuid) -> anyhow::Result<Option<ProcessedCommand>> {
+        read::processed(&self.db, command_id).await
     }
 }

@@ -7,9 +7,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::application::ports::{EventFilter, EventMetadata, RecordedEvent, StreamBound};
+use crate::application::ports::{EventFilter, EventMetadata, ProcessedCommand, RecordedEvent, StreamBound};
 use crate::domain::StreamType;
 use crate::infrastructure::entities::event::{Column, Entity, Model};
+use crate::infrastructure::entities::processed_command;
 
 pub(super) async fn read_stream(
     db: &DatabaseConnection,
@@ -85,6 +86,17 @@ pub(super) async fn head(db: &DatabaseConnection) -> anyhow::Result<i64> {
         .await
         .context("cannot read the head of the log")?;
     Ok(max.flatten().unwrap_or(0))
+}
+
+pub(super) async fn processed(db: &DatabaseConnection, command_id: Uuid) -> anyhow::Result<Option<ProcessedCommand>> {
+    let row =
+        processed_command::Entity::find_by_id(command_id).one(db).await.context("cannot read a processed command")?;
+    row.map(|row| {
+        let positions = serde_json::from_value(row.positions)
+            .with_context(|| format!("processed command {command_id} has invalid positions"))?;
+        Ok(ProcessedCommand { fingerprint: row.fingerprint, positions })
+    })
+    .transpose()
 }
 
 /// The events matching `filter`, or `None` when an empty list in the filter

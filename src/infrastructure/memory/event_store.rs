@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 use uuid::Uuid;
 
-use crate::application::ports::{Commit, CommitError, EventFilter, EventStore, RecordedEvent, StreamBound};
+use crate::application::ports::{
+    Commit, CommitError, EventFilter, EventStore, ProcessedCommand, RecordedEvent, StreamBound,
+};
 
 /// The event store held in memory: the same contract as the database
 /// adapters (atomic commits, optimistic versions, unique claims, global
@@ -23,6 +25,7 @@ struct Log {
     /// Indexes into `events`, per stream, in version order.
     streams: HashMap<Uuid, Vec<usize>>,
     claims: HashSet<(&'static str, String)>,
+    processed: HashMap<Uuid, ProcessedCommand>,
 }
 
 impl Log {
@@ -54,6 +57,11 @@ impl Log {
                 return Err(CommitError::AlreadyClaimed { scope: claim.scope });
             }
         }
+        if let Some(key) = &commit.idempotency
+            && self.processed.contains_key(&key.command_id)
+        {
+            return Err(CommitError::AlreadyProcessed);
+        }
         Ok(())
     }
 
@@ -83,6 +91,10 @@ impl Log {
         }
         for claim in commit.claims {
             self.claims.insert((claim.scope, claim.value));
+        }
+        if let Some(key) = commit.idempotency {
+            let positions = recorded.iter().map(|e| e.position).collect();
+            self.processed.insert(key.command_id, ProcessedCommand { fingerprint: key.fingerprint, positions });
         }
         recorded
     }
@@ -145,6 +157,10 @@ impl EventStore for InMemoryEventStore {
 
     async fn head(&self) -> anyhow::Result<i64> {
         Ok(self.log().events.last().map_or(0, |e| e.position))
+    }
+
+    async fn processed(&self, command_id: Uuid) -> anyhow::Result<Option<ProcessedCommand>> {
+        Ok(self.log().processed.get(&command_id).cloned())
     }
 }
 

@@ -30,7 +30,7 @@ fn append(stream_id: Uuid, expected_version: i32, types: &[&str]) -> StreamAppen
 }
 
 fn commit_of(appends: Vec<StreamAppend>) -> Commit {
-    Commit { appends, claims: vec![] }
+    Commit { appends, ..Commit::default() }
 }
 
 fn claim(scope: &'static str, value: &str) -> UniqueClaim {
@@ -72,6 +72,7 @@ async fn a_stale_version_writes_nothing_at_all() {
     let stale = Commit {
         appends: vec![append(b, 0, &["B1"]), append(a, 0, &["A2"])],
         claims: vec![claim("username", "alice")],
+        idempotency: None,
     };
     let error = store.commit(stale).await.unwrap_err();
     assert!(matches!(
@@ -81,7 +82,11 @@ async fn a_stale_version_writes_nothing_at_all() {
     assert_eq!(store.count(&EventFilter::default()).await.unwrap(), 1);
     // The claim of the failed commit was not taken either.
     store
-        .commit(Commit { appends: vec![append(b, 0, &["B1"])], claims: vec![claim("username", "alice")] })
+        .commit(Commit {
+            appends: vec![append(b, 0, &["B1"])],
+            claims: vec![claim("username", "alice")],
+            idempotency: None,
+        })
         .await
         .unwrap();
 }
@@ -109,13 +114,18 @@ async fn a_taken_claim_fails_the_whole_commit() {
     let store = InMemoryEventStore::new();
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     store
-        .commit(Commit { appends: vec![append(a, 0, &["A1"])], claims: vec![claim("email", "alice@example.com")] })
+        .commit(Commit {
+            appends: vec![append(a, 0, &["A1"])],
+            claims: vec![claim("email", "alice@example.com")],
+            idempotency: None,
+        })
         .await
         .unwrap();
     let error = store
         .commit(Commit {
             appends: vec![append(b, 0, &["B1"])],
             claims: vec![claim("username", "bob"), claim("email", "alice@example.com")],
+            idempotency: None,
         })
         .await
         .unwrap_err();
@@ -127,6 +137,7 @@ async fn a_taken_claim_fails_the_whole_commit() {
         .commit(Commit {
             appends: vec![append(b, 0, &["B1"])],
             claims: vec![claim("username", "bob"), claim("username", "alice@example.com")],
+            idempotency: None,
         })
         .await
         .unwrap();
@@ -136,7 +147,11 @@ async fn a_taken_claim_fails_the_whole_commit() {
 async fn one_commit_cannot_claim_a_value_twice() {
     let store = InMemoryEventStore::new();
     let error = store
-        .commit(Commit { appends: vec![], claims: vec![claim("username", "carol"), claim("username", "carol")] })
+        .commit(Commit {
+            appends: vec![],
+            claims: vec![claim("username", "carol"), claim("username", "carol")],
+            idempotency: None,
+        })
         .await
         .unwrap_err();
     assert!(matches!(error, CommitError::AlreadyClaimed { scope: "username" }));
