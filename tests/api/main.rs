@@ -5,6 +5,7 @@ mod authorization;
 mod bad_input;
 mod concurrency;
 mod helpers;
+mod idempotency;
 mod invariants;
 mod schema;
 mod subscriptions;
