@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use crate::application::bus::Deps;
 use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
 use crate::application::stream_locks::StreamLocks;
-use crate::application::{AppContext, MessageBus};
+use crate::application::{AppContext, MessageBus, Snapshots};
 use crate::http::{HttpSettings, router};
 use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
@@ -21,10 +21,14 @@ use crate::infrastructure::notifications::spawn_listener;
 use crate::infrastructure::projections::{AccountsProjection, ClientsProjection, Projection};
 use crate::infrastructure::read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel};
 use crate::infrastructure::security::{Argon2Hasher, JwtTokens, RandomAccountNumbers};
+use crate::infrastructure::snapshot_store::SeaOrmSnapshotStore;
 use sea_orm::DbBackend;
 
 /// How often a command handler decides again after losing a race to another writer.
 const MAX_COMMAND_ATTEMPTS: u32 = 20;
+
+/// Snapshot every this many events unless configured otherwise.
+pub const DEFAULT_SNAPSHOT_EVERY: u32 = 100;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -35,6 +39,8 @@ pub struct Settings {
     pub jwt_ttl: chrono::Duration,
     pub http: HttpSettings,
     pub feed: FeedConfig,
+    /// Snapshot every N events of a stream; 0 disables snapshots.
+    pub snapshot_every: u32,
 }
 
 impl Settings {
@@ -48,6 +54,7 @@ impl Settings {
             jwt_ttl: chrono::Duration::hours(1),
             http: HttpSettings::default(),
             feed: FeedConfig::default(),
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
         }
     }
 }
@@ -76,12 +83,14 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
     let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
     let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
     let hasher = Arc::new(Argon2Hasher);
+    let snapshots = Snapshots::new(Arc::new(SeaOrmSnapshotStore::new(db.clone())), settings.snapshot_every);
     let feed = LiveFeed::start(store.clone(), settings.feed.clone()).await.context("Failed to start the live feed")?;
     let mut bus = MessageBus::new(Deps {
         store: store.clone(),
         hasher: hasher.clone(),
         numbers: Arc::new(RandomAccountNumbers),
         locks: StreamLocks::default(),
+        snapshots: snapshots.clone(),
         max_attempts: MAX_COMMAND_ATTEMPTS,
     });
     bus.subscribe(Arc::new(FeedNotifier(feed.clone())));
@@ -92,6 +101,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
     Ok(Arc::new(AppContext {
         bus,
         store,
+        snapshots,
         clients: Arc::new(SeaOrmClientReadModel::new(db.clone())),
         accounts: Arc::new(SeaOrmAccountReadModel::new(db.clone())),
         hasher,

@@ -3,11 +3,12 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_tables;
+mod m20261121_000002_snapshots;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_create_tables::Migration)]
+        vec![Box::new(m20261121_000001_create_tables::Migration), Box::new(m20261121_000002_snapshots::Migration)]
     }
 }

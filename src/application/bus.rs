@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::AppError;
 use super::commands::{Command, CommandMeta};
 use super::handlers::{account, client};
 use super::ports::{AccountNumberGenerator, EventStore, PasswordHasher, RecordedEvent};
 use super::stream_locks::StreamLocks;
+use super::{AppError, Snapshots};
 
 /// Reacts to committed events (subscription hub, process managers, ...).
 /// A failing handler is logged; it never fails the command that caused it.
@@ -25,6 +25,8 @@ pub struct Deps {
     pub hasher: Arc<dyn PasswordHasher>,
     pub numbers: Arc<dyn AccountNumberGenerator>,
     pub locks: StreamLocks,
+    /// Where aggregates are snapshotted, and how often.
+    pub snapshots: Snapshots,
     /// How often a handler decides again after losing a race.
     pub max_attempts: u32,
 }

@@ -1,13 +1,15 @@
 use std::sync::Arc;
 
-use super::MessageBus;
 use super::live::LiveFeed;
 use super::ports::{AccountReadModel, ClientReadModel, EventStore, HealthCheck, PasswordHasher, TokenService};
+use super::{MessageBus, Snapshots};
 
 /// Everything the entry points use, built once by `bootstrap`.
 pub struct AppContext {
     pub bus: MessageBus,
     pub store: Arc<dyn EventStore>,
+    /// The snapshots `accountAt` may start from (the same as the bus's).
+    pub snapshots: Snapshots,
     pub clients: Arc<dyn ClientReadModel>,
     pub accounts: Arc<dyn AccountReadModel>,
     pub hasher: Arc<dyn PasswordHasher>,

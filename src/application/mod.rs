@@ -12,9 +12,11 @@ pub mod live;
 pub mod pagination;
 pub mod ports;
 pub mod queries;
+pub mod snapshots;
 pub mod stream_locks;
 
 pub use actor::Actor;
 pub use bus::{EventHandler, MessageBus};
 pub use context::AppContext;
 pub use error::AppError;
+pub use snapshots::Snapshots;

@@ -25,7 +25,10 @@ use crate::stats::{Outcome, Percentiles, Tally};
 enum Database {
     Sqlite(sqlx::SqlitePool),
     /// With `ordered`, each transaction also takes the server's position-order lock.
-    Postgres { pool: sqlx::PgPool, ordered: bool },
+    Postgres {
+        pool: sqlx::PgPool,
+        ordered: bool,
+    },
 }
 
 impl Database {

@@ -4,4 +4,4 @@ pub mod account;
 pub mod client;
 pub(crate) mod execute;
 
-pub use execute::{Loaded, load};
+pub use execute::{Loaded, load, replay};

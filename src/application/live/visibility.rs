@@ -34,7 +34,8 @@ impl Visibility {
             return true;
         }
         if event.event_type == "AccountOpened"
-            && let Ok(AccountEvent::AccountOpened(opened)) = AccountEvent::from_stored(&event.event_type, &event.data)
+            && let Ok(AccountEvent::AccountOpened(opened)) =
+                AccountEvent::from_stored(&event.event_type, event.schema_version, &event.data)
             && self.actor.client_id() == Some(opened.owner_id)
         {
             self.streams.insert(opened.account_id);

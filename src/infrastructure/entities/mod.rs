@@ -5,4 +5,5 @@ pub mod account_transaction;
 pub mod client;
 pub mod event;
 pub mod projection_checkpoint;
+pub mod snapshot;
 pub mod unique_claim;
