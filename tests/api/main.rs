@@ -10,5 +10,6 @@ mod schema;
 mod subscriptions;
 #[path = "../common/test_database.rs"]
 mod test_database;
+mod time_travel;
 mod walkthrough;
 mod ws_client;
