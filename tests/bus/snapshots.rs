@@ -74,6 +74,9 @@ async fn a_valid_snapshot_is_what_loading_starts_from() {
     assert_eq!(state.opened().unwrap().balance, Decimal::from(30));
 }
 
+/// What is wrong with a snapshot.
+type Spoil = fn(&mut StoredSnapshot);
+
 #[tokio::test]
 async fn an_outdated_or_corrupt_snapshot_is_ignored_and_replaced_by_the_next_one() {
     let (app, alice, account) = app_every(5).await;
@@ -84,7 +87,7 @@ async fn an_outdated_or_corrupt_snapshot_is_ignored_and_replaced_by_the_next_one
     let mut taken = app.snapshot_store.load(account).await.unwrap().expect("taken at version 5");
     // Doctored, so that using it by mistake would show.
     taken.state["Opened"]["balance"] = json!("1000.00");
-    let cases: [(&str, fn(&mut StoredSnapshot)); 5] = [
+    let cases: [(&str, Spoil); 5] = [
         ("outdated", |s| s.snapshot_version = Account::SNAPSHOT_VERSION + 1),
         ("bad JSON", |s| s.state = json!({"Opened": {"balance": "lots"}})),
         ("not the state", |s| s.state = json!("garbage")),
