@@ -14,7 +14,7 @@ use crate::application::bus::Deps;
 use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
 use crate::application::process::TransferProcess;
 use crate::application::stream_locks::StreamLocks;
-use crate::application::{AppContext, MessageBus};
+use crate::application::{AppContext, MessageBus, Snapshots};
 use crate::http::{HttpSettings, router};
 use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
@@ -24,10 +24,14 @@ use crate::infrastructure::read_models::{
     SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel,
 };
 use crate::infrastructure::security::{Argon2Hasher, JwtTokens, RandomAccountNumbers};
+use crate::infrastructure::snapshot_store::SeaOrmSnapshotStore;
 use sea_orm::DbBackend;
 
 /// How often a command handler decides again after losing a race to another writer.
 const MAX_COMMAND_ATTEMPTS: u32 = 20;
+
+/// Snapshot every this many events unless configured otherwise.
+pub const DEFAULT_SNAPSHOT_EVERY: u32 = 100;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -42,6 +46,8 @@ pub struct Settings {
     pub process_transfers: bool,
     /// Test-only: abort right after this named step commits.
     pub crash_after: Option<String>,
+    /// Snapshot every N events of a stream; 0 disables snapshots.
+    pub snapshot_every: u32,
 }
 
 impl Settings {
@@ -57,6 +63,7 @@ impl Settings {
             feed: FeedConfig::default(),
             process_transfers: true,
             crash_after: None,
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
         }
     }
 }
@@ -86,12 +93,14 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection), Arc::new(TransfersProjection)];
     let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
     let hasher = Arc::new(Argon2Hasher);
+    let snapshots = Snapshots::new(Arc::new(SeaOrmSnapshotStore::new(db.clone())), settings.snapshot_every);
     let feed = LiveFeed::start(store.clone(), settings.feed.clone()).await.context("Failed to start the live feed")?;
     let mut bus = MessageBus::new(Deps {
         store: store.clone(),
         hasher: hasher.clone(),
         numbers: Arc::new(RandomAccountNumbers),
         locks: StreamLocks::default(),
+        snapshots: snapshots.clone(),
         max_attempts: MAX_COMMAND_ATTEMPTS,
         crash_after: settings.crash_after.clone(),
     });
@@ -108,6 +117,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
     Ok(Arc::new(AppContext {
         bus,
         store,
+        snapshots,
         clients: Arc::new(SeaOrmClientReadModel::new(db.clone())),
         accounts: Arc::new(SeaOrmAccountReadModel::new(db.clone())),
         transfers: Arc::new(SeaOrmTransferReadModel::new(db.clone())),

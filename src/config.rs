@@ -83,6 +83,10 @@ pub struct SettingsArgs {
     /// Events kept in memory for live subscribers.
     #[arg(long, env = "FEED_BUFFER", default_value_t = 10_000, global = true)]
     pub feed_buffer: usize,
+    /// Snapshot an aggregate every this many events of its stream (0: never,
+    /// and existing snapshots are not used either).
+    #[arg(long, env = "SNAPSHOT_EVERY", default_value_t = 100, global = true)]
+    pub snapshot_every: u32,
     /// Seconds a websocket may take to send connection_init (then 4408).
     #[arg(long, env = "WS_INIT_TIMEOUT_SECONDS", default_value_t = 10, global = true)]
     pub ws_init_timeout_seconds: u64,

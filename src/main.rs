@@ -43,6 +43,7 @@ fn settings(args: SettingsArgs) -> Settings {
                 ..WsConfig::default()
             },
         },
+        snapshot_every: args.snapshot_every,
         feed: FeedConfig {
             buffer_capacity: args.feed_buffer.max(1),
             poll_interval: Duration::from_millis(args.feed_poll_ms.max(10)),

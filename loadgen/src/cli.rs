@@ -46,6 +46,11 @@ pub struct Common {
     /// Seconds to wait for one answer before counting it unanswered.
     #[arg(long, default_value_t = 30, global = true)]
     pub timeout_seconds: u64,
+    /// Reuse the customer and accounts saved in this file (written by the
+    /// first run that names it), e.g. to measure an account with a long
+    /// history (deposits, mixed, hot-account, queries).
+    #[arg(long, global = true)]
+    pub session: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_tables;
+mod m20261121_000002_snapshots;
 mod m20261121_000003_transfers;
 mod m20261121_000004_processed_commands;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261121_000001_create_tables::Migration),
+            Box::new(m20261121_000002_snapshots::Migration),
             Box::new(m20261121_000003_transfers::Migration),
             Box::new(m20261121_000004_processed_commands::Migration),
         ]

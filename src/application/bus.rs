@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::AppError;
 use super::commands::{Command, CommandMeta};
 use super::handlers::{account, client, transfer};
 use super::ports::{
     AccountNumberGenerator, EventFilter, EventStore, IdempotencyKey, PasswordHasher, ProcessedCommand, RecordedEvent,
 };
 use super::stream_locks::StreamLocks;
+use super::{AppError, Snapshots};
 
 /// Reacts to committed events (subscription hub, process managers, ...).
 /// A failing handler is logged; it never fails the command that caused it.
@@ -27,6 +27,8 @@ pub struct Deps {
     pub hasher: Arc<dyn PasswordHasher>,
     pub numbers: Arc<dyn AccountNumberGenerator>,
     pub locks: StreamLocks,
+    /// Where aggregates are snapshotted, and how often.
+    pub snapshots: Snapshots,
     /// How often a handler decides again after losing a race.
     pub max_attempts: u32,
     /// Test-only fault injection: abort the process right after the named

@@ -1,15 +1,17 @@
 use std::sync::Arc;
 
-use super::MessageBus;
 use super::live::LiveFeed;
 use super::ports::{
     AccountReadModel, ClientReadModel, EventStore, HealthCheck, PasswordHasher, TokenService, TransferReadModel,
 };
+use super::{MessageBus, Snapshots};
 
 /// Everything the entry points use, built once by `bootstrap`.
 pub struct AppContext {
     pub bus: Arc<MessageBus>,
     pub store: Arc<dyn EventStore>,
+    /// The snapshots `accountAt` may start from (the same as the bus's).
+    pub snapshots: Snapshots,
     pub clients: Arc<dyn ClientReadModel>,
     pub accounts: Arc<dyn AccountReadModel>,
     pub transfers: Arc<dyn TransferReadModel>,

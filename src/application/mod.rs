@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod ports;
 pub mod process;
 pub mod queries;
+pub mod snapshots;
 pub mod stream_locks;
 pub mod transfers;
 
@@ -20,3 +21,4 @@ pub use actor::Actor;
 pub use bus::{EventHandler, MessageBus};
 pub use context::AppContext;
 pub use error::AppError;
+pub use snapshots::Snapshots;

@@ -2,6 +2,8 @@
 //! and events; admins see everything. Another customer's things are simply
 //! absent (null / filtered out), never "forbidden", so nothing leaks that they exist.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -15,6 +17,7 @@ use super::ports::{
 use super::{Actor, AppContext, AppError};
 use crate::domain::account::{Account, AccountStatus};
 use crate::domain::client::SECRET_FIELDS;
+use crate::domain::{current_schema_version, upcast};
 
 /// An account rebuilt from its own events as of a version or an instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +146,7 @@ impl<'a> Queries<'a> {
             (None, Some(t)) => StreamBound::RecordedUpTo(t),
             (None, None) => StreamBound::All,
         };
-        let loaded = load::<Account>(self.ctx.store.as_ref(), id, bound).await?;
+        let loaded = load::<Account>(self.ctx.store.as_ref(), &self.ctx.snapshots, id, bound).await?;
         let (Some(account), Some(as_of)) = (loaded.state.opened(), loaded.last_recorded_at) else {
             return Ok(None);
         };
@@ -225,7 +228,19 @@ impl<'a> Queries<'a> {
 }
 
 /// An event as clients may see it: secrets (password hashes) removed.
+/// An event as clients see it: in today's shape (older schema versions are
+/// upcast, and `schema_version` is then the current one), secrets removed.
+/// A body that cannot be upcast (written by newer code) is shown as stored.
 pub fn public_view(mut event: RecordedEvent) -> RecordedEvent {
+    let upcasters = event.stream_type.upcasters();
+    match upcast(upcasters, &event.event_type, event.schema_version, &event.data) {
+        Ok(Cow::Owned(data)) => {
+            event.data = data;
+            event.schema_version = current_schema_version(upcasters, &event.event_type);
+        }
+        Ok(Cow::Borrowed(_)) => {}
+        Err(error) => tracing::warn!(event_id = %event.id, %error, "event shown in its stored shape"),
+    }
     if let Value::Object(data) = &mut event.data {
         for field in SECRET_FIELDS {
             data.remove(*field);

@@ -1,5 +1,11 @@
+use std::borrow::Cow;
+
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
+use thiserror::Error;
+
+use super::account::AccountEvent;
+use super::client::ClientEvent;
 
 /// Which kind of aggregate a stream belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,6 +29,62 @@ impl StreamType {
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == raw)
     }
+
+    /// The schema evolution steps of this stream type's events.
+    pub fn upcasters(self) -> &'static [Upcaster] {
+        match self {
+            StreamType::Client => ClientEvent::UPCASTERS,
+            StreamType::Account => AccountEvent::UPCASTERS,
+            StreamType::Transfer => &[],
+        }
+    }
+}
+
+/// One step of an event type's schema evolution: turns a body written at
+/// schema version `from_version` into the body of version `from_version + 1`,
+/// from that body alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Upcaster {
+    pub event_type: &'static str,
+    pub from_version: i32,
+    pub upcast: fn(Value) -> Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum UpcastError {
+    #[error("{event_type} has no schema version {found} (this code knows 1 to {current})")]
+    UnknownVersion { event_type: String, found: i32, current: i32 },
+    #[error("{event_type} has no upcaster from schema version {from}")]
+    MissingStep { event_type: String, from: i32 },
+}
+
+/// The schema version today's code writes for `event_type`: 1, plus one per
+/// registered upcaster step of that type.
+pub fn current_schema_version(upcasters: &[Upcaster], event_type: &str) -> i32 {
+    1 + upcasters.iter().filter(|u| u.event_type == event_type).count() as i32
+}
+
+/// Brings a stored body from its schema version to the current one, applying
+/// the steps v→v+1 in order. A current body comes back unchanged (borrowed).
+pub fn upcast<'a>(
+    upcasters: &[Upcaster],
+    event_type: &str,
+    schema_version: i32,
+    data: &'a Value,
+) -> Result<Cow<'a, Value>, UpcastError> {
+    let current = current_schema_version(upcasters, event_type);
+    if schema_version < 1 || schema_version > current {
+        return Err(UpcastError::UnknownVersion { event_type: event_type.into(), found: schema_version, current });
+    }
+    let mut data = Cow::Borrowed(data);
+    for from in schema_version..current {
+        let step = upcasters
+            .iter()
+            .find(|u| u.event_type == event_type && u.from_version == from)
+            .ok_or_else(|| UpcastError::MissingStep { event_type: event_type.into(), from })?;
+        data = Cow::Owned((step.upcast)(data.into_owned()));
+    }
+    Ok(data)
 }
 
 /// An event as the store sees it: a stable past-tense type name, a schema
@@ -31,11 +93,17 @@ impl StreamType {
 pub trait DomainEvent: Serialize + DeserializeOwned + Sized {
     const STREAM_TYPE: StreamType;
 
+    /// How older bodies of this enum's event types become today's: one step
+    /// per (type, version). Registering a step bumps the version written.
+    const UPCASTERS: &'static [Upcaster] = &[];
+
     fn event_type(&self) -> &'static str;
 
-    /// Version of this event type's JSON shape; bump it when the shape changes.
+    /// Version of this event type's JSON shape, as written today: derived
+    /// from [`Self::UPCASTERS`], so a new shape cannot be written without the
+    /// step that reads the old one.
     fn schema_version(&self) -> i32 {
-        1
+        current_schema_version(Self::UPCASTERS, self.event_type())
     }
 
     /// The JSON body stored in the `data` column.
@@ -46,8 +114,10 @@ pub trait DomainEvent: Serialize + DeserializeOwned + Sized {
         }
     }
 
-    /// Rebuilds the event from its stored type name and body.
-    fn from_stored(event_type: &str, data: &Value) -> Result<Self, serde_json::Error> {
+    /// Rebuilds the event from its stored type name, schema version and body;
+    /// a body of an older version goes through the upcasters first.
+    fn from_stored(event_type: &str, schema_version: i32, data: &Value) -> Result<Self, serde_json::Error> {
+        let data = upcast(Self::UPCASTERS, event_type, schema_version, data).map_err(serde::de::Error::custom)?;
         serde_json::from_value(serde_json::json!({ "type": event_type, "data": data }))
     }
 }

@@ -9,6 +9,6 @@ pub mod transfer;
 pub mod value;
 
 pub use error::DomainError;
-pub use event::{DomainEvent, StreamType};
+pub use event::{DomainEvent, StreamType, UpcastError, Upcaster, current_schema_version, upcast};
 pub mod aggregate;
 pub use aggregate::Aggregate;

@@ -11,8 +11,10 @@ pub mod notifications;
 pub mod projections;
 pub mod read_models;
 pub mod security;
+pub mod snapshot_store;
 
 pub use database::{DatabaseHealth, PoolSettings, connect, migrate};
 pub use event_store::SeaOrmEventStore;
 pub use projections::{AccountsProjection, ClientsProjection, Projection, TransfersProjection};
 pub use read_models::{SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel};
+pub use snapshot_store::SeaOrmSnapshotStore;

@@ -78,6 +78,11 @@ pub struct User {
 }
 
 impl TestApp {
+    /// The server's database (to write what today's code would not, e.g. old event versions).
+    pub fn database_url(&self) -> &str {
+        self._database.url()
+    }
+
     /// POSTs one operation and returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self.http.post(&self.url).json(&json!({ "query": query, "variables": variables }));

@@ -11,6 +11,7 @@ mod schema;
 mod subscriptions;
 #[path = "../common/test_database.rs"]
 mod test_database;
+mod time_travel;
 mod transfers;
 mod walkthrough;
 mod ws_client;

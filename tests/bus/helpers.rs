@@ -4,22 +4,27 @@ use minibank::application::bus::Deps;
 use minibank::application::commands::{
     CloseAccount, Command, CommandMeta, MoveMoney, OpenAccount, PlainPassword, RegisterClient,
 };
-use minibank::application::handlers::load;
+use minibank::application::handlers::replay;
 use minibank::application::ports::{EventFilter, EventStore, RecordedEvent, StreamBound};
 use minibank::application::stream_locks::StreamLocks;
-use minibank::application::{Actor, AppError, EventHandler, MessageBus};
+use minibank::application::{Actor, AppError, EventHandler, MessageBus, Snapshots};
 use minibank::domain::account::{Account, OpenedAccount};
 use minibank::domain::value::{Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username};
-use minibank::infrastructure::memory::InMemoryEventStore;
+use minibank::infrastructure::memory::{InMemoryEventStore, InMemorySnapshotStore};
 use minibank::infrastructure::security::{Argon2Hasher, RandomAccountNumbers};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// Every bus test snapshots this often, so every load exercises snapshot + tail.
+pub const SNAPSHOT_EVERY: u32 = 3;
+
 pub struct TestApp {
     pub bus: Arc<MessageBus>,
     pub store: Arc<dyn EventStore>,
+    pub snapshot_store: Arc<InMemorySnapshotStore>,
+    pub snapshots: Snapshots,
 }
 
 /// A bus over a fresh in-memory store.
@@ -28,18 +33,30 @@ pub fn app() -> TestApp {
 }
 
 pub fn app_with(store: Arc<dyn EventStore>, handlers: Vec<Arc<dyn EventHandler>>, max_attempts: u32) -> TestApp {
+    app_with_snapshots(store, handlers, max_attempts, SNAPSHOT_EVERY)
+}
+
+pub fn app_with_snapshots(
+    store: Arc<dyn EventStore>,
+    handlers: Vec<Arc<dyn EventHandler>>,
+    max_attempts: u32,
+    snapshot_every: u32,
+) -> TestApp {
+    let snapshot_store = Arc::new(InMemorySnapshotStore::new());
+    let snapshots = Snapshots::new(snapshot_store.clone(), snapshot_every);
     let mut bus = MessageBus::new(Deps {
         store: store.clone(),
         hasher: Arc::new(Argon2Hasher),
         numbers: Arc::new(RandomAccountNumbers),
         locks: StreamLocks::default(),
+        snapshots: snapshots.clone(),
         max_attempts,
         crash_after: None,
     });
     for handler in handlers {
         bus.subscribe(handler);
     }
-    TestApp { bus: Arc::new(bus), store }
+    TestApp { bus: Arc::new(bus), store, snapshot_store, snapshots }
 }
 
 pub fn registration(username: &str, email: &str, role: Role) -> RegisterClient {
@@ -105,9 +122,9 @@ impl TestApp {
         self.run(actor, Command::Deposit(move_money(account_id, amount, None))).await.unwrap();
     }
 
-    /// The account as replayed from its stream.
+    /// The account as replayed from its whole stream (no snapshot).
     pub async fn account(&self, account_id: Uuid) -> OpenedAccount {
-        let loaded = load::<Account>(self.store.as_ref(), account_id, StreamBound::All).await.unwrap();
+        let loaded = replay::<Account>(self.store.as_ref(), account_id, StreamBound::All).await.unwrap();
         loaded.state.opened().cloned().expect("the account is open")
     }
 

@@ -9,3 +9,4 @@ mod live;
 mod money;
 mod registration;
 mod retries;
+mod snapshots;

@@ -56,6 +56,15 @@ impl EventStore for RacingStore {
         self.inner.read_stream(stream_id, bound).await
     }
 
+    async fn read_stream_after(
+        &self,
+        stream_id: Uuid,
+        after_version: i32,
+        bound: StreamBound,
+    ) -> anyhow::Result<Vec<RecordedEvent>> {
+        self.inner.read_stream_after(stream_id, after_version, bound).await
+    }
+
     async fn read_stream_page(
         &self,
         stream_id: Uuid,

@@ -8,4 +8,5 @@ mod ordering;
 mod projections;
 mod read_models;
 mod reads;
+mod snapshots;
 mod support;

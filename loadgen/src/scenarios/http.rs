@@ -45,9 +45,32 @@ fn read(rng: &mut SmallRng, accounts: &[String]) -> Op {
     Op { query: ops::ACCOUNT, variables: ops::account(random_account(rng, accounts)), mutation: false, expected: &[] }
 }
 
+/// What `--session` keeps between runs.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Saved {
+    token: String,
+    accounts: Vec<String>,
+}
+
 async fn prepare(ctx: &Ctx, accounts: usize) -> anyhow::Result<Session> {
+    let saved_at = ctx.common.session.as_deref();
+    if let Some(path) = saved_at.filter(|p| p.exists()) {
+        let raw = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let saved: Saved =
+            serde_json::from_str(&raw).with_context(|| format!("{} is not a session", path.display()))?;
+        anyhow::ensure!(saved.accounts.len() == accounts, "{} holds {} accounts", path.display(), saved.accounts.len());
+        ctx.say(format!("setup: reusing the customer and {accounts} accounts of {}", path.display()));
+        let gql = ctx.anonymous.with_token(&saved.token);
+        return Ok(Session { gql, token: saved.token, accounts: saved.accounts });
+    }
     ctx.say(format!("setup: registering a customer and opening {accounts} accounts"));
-    setup::prepare(&ctx.anonymous, accounts, &ctx.common.fund, ctx.common.clients).await
+    let session = setup::prepare(&ctx.anonymous, accounts, &ctx.common.fund, ctx.common.clients).await?;
+    if let Some(path) = saved_at {
+        let saved = Saved { token: session.token.clone(), accounts: session.accounts.clone() };
+        std::fs::write(path, serde_json::to_string(&saved)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(session)
 }
 
 pub async fn deposits(ctx: &Ctx, args: &Baseline, name: &str, accounts: usize) -> anyhow::Result<Summary> {

@@ -23,7 +23,7 @@ pub async fn open(deps: &Deps, command: OpenAccount, meta: &CommandMeta) -> Resu
     if !command.overdraft_limit.is_zero() && !meta.actor.is_privileged() {
         return Err(AppError::forbidden("only an admin may grant an overdraft"));
     }
-    let owner = load::<Client>(deps.store.as_ref(), owner_id, StreamBound::All).await?;
+    let owner = load::<Client>(deps.store.as_ref(), &deps.snapshots, owner_id, StreamBound::All).await?;
     if owner.state == Client::Unregistered {
         return Err(AppError::NotFound("client"));
     }

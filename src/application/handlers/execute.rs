@@ -5,6 +5,7 @@ use rand::Rng;
 use uuid::Uuid;
 
 use crate::application::AppError;
+use crate::application::Snapshots;
 use crate::application::bus::Deps;
 use crate::application::commands::CommandMeta;
 use crate::application::ports::{
@@ -21,18 +22,53 @@ pub struct Loaded<A> {
     pub last_recorded_at: Option<DateTime<Utc>>,
 }
 
-/// Replays a stream (up to `bound`) into aggregate state.
+/// Rebuilds an aggregate up to `bound`: from its latest usable snapshot plus
+/// the events after it, or from the whole stream.
 pub async fn load<A: Aggregate>(
+    store: &dyn EventStore,
+    snapshots: &Snapshots,
+    stream_id: Uuid,
+    bound: StreamBound,
+) -> Result<Loaded<A>, AppError> {
+    if let Some((state, version)) = snapshots.usable::<A>(stream_id, bound).await {
+        // From the snapshot's own event on: it tells when that version was
+        // recorded, and that the stream really has it.
+        let events = store.read_stream_after(stream_id, version - 1, bound).await?;
+        match events.split_first() {
+            Some((first, tail)) if first.version == version => {
+                let loaded = Loaded { state, version, last_recorded_at: Some(first.recorded_at) };
+                return apply(loaded, stream_id, tail);
+            }
+            _ => tracing::warn!(%stream_id, version, "snapshot is ahead of the stream; ignored, replaying"),
+        }
+    }
+    replay(store, stream_id, bound).await
+}
+
+/// Replays the whole stream (up to `bound`) into aggregate state, without snapshots.
+pub async fn replay<A: Aggregate>(
     store: &dyn EventStore,
     stream_id: Uuid,
     bound: StreamBound,
 ) -> Result<Loaded<A>, AppError> {
-    let recorded = store.read_stream(stream_id, bound).await?;
-    let mut loaded = Loaded { state: A::default(), version: 0, last_recorded_at: None };
-    for event in &recorded {
-        let domain_event = A::Event::from_stored(&event.event_type, &event.data).map_err(|e| {
-            anyhow::anyhow!("event {} ({}) of stream {stream_id} does not deserialize: {e}", event.id, event.event_type)
-        })?;
+    let recorded = store.read_stream_after(stream_id, 0, bound).await?;
+    apply(Loaded { state: A::default(), version: 0, last_recorded_at: None }, stream_id, &recorded)
+}
+
+fn apply<A: Aggregate>(
+    mut loaded: Loaded<A>,
+    stream_id: Uuid,
+    events: &[RecordedEvent],
+) -> Result<Loaded<A>, AppError> {
+    for event in events {
+        let domain_event =
+            A::Event::from_stored(&event.event_type, event.schema_version, &event.data).map_err(|e| {
+                anyhow::anyhow!(
+                    "event {} ({}) of stream {stream_id} does not deserialize: {e}",
+                    event.id,
+                    event.event_type
+                )
+            })?;
         loaded.state = loaded.state.evolve(&domain_event);
         loaded.version = event.version;
         loaded.last_recorded_at = Some(event.recorded_at);
@@ -66,7 +102,7 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let loaded = load::<A>(deps.store.as_ref(), stream_id, StreamBound::All).await?;
+        let loaded = load::<A>(deps.store.as_ref(), &deps.snapshots, stream_id, StreamBound::All).await?;
         // `prepare` authorizes first, so a stale version never reveals a stream
         // that the caller may not see.
         let decision = prepare(&loaded, attempt)?;
@@ -79,6 +115,7 @@ where
         if events.is_empty() {
             return Ok(vec![]);
         }
+        let new_version = loaded.version + events.len() as i32;
         let append = StreamAppend {
             stream_id,
             stream_type: A::Event::STREAM_TYPE,
@@ -87,7 +124,13 @@ where
         };
         let commit = Commit { appends: vec![append], claims: decision.claims, idempotency: meta.idempotency.clone() };
         match deps.store.commit(commit).await {
-            Ok(recorded) => return Ok(recorded),
+            Ok(recorded) => {
+                if deps.snapshots.due(loaded.version, new_version) {
+                    let state = events.iter().fold(loaded.state, |state, event| state.evolve(event));
+                    deps.snapshots.save(stream_id, new_version, &state).await;
+                }
+                return Ok(recorded);
+            }
             Err(CommitError::Conflict { .. }) if expected_version.is_none() && attempt < deps.max_attempts => {
                 tracing::debug!(%stream_id, attempt, "version conflict, deciding again");
                 backoff(attempt).await;

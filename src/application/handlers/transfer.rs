@@ -32,11 +32,13 @@ pub async fn request(
     let transfer_id = Uuid::now_v7();
     let _serialized = deps.locks.lock(command.from_account_id).await;
     for attempt in 1..=deps.max_attempts {
-        let source = load::<Account>(deps.store.as_ref(), command.from_account_id, StreamBound::All).await?;
+        let source =
+            load::<Account>(deps.store.as_ref(), &deps.snapshots, command.from_account_id, StreamBound::All).await?;
         let Some(from) = source.state.opened().filter(|a| meta.actor.may_access(a.owner_id)) else {
             return Err(AppError::NotFound("account"));
         };
-        let destination = load::<Account>(deps.store.as_ref(), command.to_account_id, StreamBound::All).await?;
+        let destination =
+            load::<Account>(deps.store.as_ref(), &deps.snapshots, command.to_account_id, StreamBound::All).await?;
         let to = destination.state.opened().ok_or(AppError::NotFound("account"))?;
         if to.status == AccountStatus::Closed {
             return Err(DomainError::AccountClosed.into());
@@ -85,12 +87,14 @@ pub async fn process(deps: &Deps, transfer_id: Uuid, meta: &CommandMeta) -> Resu
         return Err(AppError::forbidden("only the server settles transfers"));
     }
     for attempt in 1..=deps.max_attempts {
-        let transfer = load::<Transfer>(deps.store.as_ref(), transfer_id, StreamBound::All).await?;
+        let transfer = load::<Transfer>(deps.store.as_ref(), &deps.snapshots, transfer_id, StreamBound::All).await?;
         let Transfer::Requested { request, status: TransferStatus::Pending } = &transfer.state else {
             return Ok(Vec::new());
         };
-        let source = load::<Account>(deps.store.as_ref(), request.from_account_id, StreamBound::All).await?;
-        let destination = load::<Account>(deps.store.as_ref(), request.to_account_id, StreamBound::All).await?;
+        let source =
+            load::<Account>(deps.store.as_ref(), &deps.snapshots, request.from_account_id, StreamBound::All).await?;
+        let destination =
+            load::<Account>(deps.store.as_ref(), &deps.snapshots, request.to_account_id, StreamBound::All).await?;
         let (commit, step) = settle(&transfer, request, &source, &destination, meta)?;
         match commit_or_retry(deps, commit, attempt).await? {
             Some(events) => {

@@ -55,7 +55,7 @@ pub async fn account_updates(
 }
 
 fn parse(event: &RecordedEvent) -> Result<AccountEvent, AppError> {
-    AccountEvent::from_stored(&event.event_type, &event.data).map_err(|e| {
+    AccountEvent::from_stored(&event.event_type, event.schema_version, &event.data).map_err(|e| {
         AppError::Unexpected(anyhow::anyhow!("event {} ({}) does not deserialize: {e}", event.id, event.event_type))
     })
 }

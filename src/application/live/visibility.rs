@@ -38,14 +38,15 @@ impl Visibility {
             return true;
         }
         if event.event_type == "AccountOpened"
-            && let Ok(AccountEvent::AccountOpened(opened)) = AccountEvent::from_stored(&event.event_type, &event.data)
+            && let Ok(AccountEvent::AccountOpened(opened)) =
+                AccountEvent::from_stored(&event.event_type, event.schema_version, &event.data)
             && self.actor.client_id() == Some(opened.owner_id)
         {
             self.streams.insert(opened.account_id);
         }
         if event.event_type == "TransferRequested"
             && let Ok(TransferEvent::TransferRequested(requested)) =
-                TransferEvent::from_stored(&event.event_type, &event.data)
+                TransferEvent::from_stored(&event.event_type, event.schema_version, &event.data)
             && (self.streams.contains(&requested.from_account_id) || self.streams.contains(&requested.to_account_id))
         {
             self.streams.insert(requested.transfer_id);

@@ -138,6 +138,15 @@ pub trait EventStore: Send + Sync {
     /// One stream, oldest first, up to a bound.
     async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>>;
 
+    /// One stream, oldest first, versions after `after_version` up to a bound
+    /// (the tail after a snapshot).
+    async fn read_stream_after(
+        &self,
+        stream_id: Uuid,
+        after_version: i32,
+        bound: StreamBound,
+    ) -> anyhow::Result<Vec<RecordedEvent>>;
+
     /// One stream, oldest first, versions after `after_version`, at most `limit`.
     async fn read_stream_page(
         &self,

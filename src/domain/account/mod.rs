@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::value::{AccountNumber, Currency, Description, Money, OverdraftLimit};
-use super::{DomainEvent, StreamType};
+use super::{DomainEvent, StreamType, Upcaster};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountCommand {
@@ -73,10 +73,17 @@ pub struct AccountOpened {
 }
 
 /// A movement of money; `balance_after` makes every event self-describing.
+///
+/// Schema version 2 (today's): `{amount, description, balanceAfter}`, with
+/// `description` always present (null when none). Version 1, written by older
+/// clients, had no `description`; [`add_null_description`] upcasts it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MoneyMoved {
     pub amount: Money,
+    /// Required in the body (a `deserialize_with` turns off serde's "missing
+    /// option is None"), so a v1 body that skipped the upcaster fails loudly.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub description: Option<Description>,
     pub balance_after: Decimal,
 }
@@ -117,8 +124,21 @@ pub enum AccountEvent {
     },
 }
 
+/// MoneyDeposited / MoneyWithdrawn v1 → v2: v1 bodies carry no description.
+pub fn add_null_description(mut data: serde_json::Value) -> serde_json::Value {
+    if let serde_json::Value::Object(body) = &mut data {
+        body.entry("description").or_insert(serde_json::Value::Null);
+    }
+    data
+}
+
 impl DomainEvent for AccountEvent {
     const STREAM_TYPE: StreamType = StreamType::Account;
+
+    const UPCASTERS: &'static [Upcaster] = &[
+        Upcaster { event_type: "MoneyDeposited", from_version: 1, upcast: add_null_description },
+        Upcaster { event_type: "MoneyWithdrawn", from_version: 1, upcast: add_null_description },
+    ];
 
     fn event_type(&self) -> &'static str {
         match self {
@@ -159,7 +179,8 @@ impl AccountStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OpenedAccount {
     pub id: Uuid,
     pub owner_id: Uuid,
@@ -179,7 +200,8 @@ impl OpenedAccount {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The state, also as stored in snapshots (see `Aggregate::SNAPSHOT_VERSION`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Account {
     #[default]
     Unopened,

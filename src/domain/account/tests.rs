@@ -180,6 +180,58 @@ fn events_serialize_amounts_as_decimal_strings_under_stable_names() {
     assert_eq!(event.event_type(), "MoneyDeposited");
     let data = event.to_data();
     assert_eq!(data, serde_json::json!({"amount": "125.50", "description": null, "balanceAfter": "125.50"}));
-    assert_eq!(AccountEvent::from_stored("MoneyDeposited", &data).unwrap(), event);
+    assert_eq!(AccountEvent::from_stored("MoneyDeposited", 2, &data).unwrap(), event);
     assert_eq!(AccountEvent::AccountClosed {}.to_data(), serde_json::json!({}));
+}
+
+#[test]
+fn money_events_are_written_at_schema_version_2() {
+    assert_eq!(deposited("1", "1.00").schema_version(), 2);
+    assert_eq!(AccountEvent::AccountClosed {}.schema_version(), 1);
+}
+
+#[test]
+fn a_v1_money_event_without_description_is_upcast_on_read() {
+    let v1 = serde_json::json!({"amount": "125.50", "balanceAfter": "125.50"});
+    let event = AccountEvent::from_stored("MoneyDeposited", 1, &v1).unwrap();
+    assert_eq!(event, deposited("125.5", "125.50"));
+    let withdrawn = AccountEvent::from_stored("MoneyWithdrawn", 1, &v1).unwrap();
+    assert!(matches!(withdrawn, AccountEvent::MoneyWithdrawn(MoneyMoved { description: None, .. })));
+    // The current shape is strict: a v1 body read as v2 (upcaster skipped) is refused.
+    assert!(AccountEvent::from_stored("MoneyDeposited", 2, &v1).is_err());
+}
+
+#[test]
+fn the_upcaster_keeps_a_description_that_is_there() {
+    let body = serde_json::json!({"amount": "1.00", "description": "rent", "balanceAfter": "1.00"});
+    assert_eq!(add_null_description(body.clone()), body);
+}
+
+#[test]
+fn a_schema_version_from_the_future_is_refused() {
+    let data = deposited("1", "1.00").to_data();
+    let error = AccountEvent::from_stored("MoneyDeposited", 3, &data).unwrap_err();
+    assert!(error.to_string().contains("no schema version 3"), "{error}");
+    assert!(AccountEvent::from_stored("MoneyDeposited", 0, &data).is_err());
+}
+
+#[test]
+fn every_upcaster_chain_is_contiguous_from_version_1() {
+    for stream_type in crate::domain::StreamType::ALL {
+        let steps = stream_type.upcasters();
+        for step in steps {
+            let current = crate::domain::current_schema_version(steps, step.event_type);
+            for from in 1..current {
+                let count = steps.iter().filter(|s| s.event_type == step.event_type && s.from_version == from).count();
+                assert_eq!(count, 1, "{} needs exactly one step from version {from}", step.event_type);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_state_round_trips_through_its_snapshot_json() {
+    let state = given(vec![opened("250"), deposited("10", "10.00")]).0;
+    let json = serde_json::to_value(&state).unwrap();
+    assert_eq!(serde_json::from_value::<Account>(json).unwrap(), state);
 }

@@ -50,7 +50,8 @@ impl DomainEvent for ClientEvent {
 /// Fields of event data that must never leave the server.
 pub const SECRET_FIELDS: &[&str] = &["passwordHash"];
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The state, also as stored in snapshots (see `Aggregate::SNAPSHOT_VERSION`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Client {
     #[default]
     Unregistered,

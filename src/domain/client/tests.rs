@@ -42,5 +42,5 @@ fn the_event_has_a_stable_name_and_json_shape() {
     let data = event.to_data();
     assert_eq!(data["username"], "ada");
     assert_eq!(data["role"], "CUSTOMER");
-    assert_eq!(ClientEvent::from_stored("ClientRegistered", &data).unwrap(), event);
+    assert_eq!(ClientEvent::from_stored("ClientRegistered", 1, &data).unwrap(), event);
 }

@@ -78,7 +78,7 @@ impl TransferStatus {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Transfer {
     #[default]
     Unrequested,

@@ -61,7 +61,7 @@ fn events_have_stable_names_and_shapes() {
     let event = TransferEvent::TransferRequested(requested());
     assert_eq!(event.event_type(), "TransferRequested");
     assert_eq!(event.to_data()["amount"], "12.50");
-    assert_eq!(TransferEvent::from_stored("TransferRequested", &event.to_data()).unwrap(), event);
+    assert_eq!(TransferEvent::from_stored("TransferRequested", 1, &event.to_data()).unwrap(), event);
     let failed = TransferEvent::TransferFailed { reason: "CURRENCY_MISMATCH".into() };
     assert_eq!(failed.to_data(), serde_json::json!({ "reason": "CURRENCY_MISMATCH" }));
 }

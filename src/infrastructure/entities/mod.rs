@@ -6,5 +6,6 @@ pub mod client;
 pub mod event;
 pub mod processed_command;
 pub mod projection_checkpoint;
+pub mod snapshot;
 pub mod transfer;
 pub mod unique_claim;

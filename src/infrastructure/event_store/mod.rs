@@ -37,7 +37,16 @@ impl EventStore for SeaOrmEventStore {
     }
 
     async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {
-        read::read_stream(&self.db, stream_id, bound).await
+        read::read_stream(&self.db, stream_id, 0, bound).await
+    }
+
+    async fn read_stream_after(
+        &self,
+        stream_id: Uuid,
+        after_version: i32,
+        bound: StreamBound,
+    ) -> anyhow::Result<Vec<RecordedEvent>> {
+        read::read_stream(&self.db, stream_id, after_version, bound).await
     }
 
     async fn read_stream_page(

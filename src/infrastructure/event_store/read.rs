@@ -15,9 +15,11 @@ use crate::infrastructure::entities::processed_command;
 pub(super) async fn read_stream(
     db: &DatabaseConnection,
     stream_id: Uuid,
+    after_version: i32,
     bound: StreamBound,
 ) -> anyhow::Result<Vec<RecordedEvent>> {
     let query = Entity::find().filter(Column::StreamId.eq(stream_id));
+    let query = if after_version > 0 { query.filter(Column::Version.gt(after_version)) } else { query };
     let query = match bound {
         StreamBound::All => query,
         StreamBound::UpToVersion(version) => query.filter(Column::Version.lte(version)),

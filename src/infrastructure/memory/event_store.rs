@@ -125,13 +125,23 @@ impl EventStore for InMemoryEventStore {
     }
 
     async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {
+        self.read_stream_after(stream_id, 0, bound).await
+    }
+
+    async fn read_stream_after(
+        &self,
+        stream_id: Uuid,
+        after_version: i32,
+        bound: StreamBound,
+    ) -> anyhow::Result<Vec<RecordedEvent>> {
         let log = self.log();
         let within = |e: &&RecordedEvent| match bound {
             StreamBound::All => true,
             StreamBound::UpToVersion(version) => e.version <= version,
             StreamBound::RecordedUpTo(instant) => e.recorded_at <= instant,
         };
-        Ok(log.stream(stream_id).filter(within).cloned().collect())
+        let start = usize::try_from(after_version.max(0)).unwrap_or(usize::MAX);
+        Ok(log.stream(stream_id).skip(start).filter(within).cloned().collect())
     }
 
     async fn read_stream_page(

@@ -60,7 +60,7 @@ async fn project(txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Re
         bump(txn, event, Vec::new()).await?;
         return Ok(());
     }
-    let parsed = AccountEvent::from_stored(&event.event_type, &event.data)
+    let parsed = AccountEvent::from_stored(&event.event_type, event.schema_version, &event.data)
         .with_context(|| format!("the data of {} is not valid", event.event_type))?;
     match parsed {
         AccountEvent::AccountOpened(opened) => open(txn, event, &opened).await,

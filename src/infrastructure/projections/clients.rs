@@ -27,8 +27,9 @@ impl Projection for ClientsProjection {
 
     async fn apply(&self, txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Result<()> {
         if event.stream_type == StreamType::Client && event.event_type == "ClientRegistered" {
-            let ClientEvent::ClientRegistered(registration) = ClientEvent::from_stored(&event.event_type, &event.data)
-                .with_context(|| format!("event {} is not a valid ClientRegistered", event.id))?;
+            let ClientEvent::ClientRegistered(registration) =
+                ClientEvent::from_stored(&event.event_type, event.schema_version, &event.data)
+                    .with_context(|| format!("event {} is not a valid ClientRegistered", event.id))?;
             let row = ActiveModel {
                 id: Set(event.stream_id),
                 seq: Set(event.position),

@@ -38,7 +38,7 @@ impl Projection for TransfersProjection {
 }
 
 async fn project(txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Result<()> {
-    let Ok(parsed) = TransferEvent::from_stored(&event.event_type, &event.data) else {
+    let Ok(parsed) = TransferEvent::from_stored(&event.event_type, event.schema_version, &event.data) else {
         return Ok(()); // a type this version does not know
     };
     let finished = |status: TransferStatus, reason: Option<String>| {
