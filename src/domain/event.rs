@@ -6,6 +6,7 @@ use thiserror::Error;
 
 use super::account::AccountEvent;
 use super::client::ClientEvent;
+use super::transfer::TransferEvent;
 
 /// Which kind of aggregate a stream belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,7 +36,7 @@ impl StreamType {
         match self {
             StreamType::Client => ClientEvent::UPCASTERS,
             StreamType::Account => AccountEvent::UPCASTERS,
-            StreamType::Transfer => &[],
+            StreamType::Transfer => TransferEvent::UPCASTERS,
         }
     }
 }
