@@ -10,3 +10,5 @@ mod read_models;
 mod reads;
 mod snapshots;
 mod support;
+#[path = "../common/test_database.rs"]
+mod test_database;

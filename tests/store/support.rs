@@ -13,6 +13,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use tempfile::TempDir;
 use uuid::Uuid;
 
+use crate::test_database::with_database;
+
 pub struct Backend {
     pub name: &'static str,
     pub db: DatabaseConnection,
@@ -71,18 +73,4 @@ fn report_postgres_skipped() {
             "TEST_DATABASE_URL is not set: the PostgreSQL part of the store tests was skipped"
         );
     });
-}
-
-/// The same server URL pointing at another database.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    format!("{server}/{database}{query}")
 }
