@@ -164,7 +164,7 @@ fn scope_name(scope: &'static str) -> &'static str {
 }
 
 /// Random jitter keeps competing writers from colliding again in lock-step.
-async fn backoff(attempt: u32) {
+pub(super) async fn backoff(attempt: u32) {
     let ceiling = 2u64.pow(attempt.min(6)).max(2);
     let millis = rand::rng().random_range(1..=ceiling);
     tokio::time::sleep(Duration::from_millis(millis)).await;

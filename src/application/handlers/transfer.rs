@@ -7,12 +7,9 @@
 //! before a crash) loses the race and finds the transfer finished: no step is
 //! ever applied twice.
 
-use std::time::Duration;
-
-use rand::Rng;
 use uuid::Uuid;
 
-use super::execute::{Loaded, load, new_event};
+use super::execute::{Loaded, backoff, load, new_event};
 use crate::application::bus::Deps;
 use crate::application::commands::{CommandMeta, RequestTransfer};
 use crate::application::ports::{Commit, CommitError, RecordedEvent, StreamAppend, StreamBound};
@@ -171,8 +168,7 @@ async fn commit_or_retry(deps: &Deps, commit: Commit, attempt: u32) -> Result<Op
     match deps.store.commit(commit).await {
         Ok(events) => Ok(Some(events)),
         Err(CommitError::Conflict { .. }) if attempt < deps.max_attempts => {
-            let millis = rand::rng().random_range(1..=2u64.pow(attempt.min(6)));
-            tokio::time::sleep(Duration::from_millis(millis)).await;
+            backoff(attempt).await;
             Ok(None)
         }
         Err(CommitError::Conflict { .. }) => Err(busy()),
