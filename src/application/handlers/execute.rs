@@ -116,12 +116,7 @@ where
             return Ok(vec![]);
         }
         let new_version = loaded.version + events.len() as i32;
-        let append = StreamAppend {
-            stream_id,
-            stream_type: A::Event::STREAM_TYPE,
-            expected_version: loaded.version,
-            events: events.iter().map(|e| new_event(e, meta)).collect(),
-        };
+        let append = append::<A>(stream_id, loaded.version, &events, meta);
         let commit = Commit { appends: vec![append], claims: decision.claims, idempotency: meta.idempotency.clone() };
         match deps.store.commit(commit).await {
             Ok(recorded) => {
@@ -143,12 +138,34 @@ where
                     None => AppError::Conflict("the account is too busy right now; please retry".into()),
                 });
             }
-            Err(CommitError::AlreadyClaimed { scope }) => {
-                return Err(AppError::AlreadyExists(scope_name(scope)));
-            }
-            Err(CommitError::AlreadyProcessed) => return Err(AppError::AlreadyProcessed),
-            Err(CommitError::Store(e)) => return Err(AppError::Unexpected(e)),
+            Err(refused) => return Err(refusal(refused)),
         }
+    }
+}
+
+/// What a commit refused for another reason than a version conflict means
+/// to the caller.
+pub(super) fn refusal(error: CommitError) -> AppError {
+    match error {
+        CommitError::AlreadyClaimed { scope } => AppError::AlreadyExists(scope_name(scope)),
+        CommitError::AlreadyProcessed => AppError::AlreadyProcessed,
+        CommitError::Store(e) => AppError::Unexpected(e),
+        CommitError::Conflict { .. } => AppError::Conflict("another writer changed the stream meanwhile".into()),
+    }
+}
+
+/// `events` decided on one stream, to be appended at `expected_version`.
+pub(super) fn append<A: Aggregate>(
+    stream_id: Uuid,
+    expected_version: i32,
+    events: &[A::Event],
+    meta: &CommandMeta,
+) -> StreamAppend {
+    StreamAppend {
+        stream_id,
+        stream_type: A::Event::STREAM_TYPE,
+        expected_version,
+        events: events.iter().map(|e| new_event(e, meta)).collect(),
     }
 }
 

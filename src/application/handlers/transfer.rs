@@ -9,14 +9,14 @@
 
 use uuid::Uuid;
 
-use super::execute::{Loaded, backoff, load, new_event};
+use super::execute::{Loaded, append, backoff, load, refusal};
 use crate::application::bus::Deps;
 use crate::application::commands::{CommandMeta, RequestTransfer};
-use crate::application::ports::{Commit, CommitError, RecordedEvent, StreamAppend, StreamBound};
+use crate::application::ports::{Commit, CommitError, RecordedEvent, StreamBound};
 use crate::application::{Actor, AppError};
 use crate::domain::account::{Account, AccountCommand, AccountStatus};
 use crate::domain::transfer::{Transfer, TransferCommand, TransferRequested, TransferStatus};
-use crate::domain::{Aggregate, DomainError, DomainEvent};
+use crate::domain::{Aggregate, DomainError};
 
 pub async fn request(
     deps: &Deps,
@@ -148,20 +148,6 @@ fn settle(
     Ok((Commit { appends, claims: Vec::new(), idempotency: None }, "transfer-failed"))
 }
 
-fn append<A: Aggregate>(
-    stream_id: Uuid,
-    expected_version: i32,
-    events: &[A::Event],
-    meta: &CommandMeta,
-) -> StreamAppend {
-    StreamAppend {
-        stream_id,
-        stream_type: A::Event::STREAM_TYPE,
-        expected_version,
-        events: events.iter().map(|e| new_event(e, meta)).collect(),
-    }
-}
-
 /// The recorded events, or `None` when another writer won and the caller
 /// should load and decide again.
 async fn commit_or_retry(deps: &Deps, commit: Commit, attempt: u32) -> Result<Option<Vec<RecordedEvent>>, AppError> {
@@ -172,9 +158,7 @@ async fn commit_or_retry(deps: &Deps, commit: Commit, attempt: u32) -> Result<Op
             Ok(None)
         }
         Err(CommitError::Conflict { .. }) => Err(busy()),
-        Err(CommitError::AlreadyClaimed { scope }) => Err(AppError::AlreadyExists(scope)),
-        Err(CommitError::AlreadyProcessed) => Err(AppError::AlreadyProcessed),
-        Err(CommitError::Store(e)) => Err(AppError::Unexpected(e)),
+        Err(refused) => Err(refusal(refused)),
     }
 }
 
