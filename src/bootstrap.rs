@@ -16,7 +16,7 @@ use crate::application::process::TransferProcess;
 use crate::application::stream_locks::StreamLocks;
 use crate::application::{AppContext, MessageBus, Snapshots};
 use crate::http::{HttpSettings, router};
-use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, migrate};
+use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, connect_readers, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
 use crate::infrastructure::notifications::spawn_listener;
 use crate::infrastructure::projections::{AccountsProjection, ClientsProjection, Projection, TransfersProjection};
@@ -48,6 +48,8 @@ pub struct Settings {
     pub crash_after: Option<String>,
     /// Snapshot every N events of a stream; 0 disables snapshots.
     pub snapshot_every: u32,
+    /// Aggregates kept in memory between commands; 0 disables the cache.
+    pub aggregate_cache: usize,
 }
 
 impl Settings {
@@ -64,6 +66,7 @@ impl Settings {
             process_transfers: true,
             crash_after: None,
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
+            aggregate_cache: crate::application::aggregate_cache::DEFAULT_CAPACITY,
         }
     }
 }
@@ -89,11 +92,15 @@ fn jwt_secret(configured: Option<&str>) -> Vec<u8> {
 pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext>> {
     let db = connect(&settings.database_url, &settings.pool).await.context("Failed to connect to the database")?;
     migrate(&db).await.context("Failed to migrate the database")?;
+    let reader = connect_readers(&settings.database_url, &settings.pool, &db)
+        .await
+        .context("Failed to open the database's reader connections")?;
     let projections: Vec<Arc<dyn Projection>> =
         vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection), Arc::new(TransfersProjection)];
-    let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
+    let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections).reading_from(reader.clone()));
     let hasher = Arc::new(Argon2Hasher);
-    let snapshots = Snapshots::new(Arc::new(SeaOrmSnapshotStore::new(db.clone())), settings.snapshot_every);
+    let snapshots = Snapshots::new(Arc::new(SeaOrmSnapshotStore::new(db.clone())), settings.snapshot_every)
+        .with_memory(settings.aggregate_cache);
     let feed = LiveFeed::start(store.clone(), settings.feed.clone()).await.context("Failed to start the live feed")?;
     let mut bus = MessageBus::new(Deps {
         store: store.clone(),
@@ -118,9 +125,9 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         bus,
         store,
         snapshots,
-        clients: Arc::new(SeaOrmClientReadModel::new(db.clone())),
-        accounts: Arc::new(SeaOrmAccountReadModel::new(db.clone())),
-        transfers: Arc::new(SeaOrmTransferReadModel::new(db.clone())),
+        clients: Arc::new(SeaOrmClientReadModel::new(reader.clone())),
+        accounts: Arc::new(SeaOrmAccountReadModel::new(reader.clone())),
+        transfers: Arc::new(SeaOrmTransferReadModel::new(reader.clone())),
         hasher,
         tokens: Arc::new(JwtTokens::new(&jwt_secret(settings.jwt_secret.as_deref()), settings.jwt_ttl)),
         health: Arc::new(DatabaseHealth(db)),

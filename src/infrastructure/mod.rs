@@ -13,7 +13,7 @@ pub mod read_models;
 pub mod security;
 pub mod snapshot_store;
 
-pub use database::{DatabaseHealth, PoolSettings, connect, migrate};
+pub use database::{DatabaseHealth, PoolSettings, connect, connect_readers, migrate};
 pub use event_store::SeaOrmEventStore;
 pub use projections::{AccountsProjection, ClientsProjection, Projection, TransfersProjection};
 pub use read_models::{SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel};

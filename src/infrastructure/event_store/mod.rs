@@ -19,6 +19,8 @@ use crate::infrastructure::projections::Projection;
 #[derive(Clone)]
 pub struct SeaOrmEventStore {
     db: DatabaseConnection,
+    /// Where reads go: the writer itself unless [`Self::reading_from`] says otherwise.
+    reader: DatabaseConnection,
     projections: Arc<[Arc<dyn Projection>]>,
 }
 
@@ -26,7 +28,15 @@ impl SeaOrmEventStore {
     /// `projections` run, in this order, on every committed event inside the
     /// commit's transaction.
     pub fn new(db: DatabaseConnection, projections: Vec<Arc<dyn Projection>>) -> Self {
-        SeaOrmEventStore { db, projections: projections.into() }
+        SeaOrmEventStore { reader: db.clone(), db, projections: projections.into() }
+    }
+
+    /// Reads through `reader` (SQLite's reader pool), so that they never wait
+    /// for the writer's connection. Reads see every commit that completed
+    /// before they started.
+    pub fn reading_from(mut self, reader: DatabaseConnection) -> Self {
+        self.reader = reader;
+        self
     }
 }
 
@@ -37,7 +47,7 @@ impl EventStore for SeaOrmEventStore {
     }
 
     async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {
-        read::read_stream(&self.db, stream_id, 0, bound).await
+        read::read_stream(&self.reader, stream_id, 0, bound).await
     }
 
     async fn read_stream_after(
@@ -46,7 +56,7 @@ impl EventStore for SeaOrmEventStore {
         after_version: i32,
         bound: StreamBound,
     ) -> anyhow::Result<Vec<RecordedEvent>> {
-        read::read_stream(&self.db, stream_id, after_version, bound).await
+        read::read_stream(&self.reader, stream_id, after_version, bound).await
     }
 
     async fn read_stream_page(
@@ -55,22 +65,22 @@ impl EventStore for SeaOrmEventStore {
         after_version: i32,
         limit: u64,
     ) -> anyhow::Result<Vec<RecordedEvent>> {
-        read::read_stream_page(&self.db, stream_id, after_version, limit).await
+        read::read_stream_page(&self.reader, stream_id, after_version, limit).await
     }
 
     async fn read_all(&self, after: i64, limit: u64, filter: &EventFilter) -> anyhow::Result<Vec<RecordedEvent>> {
-        read::read_all(&self.db, after, limit, filter).await
+        read::read_all(&self.reader, after, limit, filter).await
     }
 
     async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64> {
-        read::count(&self.db, filter).await
+        read::count(&self.reader, filter).await
     }
 
     async fn head(&self) -> anyhow::Result<i64> {
-        read::head(&self.db).await
+        read::head(&self.reader).await
     }
 
     async fn processed(&self, command_id: Uuid) -> anyhow::Result<Option<ProcessedCommand>> {
-        read::processed(&self.db, command_id).await
+        read::processed(&self.reader, command_id).await
     }
 }

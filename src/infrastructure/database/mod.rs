@@ -5,19 +5,19 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use migration::MigratorTrait;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::application::ports::HealthCheck;
 
-/// How long a SQLite statement waits for a lock held by another process
-/// before failing with SQLITE_BUSY.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+mod sqlite;
+
+pub use sqlite::READERS as SQLITE_READERS;
 
 /// How the pool behaves when the database is slow or gone.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
-    /// PostgreSQL connections (SQLite always uses one).
+    /// PostgreSQL connections (SQLite uses one writer and
+    /// [`SQLITE_READERS`] readers).
     pub max_connections: u32,
     /// How long a request waits for a connection before failing: short, so
     /// that requests fail fast while the database is away.
@@ -42,27 +42,37 @@ impl PoolSettings {
     }
 }
 
-/// Connects to `sqlite:…` or `postgres://…`.
+/// Connects to `sqlite:…` or `postgres://…` for reading and writing.
 ///
-/// SQLite gets one pooled connection: SQLite allows a single writer anyway,
-/// and funnelling every transaction through one connection serializes them
-/// in-process instead of failing with SQLITE_BUSY when two transactions that
-/// started as readers both try to write. The pragmas are part of the connect
+/// SQLite gets one pooled connection (see [`sqlite::Role::Writer`]);
+/// PostgreSQL gets `max_connections`. The pragmas are part of the connect
 /// options, so they are applied again to any connection the pool reopens.
-/// PostgreSQL gets `max_connections`.
 pub async fn connect(url: &str, pool: &PoolSettings) -> anyhow::Result<DatabaseConnection> {
+    open(url, pool, sqlite::Role::Writer).await
+}
+
+/// Connections for reads that need not go through the writer: on SQLite a
+/// pool of query-only connections to the same file (open it after
+/// [`migrate`]); on PostgreSQL, whose pool already reads in parallel, the
+/// writer's own pool.
+pub async fn connect_readers(
+    url: &str,
+    pool: &PoolSettings,
+    writer: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    match writer.get_database_backend() {
+        DbBackend::Sqlite => open(url, pool, sqlite::Role::Reader).await,
+        _ => Ok(writer.clone()),
+    }
+}
+
+async fn open(url: &str, pool: &PoolSettings, role: sqlite::Role) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options.acquire_timeout(pool.acquire_timeout).connect_timeout(pool.acquire_timeout);
     // Statements are logged at debug level only, so they stay out of `info` logs.
     options.sqlx_logging_level(tracing::log::LevelFilter::Debug);
     if url.starts_with("sqlite:") {
-        options.max_connections(1).map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                .foreign_keys(true)
-        });
+        sqlite::configure(&mut options, role);
     } else {
         let statement_timeout = pool.statement_timeout.as_millis().to_string();
         options
