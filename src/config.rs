@@ -87,6 +87,11 @@ pub struct SettingsArgs {
     /// and existing snapshots are not used either).
     #[arg(long, env = "SNAPSHOT_EVERY", default_value_t = 100, global = true)]
     pub snapshot_every: u32,
+    /// Aggregates kept in memory between commands (0: none). A load still
+    /// reads the events recorded after the cached state, so this only saves
+    /// work; about 1 KiB per cached account.
+    #[arg(long, env = "AGGREGATE_CACHE", default_value_t = crate::application::aggregate_cache::DEFAULT_CAPACITY, global = true)]
+    pub aggregate_cache: usize,
     /// Seconds a websocket may take to send connection_init (then 4408).
     #[arg(long, env = "WS_INIT_TIMEOUT_SECONDS", default_value_t = 10, global = true)]
     pub ws_init_timeout_seconds: u64,

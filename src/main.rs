@@ -44,6 +44,7 @@ fn settings(args: SettingsArgs) -> Settings {
             },
         },
         snapshot_every: args.snapshot_every,
+        aggregate_cache: args.aggregate_cache,
         feed: FeedConfig {
             buffer_capacity: args.feed_buffer.max(1),
             poll_interval: Duration::from_millis(args.feed_poll_ms.max(10)),

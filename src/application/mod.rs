@@ -2,6 +2,7 @@
 //! authorization, and the ports (traits) the adapters implement.
 
 pub mod actor;
+pub mod aggregate_cache;
 pub mod auth;
 pub mod bus;
 pub mod commands;
@@ -18,6 +19,7 @@ pub mod stream_locks;
 pub mod transfers;
 
 pub use actor::Actor;
+pub use aggregate_cache::AggregateCache;
 pub use bus::{EventHandler, MessageBus};
 pub use context::AppContext;
 pub use error::AppError;

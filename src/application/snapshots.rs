@@ -5,25 +5,38 @@ use std::sync::Arc;
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::AggregateCache;
 use super::ports::{SnapshotStore, StoredSnapshot, StreamBound};
 use crate::domain::{Aggregate, DomainEvent};
 
-/// The snapshot policy: a store and "every N events" (0: snapshots are
-/// neither taken nor used).
+/// Where loading an aggregate may start instead of at its first event: the
+/// stored snapshots ("every N events"; 0: neither taken nor used) and, in
+/// front of them, the in-memory [`AggregateCache`] (off unless enabled).
 #[derive(Clone)]
 pub struct Snapshots {
     store: Option<Arc<dyn SnapshotStore>>,
     every: u32,
+    memory: Arc<AggregateCache>,
 }
 
 impl Snapshots {
     pub fn new(store: Arc<dyn SnapshotStore>, every: u32) -> Self {
-        Snapshots { store: (every > 0).then_some(store), every }
+        Snapshots { store: (every > 0).then_some(store), every, memory: Arc::new(AggregateCache::disabled()) }
     }
 
     /// Every load replays the whole stream.
     pub fn disabled() -> Self {
-        Snapshots { store: None, every: 0 }
+        Snapshots { store: None, every: 0, memory: Arc::new(AggregateCache::disabled()) }
+    }
+
+    /// Also keeps up to `capacity` recently used aggregates in memory.
+    pub fn with_memory(mut self, capacity: usize) -> Self {
+        self.memory = Arc::new(AggregateCache::new(capacity));
+        self
+    }
+
+    pub fn memory(&self) -> &AggregateCache {
+        &self.memory
     }
 
     pub fn every(&self) -> u32 {

@@ -42,8 +42,23 @@ pub fn app_with_snapshots(
     max_attempts: u32,
     snapshot_every: u32,
 ) -> TestApp {
+    build_app(store, handlers, max_attempts, snapshot_every, 0)
+}
+
+/// An "instance" over `store` that keeps up to `capacity` aggregates in memory.
+pub fn app_caching(store: Arc<dyn EventStore>, capacity: usize) -> TestApp {
+    build_app(store, vec![], MAX_ATTEMPTS, SNAPSHOT_EVERY, capacity)
+}
+
+fn build_app(
+    store: Arc<dyn EventStore>,
+    handlers: Vec<Arc<dyn EventHandler>>,
+    max_attempts: u32,
+    snapshot_every: u32,
+    cached_aggregates: usize,
+) -> TestApp {
     let snapshot_store = Arc::new(InMemorySnapshotStore::new());
-    let snapshots = Snapshots::new(snapshot_store.clone(), snapshot_every);
+    let snapshots = Snapshots::new(snapshot_store.clone(), snapshot_every).with_memory(cached_aggregates);
     let mut bus = MessageBus::new(Deps {
         store: store.clone(),
         hasher: Arc::new(Argon2Hasher),

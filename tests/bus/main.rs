@@ -2,6 +2,7 @@
 //! event store and the real password hasher and number generator: no fakes.
 
 mod accounts;
+mod aggregate_cache;
 mod concurrency;
 mod event_handlers;
 mod helpers;

@@ -22,9 +22,38 @@ pub struct Loaded<A> {
     pub last_recorded_at: Option<DateTime<Utc>>,
 }
 
-/// Rebuilds an aggregate up to `bound`: from its latest usable snapshot plus
-/// the events after it, or from the whole stream.
+/// Rebuilds an aggregate up to `bound`: from the cached state, or its latest
+/// usable snapshot, plus the events after it; or from the whole stream.
 pub async fn load<A: Aggregate>(
+    store: &dyn EventStore,
+    snapshots: &Snapshots,
+    stream_id: Uuid,
+    bound: StreamBound,
+) -> Result<Loaded<A>, AppError> {
+    let latest = matches!(bound, StreamBound::All);
+    if latest && let Some(cached) = snapshots.memory().get::<Loaded<A>>(stream_id) {
+        let tail = store.read_stream_after(stream_id, cached.version, bound).await?;
+        let loaded = apply(cached, stream_id, &tail)?;
+        if !tail.is_empty() {
+            remember(snapshots, stream_id, &loaded);
+        }
+        return Ok(loaded);
+    }
+    let loaded = load_stored(store, snapshots, stream_id, bound).await?;
+    if latest {
+        remember(snapshots, stream_id, &loaded);
+    }
+    Ok(loaded)
+}
+
+/// Caches the state of a stream that exists (an unknown id is not worth a slot).
+fn remember<A: Aggregate>(snapshots: &Snapshots, stream_id: Uuid, loaded: &Loaded<A>) {
+    if loaded.version > 0 {
+        snapshots.memory().put(stream_id, loaded.version, loaded.clone());
+    }
+}
+
+async fn load_stored<A: Aggregate>(
     store: &dyn EventStore,
     snapshots: &Snapshots,
     stream_id: Uuid,
@@ -120,10 +149,12 @@ where
         let commit = Commit { appends: vec![append], claims: decision.claims, idempotency: meta.idempotency.clone() };
         match deps.store.commit(commit).await {
             Ok(recorded) => {
+                let state = events.iter().fold(loaded.state, |state, event| state.evolve(event));
                 if deps.snapshots.due(loaded.version, new_version) {
-                    let state = events.iter().fold(loaded.state, |state, event| state.evolve(event));
                     deps.snapshots.save(stream_id, new_version, &state).await;
                 }
+                let last_recorded_at = recorded.last().map(|e| e.recorded_at);
+                remember(&deps.snapshots, stream_id, &Loaded { state, version: new_version, last_recorded_at });
                 return Ok(recorded);
             }
             Err(CommitError::Conflict { .. }) if expected_version.is_none() && attempt < deps.max_attempts => {
