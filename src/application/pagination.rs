@@ -14,6 +14,9 @@ pub struct PageRequest {
     /// Items strictly after this key in the list's order.
     pub after: Option<i64>,
     pub first: u64,
+    /// Whether to count every item of the list too (`totalCount`); counting
+    /// reads the whole list, so it is skipped when nobody asked.
+    pub count_total: bool,
 }
 
 impl PageRequest {
@@ -24,7 +27,20 @@ impl PageRequest {
             Some(n) => (n as u64).min(MAX_PAGE_SIZE),
         };
         let after = after.map(decode_cursor).transpose()?;
-        Ok(PageRequest { after, first })
+        Ok(PageRequest { after, first, count_total: true })
+    }
+
+    /// The same page, without counting the whole list.
+    pub fn without_total(self) -> Self {
+        PageRequest { count_total: false, ..self }
+    }
+
+    /// `count()` when the total was asked for, else 0 (never shown).
+    pub async fn total<F, E>(&self, count: F) -> Result<u64, E>
+    where
+        F: std::future::Future<Output = Result<u64, E>>,
+    {
+        if self.count_total { count.await } else { Ok(0) }
     }
 }
 
@@ -33,6 +49,7 @@ impl PageRequest {
 pub struct Page<T> {
     pub items: Vec<(i64, T)>,
     pub has_next_page: bool,
+    /// 0 when the request did not ask for it (`count_total`).
     pub total_count: u64,
 }
 

@@ -221,7 +221,7 @@ impl<'a> Queries<'a> {
         let filter = self.visible_filter(filter).await?;
         let after = page.after.unwrap_or(after).max(0);
         let rows = self.ctx.store.read_all(after, page.first + 1, &filter).await?;
-        let total = self.ctx.store.count(&filter).await?;
+        let total = page.total(self.ctx.store.count(&filter)).await?;
         let items = rows.into_iter().map(|e| (e.position, public_view(e))).collect();
         Ok(Page::from_rows(items, page.first, total))
     }

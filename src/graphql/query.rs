@@ -33,7 +33,7 @@ impl Query {
         after: Option<String>,
         search: Option<String>,
     ) -> async_graphql::Result<ClientConnection> {
-        let page = page_args(first, after).gql()?;
+        let page = page_args(ctx, first, after).gql()?;
         let result = Queries::new(app(ctx), actor(ctx)?).clients(search.as_deref(), &page).await.gql()?;
         Ok(ClientConnection::from_page(result, &page, Client::from))
     }
@@ -57,7 +57,7 @@ impl Query {
         owner_id: Option<ID>,
         status: Option<AccountStatus>,
     ) -> async_graphql::Result<AccountConnection> {
-        let page = page_args(first, after).gql()?;
+        let page = page_args(ctx, first, after).gql()?;
         let owner_id = owner_id.as_ref().map(|id| parse_id("ownerId", id)).transpose().gql()?;
         let result =
             Queries::new(app(ctx), actor(ctx)?).accounts(owner_id, status.map(Into::into), &page).await.gql()?;
@@ -91,7 +91,7 @@ impl Query {
         first: Option<i32>,
         filter: Option<EventFilterInput>,
     ) -> async_graphql::Result<EventConnection> {
-        let page = page_args(first, None).gql()?;
+        let page = page_args(ctx, first, None).gql()?;
         let filter = filter.unwrap_or_default().parse().gql()?;
         let after = after.map_or(0, |p| p.0);
         let result = Queries::new(app(ctx), actor(ctx)?).events(after, &page, filter).await.gql()?;

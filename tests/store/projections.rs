@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::events::{append, closed, deposited, limit_changed, money, opened, withdrawn};
 use crate::support::on_each_backend;
 
-const ALL: PageRequest = PageRequest { after: None, first: 100 };
+const ALL: PageRequest = PageRequest { after: None, first: 100, count_total: true };
 
 async fn checkpoint(db: &DatabaseConnection, name: &str) -> Option<i64> {
     projection_checkpoint::Entity::find_by_id(name.to_owned()).one(db).await.unwrap().map(|row| row.position)
@@ -48,7 +48,7 @@ async fn deposits_and_withdrawals_move_the_balance_and_are_listed_newest_first()
         assert_eq!(newest.description.as_deref(), Some("test"));
         assert_eq!(newest.id, last[0].id);
 
-        let older = PageRequest { after: Some(3), first: 1 };
+        let older = PageRequest { after: Some(3), first: 1, count_total: true };
         let page = accounts.transactions(account, &older).await.unwrap();
         assert_eq!(page.items.len(), 1);
         assert_eq!(page.items[0].0, 2);

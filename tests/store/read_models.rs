@@ -12,7 +12,7 @@ use crate::events::{append, closed, opened, register};
 use crate::support::on_each_backend;
 
 fn page(first: u64, after: Option<i64>) -> PageRequest {
-    PageRequest { after, first }
+    PageRequest { after, first, count_total: true }
 }
 
 #[tokio::test]

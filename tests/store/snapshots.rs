@@ -176,7 +176,8 @@ async fn v1_money_events_without_description_are_upcast_for_the_aggregate_and_th
         assert_eq!(loaded.state.opened().unwrap().balance, money(8000));
         let view = accounts.get(account).await.unwrap().unwrap();
         assert_eq!((view.balance, view.version), (money(8000), 4));
-        let page = accounts.transactions(account, &PageRequest { after: None, first: 10 }).await.unwrap();
+        let page =
+            accounts.transactions(account, &PageRequest { after: None, first: 10, count_total: true }).await.unwrap();
         let descriptions: Vec<_> = page.items.iter().map(|(_, t)| t.description.clone()).collect();
         assert_eq!(descriptions, [Some("test".to_owned()), None, None]);
     })

@@ -106,7 +106,7 @@ impl Account {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<TransactionConnection> {
-        let page = page_args(first, after).gql()?;
+        let page = page_args(ctx, first, after).gql()?;
         let result = Queries::new(app(ctx), actor(ctx)?).transactions(self.full()?, &page).await.gql()?;
         Ok(TransactionConnection::from_page(result, &page, Transaction::from))
     }
@@ -119,7 +119,7 @@ impl Account {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<EventConnection> {
-        let page = page_args(first, after).gql()?;
+        let page = page_args(ctx, first, after).gql()?;
         let result = Queries::new(app(ctx), actor(ctx)?).account_events(self.full()?, &page).await.gql()?;
         Ok(EventConnection::from_page(result, &page, Event::from))
     }

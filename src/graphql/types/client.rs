@@ -50,7 +50,7 @@ impl Client {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<AccountConnection> {
-        let page = page_args(first, after).gql()?;
+        let page = page_args(ctx, first, after).gql()?;
         let result = Queries::new(app(ctx), actor(ctx)?).accounts(Some(self.view.id), None, &page).await.gql()?;
         Ok(AccountConnection::from_page(result, &page, Account::from))
     }

@@ -1,6 +1,6 @@
 //! Relay connections with `nodes` and `totalCount`, as the contract spells them.
 
-use async_graphql::SimpleObject;
+use async_graphql::{Context, SimpleObject};
 
 use super::{Account, Client, Event, Transaction};
 use crate::application::AppError;
@@ -61,7 +61,9 @@ connection!(AccountConnection, AccountEdge, Account);
 connection!(TransactionConnection, TransactionEdge, Transaction);
 connection!(EventConnection, EventEdge, Event);
 
-/// `first` (default 20, capped at 100) and `after` as a page request.
-pub fn page_args(first: Option<i32>, after: Option<String>) -> Result<PageRequest, AppError> {
-    PageRequest::new(first, after.as_deref())
+/// `first` (default 20, capped at 100) and `after` as a page request, which
+/// counts the whole list only if the query selects `totalCount`.
+pub fn page_args(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<PageRequest, AppError> {
+    let page = PageRequest::new(first, after.as_deref())?;
+    Ok(if ctx.look_ahead().field("totalCount").exists() { page } else { page.without_total() })
 }

@@ -47,8 +47,10 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if let Some(status) = filter.status {
             condition = condition.add(account::Column::Status.eq(status.as_str()));
         }
-        let total =
-            account::Entity::find().filter(condition.clone()).count(&self.db).await.context("cannot count accounts")?;
+        let total = page
+            .total(account::Entity::find().filter(condition.clone()).count(&self.db))
+            .await
+            .context("cannot count accounts")?;
         let mut query = account::Entity::find().filter(condition);
         if let Some(after) = page.after {
             query = query.filter(account::Column::Seq.gt(after));
@@ -78,9 +80,8 @@ impl AccountReadModel for SeaOrmAccountReadModel {
 
     async fn transactions(&self, account_id: Uuid, page: &PageRequest) -> anyhow::Result<Page<TransactionView>> {
         let of_account = account_transaction::Column::AccountId.eq(account_id);
-        let total = account_transaction::Entity::find()
-            .filter(of_account.clone())
-            .count(&self.db)
+        let total = page
+            .total(account_transaction::Entity::find().filter(of_account.clone()).count(&self.db))
             .await
             .context("cannot count transactions")?;
         let mut query = account_transaction::Entity::find().filter(of_account);

@@ -57,7 +57,10 @@ impl ClientReadModel for SeaOrmClientReadModel {
                     .add(lower_like(Column::LastName, pattern)),
             );
         }
-        let total = Entity::find().filter(condition.clone()).count(&self.db).await.context("cannot count clients")?;
+        let total = page
+            .total(Entity::find().filter(condition.clone()).count(&self.db))
+            .await
+            .context("cannot count clients")?;
         let mut query = Entity::find().filter(condition);
         if let Some(after) = page.after {
             query = query.filter(Column::Seq.gt(after));
