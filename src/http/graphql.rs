@@ -130,6 +130,7 @@ fn request_auth(state: &HttpState, headers: &HeaderMap) -> RequestAuth {
 }
 
 async fn execute(state: &HttpState, mut request: Request, auth: RequestAuth) -> async_graphql::Response {
+    state.parsed_queries.prepare(&mut request);
     let introspection_only = request.parsed_query().is_ok_and(is_introspection_only);
     let schema = if introspection_only { &state.schemas.introspection } else { &state.schemas.main };
     schema.execute(request.data(auth)).await

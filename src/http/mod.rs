@@ -4,6 +4,7 @@ mod csrf;
 mod graphiql;
 mod graphql;
 mod health;
+mod parsed_queries;
 mod problem;
 mod router;
 mod subscriptions;
@@ -21,6 +22,7 @@ use crate::graphql::Schemas;
 pub struct HttpState {
     pub ctx: Arc<AppContext>,
     pub schemas: Arc<Schemas>,
+    pub parsed_queries: Arc<parsed_queries::ParsedQueries>,
     pub websocket: websocket::WsConfig,
 }
 

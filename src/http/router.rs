@@ -25,7 +25,12 @@ pub struct HttpSettings {
 const REQUEST_ID: &str = "x-request-id";
 
 pub fn router(ctx: Arc<AppContext>, settings: &HttpSettings) -> Router {
-    let state = HttpState { schemas: Arc::new(build_schemas(ctx.clone())), ctx, websocket: settings.websocket.clone() };
+    let state = HttpState {
+        schemas: Arc::new(build_schemas(ctx.clone())),
+        parsed_queries: Arc::default(),
+        ctx,
+        websocket: settings.websocket.clone(),
+    };
     let request_id = HeaderName::from_static(REQUEST_ID);
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
