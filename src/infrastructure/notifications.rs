@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::application::live::LiveFeed;
 
-/// The channel commits notify on; the payload is the newest position.
+/// The channel commits notify on (with an empty payload).
 pub const CHANNEL: &str = "minibank_events";
 
 /// Listens for as long as the process runs, reconnecting with backoff.

@@ -25,16 +25,20 @@ pub(super) async fn commit(
     for claim in &commit.claims {
         insert_claim(&txn, claim).await?;
     }
+    // Checked before the position order lock, so that a stale writer gives
+    // up without making the others wait; a writer that passes the check and
+    // still loses the race meets the unique (stream, version) index.
+    for append in &commit.appends {
+        check_version(&txn, append).await?;
+    }
     // Microseconds: what PostgreSQL keeps, so the value returned here is the
     // value read back later on either backend.
     let recorded_at = Utc::now().trunc_subsecs(6);
-    let postgres = txn.get_database_backend() == DbBackend::Postgres;
-    if postgres {
-        lock_position_order(&txn).await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        lock_position_order_and_notify(&txn).await?;
     }
     let mut recorded = Vec::new();
     for append in &commit.appends {
-        check_version(&txn, append).await?;
         for (version, new) in (append.expected_version + 1..).zip(&append.events) {
             let event = RecordedEvent {
                 position: 0,
@@ -61,9 +65,6 @@ pub(super) async fn commit(
     }
     if let Some(key) = &commit.idempotency {
         record_processed(&txn, key, &recorded, recorded_at).await?;
-    }
-    if postgres && let Some(last) = recorded.last() {
-        notify(&txn, last.position).await?;
     }
     txn.commit().await.context("cannot commit the transaction")?;
     Ok(recorded)
@@ -94,7 +95,8 @@ async fn record_processed(
 /// Key of the PostgreSQL advisory lock that orders appends ("mbevents").
 const POSITION_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
 
-/// Makes positions become visible in position order on PostgreSQL.
+/// Makes positions become visible in position order on PostgreSQL, and
+/// tells the other instances that the log grew.
 ///
 /// Positions come from a sequence when a row is inserted, but a row becomes
 /// visible only when its transaction commits: two writers can commit out of
@@ -104,19 +106,18 @@ const POSITION_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
 /// visible) means that every position below a visible one is visible too, or
 /// was rolled back and will never appear. Readers can then follow the log with
 /// a plain `position > P`, exactly and with no timeout. The price is that
-/// appends on PostgreSQL take turns from their first insert to their commit;
-/// SQLite has a single writer anyway.
-async fn lock_position_order(txn: &DatabaseTransaction) -> Result<(), CommitError> {
-    let sql = format!("SELECT pg_advisory_xact_lock({POSITION_ORDER_LOCK})");
+/// appends on PostgreSQL take turns from their first event insert to their
+/// commit, so everything that can happen before (claims, version checks) does,
+/// and what follows is kept to a few statements; SQLite has a single writer
+/// anyway.
+///
+/// The notification rides in the same round trip. PostgreSQL delivers it
+/// only if and when this transaction commits; listeners then read the events
+/// from the store (the payload is empty).
+async fn lock_position_order_and_notify(txn: &DatabaseTransaction) -> Result<(), CommitError> {
+    let channel = crate::infrastructure::notifications::CHANNEL;
+    let sql = format!("SELECT pg_notify('{channel}', ''), pg_advisory_xact_lock({POSITION_ORDER_LOCK})");
     txn.execute_unprepared(&sql).await.context("cannot take the position order lock")?;
-    Ok(())
-}
-
-/// Tells every instance that the log has grown, when (and only if) this
-/// transaction commits. Listeners read the events from the store.
-async fn notify(txn: &DatabaseTransaction, position: i64) -> Result<(), CommitError> {
-    let sql = format!("SELECT pg_notify('{}', '{position}')", crate::infrastructure::notifications::CHANNEL);
-    txn.execute_unprepared(&sql).await.context("cannot notify the other instances")?;
     Ok(())
 }
 
