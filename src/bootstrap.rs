@@ -19,7 +19,7 @@ use crate::http::{HttpSettings, router};
 use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
 use crate::infrastructure::notifications::spawn_listener;
-use crate::infrastructure::projections::{AccountsProjection, ClientsProjection, Projection, TransfersProjection};
+use crate::infrastructure::projections;
 use crate::infrastructure::read_models::{
     SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel,
 };
@@ -89,9 +89,7 @@ fn jwt_secret(configured: Option<&str>) -> Vec<u8> {
 pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext>> {
     let db = connect(&settings.database_url, &settings.pool).await.context("Failed to connect to the database")?;
     migrate(&db).await.context("Failed to migrate the database")?;
-    let projections: Vec<Arc<dyn Projection>> =
-        vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection), Arc::new(TransfersProjection)];
-    let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections));
+    let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections::all()));
     let hasher = Arc::new(Argon2Hasher);
     let snapshots = Snapshots::new(Arc::new(SeaOrmSnapshotStore::new(db.clone())), settings.snapshot_every);
     let feed = LiveFeed::start(store.clone(), settings.feed.clone()).await.context("Failed to start the live feed")?;
@@ -106,9 +104,9 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
     });
     bus.subscribe(Arc::new(FeedNotifier(feed.clone())));
     let bus = Arc::new(bus);
+    let checkpoints = Arc::new(SeaOrmCheckpoints::new(db.clone()));
     if settings.process_transfers {
-        let checkpoints = Arc::new(SeaOrmCheckpoints::new(db.clone()));
-        tokio::spawn(TransferProcess::new(bus.clone(), feed.clone(), checkpoints).run());
+        tokio::spawn(TransferProcess::new(bus.clone(), feed.clone(), checkpoints.clone()).run());
     }
     if db.get_database_backend() == DbBackend::Postgres {
         // Other instances' commits arrive as notifications.
@@ -121,6 +119,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         clients: Arc::new(SeaOrmClientReadModel::new(db.clone())),
         accounts: Arc::new(SeaOrmAccountReadModel::new(db.clone())),
         transfers: Arc::new(SeaOrmTransferReadModel::new(db.clone())),
+        checkpoints,
         hasher,
         tokens: Arc::new(JwtTokens::new(&jwt_secret(settings.jwt_secret.as_deref()), settings.jwt_ttl)),
         health: Arc::new(DatabaseHealth(db)),
