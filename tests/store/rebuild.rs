@@ -7,14 +7,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use minibank::application::ports::EventStore;
 use minibank::application::ports::{EventFilter, StreamBound};
 use minibank::domain::StreamType;
+use minibank::infrastructure::SeaOrmEventStore;
 use minibank::infrastructure::projections::{
     self,
     rebuild::{RebuildProgress, RebuildReport, Rebuilder},
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde_json::json;
+use uuid::Uuid;
 
+use crate::events::{append, deposited, opened};
 use crate::support::on_each_backend;
 use crate::workload::{Bank, Outcome, dump};
 
@@ -218,6 +223,32 @@ async fn the_leftovers_of_an_aborted_rebuild_are_cleared_first() {
 
         assert_eq!(dump(&backend.db).await, live, "{}", backend.name);
         schema(&backend.db).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failed_rebuild_leaves_the_live_tables_and_no_shadow_behind() {
+    on_each_backend(|backend| async move {
+        let store = backend.store();
+        let account = Uuid::now_v7();
+        let open = vec![opened(account, Uuid::now_v7(), 11), deposited(500, 500)];
+        store.commit(append(StreamType::Account, account, 0, open)).await.unwrap();
+        let live = dump(&backend.db).await;
+        // An event the projection cannot read, appended past the projections
+        // (as a bug in a new projection version would meet a valid one).
+        let mut broken = deposited(1, 501);
+        broken.data = json!({ "amount": "not money" });
+        let unprojected = SeaOrmEventStore::new(backend.db.clone(), Vec::new());
+        unprojected.commit(append(StreamType::Account, account, 2, vec![broken])).await.unwrap();
+
+        let rebuilder = Rebuilder::new(backend.db.clone(), 1);
+        let accounts = projections::all().into_iter().find(|p| p.name() == "accounts").unwrap();
+        let error = rebuilder.rebuild(accounts, &mut Recorder::default()).await.unwrap_err();
+
+        assert!(format!("{error:#}").contains("MoneyDeposited"), "{error:#}");
+        assert_eq!(dump(&backend.db).await, live, "{}", backend.name);
+        schema(&backend.db).await; // no shadow left
     })
     .await;
 }

@@ -23,6 +23,7 @@ use anyhow::Context;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait};
 
 use super::{Projection, Target, advance_checkpoint, project};
+use crate::application::ports::RecordedEvent;
 use crate::infrastructure::entities::{event, projection_checkpoint};
 use crate::infrastructure::event_store::{POSITION_ORDER_LOCK, read_log};
 use crate::infrastructure::transactions::begin_write;
@@ -74,6 +75,30 @@ impl Rebuilder {
         progress: &mut dyn RebuildProgress,
     ) -> anyhow::Result<RebuildReport> {
         let started = Instant::now();
+        let (built, switch) = match self.build_and_switch(&projection, progress).await {
+            Ok(done) => done,
+            Err(error) => {
+                self.abandon(projection.as_ref()).await;
+                return Err(error);
+            }
+        };
+        shadow::analyze(&self.db, projection.tables()).await;
+        Ok(RebuildReport {
+            projection: projection.name(),
+            events: built.events,
+            position: built.position,
+            elapsed: started.elapsed(),
+            switch,
+        })
+    }
+
+    /// Shadow, catch-up and switch; how far the swapped-in tables are built
+    /// and how long the switch took.
+    async fn build_and_switch(
+        &self,
+        projection: &Arc<dyn Projection>,
+        progress: &mut dyn RebuildProgress,
+    ) -> anyhow::Result<(Built, Duration)> {
         let name = projection.name();
         let total = event::Entity::find().count(&self.db).await.context("cannot count the events")?;
         progress.advanced(0, total);
@@ -103,26 +128,28 @@ impl Rebuilder {
             match self.switch(&projections, built).await {
                 Ok(switched) => break switched,
                 Err(error) if attempt < SWITCH_ATTEMPTS => {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        attempt,
-                        "switch failed; catching up and trying again"
-                    );
+                    tracing::warn!(error = format!("{error:#}"), attempt, "switch failed; trying again");
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 Err(error) => return Err(error.context(format!("cannot switch {name} over"))),
             }
         };
-        let switch = switch_started.elapsed();
         progress.advanced(built.events, total.max(built.events));
-        shadow::analyze(&self.db, projection.tables()).await;
-        Ok(RebuildReport {
-            projection: name,
-            events: built.events,
-            position: built.position,
-            elapsed: started.elapsed(),
-            switch,
-        })
+        Ok((built, switch_started.elapsed()))
+    }
+
+    /// After a failure: the shadows and their checkpoint go (best effort;
+    /// the next rebuild would drop them anyway), the live tables never changed.
+    async fn abandon(&self, projection: &dyn Projection) {
+        let cleared = async {
+            let txn = begin_write(&self.db).await?;
+            shadow::drop_leftovers(&txn, projection.tables()).await?;
+            forget_checkpoint(&txn, &Target::Shadow.checkpoint(projection.name())).await?;
+            txn.commit().await.context("cannot commit")
+        };
+        if let Err(error) = cleared.await {
+            tracing::warn!(error = format!("{error:#}"), "cannot remove the shadow tables of the failed rebuild");
+        }
     }
 
     /// Stops writers, applies the rest of the log, swaps the tables in and
@@ -169,7 +196,7 @@ struct Built {
 }
 
 impl Built {
-    fn add(&mut self, events: &[crate::application::ports::RecordedEvent]) {
+    fn add(&mut self, events: &[RecordedEvent]) {
         if let Some(last) = events.last() {
             self.position = last.position;
             self.events += events.len() as u64;

@@ -17,13 +17,9 @@ const RETIRED_SUFFIX: &str = "__retired";
 /// constraints come with it); its other indexes are created at the swap,
 /// because SQLite cannot rename an index.
 pub(super) async fn create(txn: &DatabaseTransaction, tables: &[&str]) -> anyhow::Result<()> {
+    drop_leftovers(txn, tables).await?;
     for &table in tables {
         let shadow = Target::Shadow.table(table);
-        for leftover in [shadow.clone(), retired(table)] {
-            txn.execute_unprepared(&format!("DROP TABLE IF EXISTS {}", quote(&leftover)))
-                .await
-                .with_context(|| format!("cannot drop the leftover table {leftover}"))?;
-        }
         let create = match txn.get_database_backend() {
             DbBackend::Postgres => format!("CREATE TABLE {} (LIKE {} INCLUDING ALL)", quote(&shadow), quote(table)),
             _ => {
@@ -34,6 +30,18 @@ pub(super) async fn create(txn: &DatabaseTransaction, tables: &[&str]) -> anyhow
             }
         };
         txn.execute_unprepared(&create).await.with_context(|| format!("cannot create the shadow table {shadow}"))?;
+    }
+    Ok(())
+}
+
+/// Drops the shadows (and any table a switch would have retired).
+pub(super) async fn drop_leftovers(txn: &DatabaseTransaction, tables: &[&str]) -> anyhow::Result<()> {
+    for &table in tables {
+        for leftover in [Target::Shadow.table(table), retired(table)] {
+            txn.execute_unprepared(&format!("DROP TABLE IF EXISTS {}", quote(&leftover)))
+                .await
+                .with_context(|| format!("cannot drop the leftover table {leftover}"))?;
+        }
     }
     Ok(())
 }
