@@ -19,7 +19,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::events::{append, deposited, opened};
+use crate::events::{append, deposited, opened, register};
 use crate::support::on_each_backend;
 use crate::workload::{Bank, Outcome, dump};
 
@@ -249,6 +249,42 @@ async fn a_failed_rebuild_leaves_the_live_tables_and_no_shadow_behind() {
         assert!(format!("{error:#}").contains("MoneyDeposited"), "{error:#}");
         assert_eq!(dump(&backend.db).await, live, "{}", backend.name);
         schema(&backend.db).await; // no shadow left
+    })
+    .await;
+}
+
+/// How fast a rebuild goes: `REBUILD_EVENTS` events (default 100,000) in
+/// accounts of 20 events and a client per 10 accounts, then every projection
+/// rebuilt in batches of 1,000. Prints the figures; asserts only equality.
+#[tokio::test]
+#[ignore = "a measurement: cargo test --release --test store rebuild_speed -- --ignored --nocapture"]
+async fn rebuild_speed() {
+    let events: usize = std::env::var("REBUILD_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    on_each_backend(|backend| async move {
+        let store = SeaOrmEventStore::new(backend.db.clone(), projections::all());
+        for account_number in 0..events / 20 {
+            if account_number % 10 == 0 {
+                let name = format!("speed_{account_number}");
+                store.commit(register(Uuid::now_v7(), &name, &format!("{name}@example.com"), "Ada")).await.unwrap();
+            }
+            let account = Uuid::now_v7();
+            let mut stream = vec![opened(account, Uuid::now_v7(), account_number as u32)];
+            stream.extend((1..20).map(|i| deposited(100, 100 * i)));
+            store.commit(append(StreamType::Account, account, 0, stream)).await.unwrap();
+        }
+        let live = dump(&backend.db).await;
+        for report in rebuild(&backend.db, None, 1_000).await {
+            println!(
+                "{} {}: {} events in {:.2?} = {:.0} events/s; switch {:.1?}",
+                backend.name,
+                report.projection,
+                report.events,
+                report.elapsed,
+                report.events as f64 / report.elapsed.as_secs_f64(),
+                report.switch
+            );
+        }
+        assert_eq!(dump(&backend.db).await, live);
     })
     .await;
 }
