@@ -253,13 +253,13 @@ async fn a_failed_rebuild_leaves_the_live_tables_and_no_shadow_behind() {
     .await;
 }
 
-/// How fast a rebuild goes: `REBUILD_EVENTS` events (default 100,000) in
+/// How fast a rebuild goes: `REBUILD_EVENTS` events (default 20,000) in
 /// accounts of 20 events and a client per 10 accounts, then every projection
 /// rebuilt in batches of 1,000. Prints the figures; asserts only equality.
 #[tokio::test]
 #[ignore = "a measurement: cargo test --release --test store rebuild_speed -- --ignored --nocapture"]
 async fn rebuild_speed() {
-    let events: usize = std::env::var("REBUILD_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let events: usize = std::env::var("REBUILD_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(20_000);
     on_each_backend(|backend| async move {
         let store = SeaOrmEventStore::new(backend.db.clone(), projections::all());
         for account_number in 0..events / 20 {

@@ -62,8 +62,9 @@ pub struct Rebuilder {
 }
 
 impl Rebuilder {
-    /// `batch`: events per catch-up transaction (on SQLite, writers wait for
-    /// one batch at most).
+    /// `batch`: events per catch-up transaction. On SQLite each batch holds
+    /// the only write lock, and the rebuild then pauses as long, so commands
+    /// wait about one batch at most.
     pub fn new(db: DatabaseConnection, batch: u64) -> Self {
         Rebuilder { db, batch: batch.max(1) }
     }
@@ -114,11 +115,18 @@ impl Rebuilder {
             if (events.len() as u64) < self.batch {
                 break; // close to the head: the switch does the rest
             }
+            let batch_started = Instant::now();
             let txn = begin_write(&self.db).await?;
             project(&txn, &projections, Target::Shadow, &events).await?;
             txn.commit().await.context("cannot commit a rebuild batch")?;
             built.add(&events);
             progress.advanced(built.events, total.max(built.events));
+            if self.db.get_database_backend() == DbBackend::Sqlite {
+                // SQLite has one writer, and a waiting one polls (up to every
+                // 100 ms): without a pause, the rebuild would take the lock
+                // back before the server's commits get it.
+                tokio::time::sleep(batch_started.elapsed()).await;
+            }
         }
 
         let switch_started = Instant::now();
