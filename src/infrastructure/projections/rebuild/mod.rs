@@ -6,7 +6,8 @@
 //!    definition (leftovers of an aborted rebuild are dropped first).
 //! 2. **Catch-up.** The log in batches, one transaction per batch, applied by
 //!    the same projection code as the live commits, into the shadows; the
-//!    progress is kept as checkpoint `<name>__rebuild`.
+//!    progress is kept as checkpoint `<name>__rebuild`. On SQLite, where a
+//!    batch holds the only write lock, the rebuild then pauses as long.
 //! 3. **Switch.** One transaction that first stops writers (PostgreSQL: the
 //!    advisory lock every commit takes before it appends; SQLite: the write
 //!    lock, taken by `BEGIN IMMEDIATE`), so no event can appear behind it;
