@@ -128,9 +128,7 @@ async fn a_rebuild_while_commands_keep_coming_ends_consistent() {
                     let mut outcome = Outcome::default();
                     let mut round = 0;
                     while !stop.load(Ordering::SeqCst) {
-                        let more = bank.random_commands(5, 100 + writer * 1_000_000 + round).await;
-                        outcome.events.extend(more.events);
-                        outcome.succeeded += more.succeeded;
+                        outcome.add(bank.random_commands(5, 100 + writer * 1_000_000 + round).await);
                         round += 1;
                     }
                     outcome
@@ -150,8 +148,7 @@ async fn a_rebuild_while_commands_keep_coming_ends_consistent() {
         stop.store(true, Ordering::SeqCst);
         let mut outcome = Outcome::default();
         for writer in writers {
-            let more = writer.await.unwrap();
-            outcome.events.extend(more.events);
+            outcome.add(writer.await.unwrap());
         }
         bank.settled(&backend.db).await;
 

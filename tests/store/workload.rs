@@ -36,7 +36,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn add(&mut self, other: Outcome) {
+    pub fn add(&mut self, other: Outcome) {
         self.events.extend(other.events);
         self.succeeded += other.succeeded;
         self.refused += other.refused;
