@@ -19,7 +19,7 @@ use crate::http::{HttpSettings, router};
 use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, connect_readers, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
 use crate::infrastructure::notifications::spawn_listener;
-use crate::infrastructure::projections::{AccountsProjection, ClientsProjection, Projection, TransfersProjection};
+use crate::infrastructure::projections;
 use crate::infrastructure::read_models::{
     SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel,
 };
@@ -95,9 +95,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
     let reader = connect_readers(&settings.database_url, &settings.pool, &db)
         .await
         .context("Failed to open the database's reader connections")?;
-    let projections: Vec<Arc<dyn Projection>> =
-        vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection), Arc::new(TransfersProjection)];
-    let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections).reading_from(reader.clone()));
+    let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections::all()).reading_from(reader.clone()));
     let hasher = Arc::new(Argon2Hasher);
     let snapshots = Snapshots::new(Arc::new(SeaOrmSnapshotStore::new(db.clone())), settings.snapshot_every)
         .with_memory(settings.aggregate_cache);
@@ -113,9 +111,9 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
     });
     bus.subscribe(Arc::new(FeedNotifier(feed.clone())));
     let bus = Arc::new(bus);
+    let checkpoints = Arc::new(SeaOrmCheckpoints::new(db.clone()));
     if settings.process_transfers {
-        let checkpoints = Arc::new(SeaOrmCheckpoints::new(db.clone()));
-        tokio::spawn(TransferProcess::new(bus.clone(), feed.clone(), checkpoints).run());
+        tokio::spawn(TransferProcess::new(bus.clone(), feed.clone(), checkpoints.clone()).run());
     }
     if db.get_database_backend() == DbBackend::Postgres {
         // Other instances' commits arrive as notifications.
@@ -128,6 +126,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         clients: Arc::new(SeaOrmClientReadModel::new(reader.clone())),
         accounts: Arc::new(SeaOrmAccountReadModel::new(reader.clone())),
         transfers: Arc::new(SeaOrmTransferReadModel::new(reader.clone())),
+        checkpoints,
         hasher,
         tokens: Arc::new(JwtTokens::new(&jwt_secret(settings.jwt_secret.as_deref()), settings.jwt_ttl)),
         health: Arc::new(DatabaseHealth(db)),

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -38,6 +39,20 @@ pub enum Command {
         #[arg(long, default_value = "User")]
         last_name: String,
     },
+    /// Rebuild read models from the event log into shadow tables, then swap
+    /// them in at once when caught up; the server may keep running.
+    RebuildProjections {
+        /// Only this projection (default: all of them).
+        #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(projection_names()))]
+        projection: Option<String>,
+        /// Events per catch-up transaction.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        batch_size: u64,
+    },
+}
+
+fn projection_names() -> Vec<&'static str> {
+    crate::infrastructure::projections::all().iter().map(|p| p.name()).collect()
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

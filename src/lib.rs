@@ -2,7 +2,8 @@
 //!
 //! Layers, inner to outer: `domain` (pure rules), `application` (bus, handlers,
 //! queries, ports), `infrastructure` (SeaORM, security adapters), `graphql` and
-//! `http` (entry points), `bootstrap` (wiring).
+//! `http` (entry points), `bootstrap` (wiring); `rebuild` drives projection
+//! rebuilds from the command line.
 
 pub mod application;
 pub mod bootstrap;
@@ -11,3 +12,4 @@ pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod infrastructure;
+pub mod rebuild;

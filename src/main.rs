@@ -74,6 +74,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::ExportSchema { output: Some(path) } => std::fs::write(&path, minibank::graphql::sdl())
             .with_context(|| format!("Failed to write {}", path.display())),
+        Command::RebuildProjections { projection, batch_size } => {
+            minibank::rebuild::run(&settings, projection.as_deref(), batch_size).await
+        }
         Command::CreateAdmin { username, email, password, first_name, last_name } => {
             let command = RegisterClient {
                 username: Username::new(&username)?,

@@ -2,7 +2,8 @@ use std::sync::Arc;
 
 use super::live::LiveFeed;
 use super::ports::{
-    AccountReadModel, ClientReadModel, EventStore, HealthCheck, PasswordHasher, TokenService, TransferReadModel,
+    AccountReadModel, CheckpointStore, ClientReadModel, EventStore, HealthCheck, PasswordHasher, TokenService,
+    TransferReadModel,
 };
 use super::{MessageBus, Snapshots};
 
@@ -15,6 +16,8 @@ pub struct AppContext {
     pub clients: Arc<dyn ClientReadModel>,
     pub accounts: Arc<dyn AccountReadModel>,
     pub transfers: Arc<dyn TransferReadModel>,
+    /// Where each projection and process manager has got in the log.
+    pub checkpoints: Arc<dyn CheckpointStore>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenService>,
     pub health: Arc<dyn HealthCheck>,

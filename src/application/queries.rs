@@ -12,7 +12,8 @@ use uuid::Uuid;
 use super::handlers::load;
 use super::pagination::{Page, PageRequest};
 use super::ports::{
-    AccountListFilter, AccountView, ClientView, EventFilter, RecordedEvent, StreamBound, TransactionView, TransferView,
+    AccountListFilter, AccountView, Checkpoint, ClientView, EventFilter, RecordedEvent, StreamBound, TransactionView,
+    TransferView,
 };
 use super::{Actor, AppContext, AppError};
 use crate::domain::account::{Account, AccountStatus};
@@ -30,6 +31,15 @@ pub struct AccountSnapshot {
     pub status: AccountStatus,
     pub version: i32,
     pub as_of: DateTime<Utc>,
+}
+
+/// A reader of the log against the head of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectionStatus {
+    pub checkpoint: Checkpoint,
+    pub head: i64,
+    /// Events' positions between the checkpoint and the head.
+    pub lag: i64,
 }
 
 pub struct Queries<'a> {
@@ -114,6 +124,19 @@ impl<'a> Queries<'a> {
         page: &PageRequest,
     ) -> Result<Page<TransactionView>, AppError> {
         Ok(self.ctx.accounts.transactions(account.id, page).await?)
+    }
+
+    /// Where every projection, process manager and rebuild in progress has
+    /// got, and how far behind the head of the log it is. Admin only.
+    pub async fn projections(&self) -> Result<Vec<ProjectionStatus>, AppError> {
+        self.admin()?;
+        // Checkpoints first: a commit in between can only make a lag larger.
+        let checkpoints = self.ctx.checkpoints.all().await?;
+        let head = self.ctx.store.head().await?;
+        Ok(checkpoints
+            .into_iter()
+            .map(|c| ProjectionStatus { lag: (head - c.position).max(0), head, checkpoint: c })
+            .collect())
     }
 
     /// The account's own stream, oldest first; the cursor is the stream version.

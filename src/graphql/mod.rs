@@ -1,6 +1,7 @@
 //! The GraphQL entry point: types, resolvers and error codes. It talks to the
 //! application layer only (never to SeaORM).
 
+mod admin;
 mod error_codes;
 mod errors;
 mod inputs;

@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
+use super::admin::ProjectionStatus;
 use super::errors::OrGql;
 use super::request::{actor, app};
 use super::scalars::Position;
@@ -80,6 +81,13 @@ impl Query {
     async fn transfer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Transfer>> {
         let id = parse_id("id", &id).gql()?;
         Ok(Queries::new(app(ctx), actor(ctx)?).transfer(id).await.gql()?.map(Transfer))
+    }
+
+    /// Admin only: where each projection (read model), the transfer process
+    /// and any rebuild in progress has got in the log.
+    async fn projections(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProjectionStatus>> {
+        let statuses = Queries::new(app(ctx), actor(ctx)?).projections().await.gql()?;
+        Ok(statuses.into_iter().map(ProjectionStatus::from).collect())
     }
 
     /// Committed events the caller may see, in global order, after a position.

@@ -12,6 +12,7 @@ pub mod projections;
 pub mod read_models;
 pub mod security;
 pub mod snapshot_store;
+pub mod transactions;
 
 pub use database::{DatabaseHealth, PoolSettings, connect, connect_readers, migrate};
 pub use event_store::SeaOrmEventStore;

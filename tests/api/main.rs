@@ -7,6 +7,7 @@ mod concurrency;
 mod helpers;
 mod idempotency;
 mod invariants;
+mod projections;
 mod schema;
 mod subscriptions;
 #[path = "../common/test_database.rs"]

@@ -8,7 +8,9 @@ mod ordering;
 mod projections;
 mod read_models;
 mod reads;
+mod rebuild;
 mod snapshots;
 mod support;
 #[path = "../common/test_database.rs"]
 mod test_database;
+mod workload;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use minibank::application::ports::{EventFilter, EventStore, RecordedEvent};
 use minibank::domain::StreamType;
+use minibank::infrastructure::projections::Target;
 use minibank::infrastructure::{AccountsProjection, ClientsProjection, Projection, SeaOrmEventStore};
 use rand::Rng;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
@@ -30,7 +31,11 @@ impl Projection for Dawdle {
         "dawdle"
     }
 
-    async fn apply(&self, _txn: &DatabaseTransaction, _event: &RecordedEvent) -> anyhow::Result<()> {
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    async fn apply(&self, _txn: &DatabaseTransaction, _target: Target, _event: &RecordedEvent) -> anyhow::Result<()> {
         let millis = rand::rng().random_range(0..8);
         tokio::time::sleep(Duration::from_millis(millis)).await;
         Ok(())

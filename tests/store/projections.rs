@@ -5,6 +5,7 @@ use minibank::application::ports::{AccountReadModel, EventFilter, EventStore, Re
 use minibank::domain::StreamType;
 use minibank::domain::account::AccountStatus;
 use minibank::infrastructure::entities::projection_checkpoint;
+use minibank::infrastructure::projections::Target;
 use minibank::infrastructure::{AccountsProjection, Projection, SeaOrmAccountReadModel};
 use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
 use uuid::Uuid;
@@ -72,7 +73,7 @@ async fn applying_the_same_events_again_counts_nothing_twice() {
         let log: Vec<RecordedEvent> = store.read_all(0, 100, &EventFilter::default()).await.unwrap();
         let txn = backend.db.begin().await.unwrap();
         for event in log.iter().chain(log.iter()) {
-            AccountsProjection.apply(&txn, event).await.unwrap();
+            AccountsProjection.apply(&txn, Target::Live, event).await.unwrap();
         }
         txn.commit().await.unwrap();
 

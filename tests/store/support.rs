@@ -18,6 +18,8 @@ use crate::test_database::with_database;
 pub struct Backend {
     pub name: &'static str,
     pub db: DatabaseConnection,
+    /// Where `db` points, for tests that open more connections of their own.
+    pub url: String,
 }
 
 impl Backend {
@@ -40,7 +42,7 @@ where
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
     let db = connect(&url, &PoolSettings::with_max_connections(1)).await.unwrap();
     migrate(&db).await.unwrap();
-    test(Backend { name: "sqlite", db }).await;
+    test(Backend { name: "sqlite", db, url }).await;
 
     let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
         report_postgres_skipped();
@@ -49,10 +51,11 @@ where
     let admin = Database::connect(admin_url.as_str()).await.unwrap();
     let name = format!("minibank_test_{}", Uuid::new_v4().simple());
     admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
-    let db = connect(&with_database(&admin_url, &name), &PoolSettings::with_max_connections(8)).await.unwrap();
+    let url = with_database(&admin_url, &name);
+    let db = connect(&url, &PoolSettings::with_max_connections(8)).await.unwrap();
     let outcome = AssertUnwindSafe(async {
         migrate(&db).await.unwrap();
-        test(Backend { name: "postgres", db: db.clone() }).await;
+        test(Backend { name: "postgres", db: db.clone(), url }).await;
     })
     .catch_unwind()
     .await;

@@ -148,10 +148,23 @@ pub trait TransferReadModel: Send + Sync {
     async fn ids_involving(&self, account_ids: &[Uuid]) -> anyhow::Result<Vec<Uuid>>;
 }
 
+/// How far one reader of the log (a projection, a process manager, or a
+/// rebuild in progress) has got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub name: String,
+    pub position: i64,
+    /// The progress of a rebuild of projection `name` into shadow tables.
+    pub rebuilding: bool,
+}
+
 /// How far a reader of the log (a process manager) has got, kept in the store.
 #[async_trait]
 pub trait CheckpointStore: Send + Sync {
     async fn position(&self, name: &str) -> anyhow::Result<i64>;
     /// Moves forward only.
     async fn advance(&self, name: &str, position: i64) -> anyhow::Result<()>;
+    /// Every checkpoint by name (rebuilds after their projection), also the
+    /// service's readers that have none yet, at 0.
+    async fn all(&self) -> anyhow::Result<Vec<Checkpoint>>;
 }

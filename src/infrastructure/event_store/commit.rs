@@ -7,21 +7,22 @@ use anyhow::{Context, anyhow};
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
+    EntityTrait, QueryFilter, QuerySelect, Set, SqlErr,
 };
 
 use crate::application::ports::{
     Commit, CommitError, IdempotencyKey, NewEvent, RecordedEvent, StreamAppend, UniqueClaim,
 };
 use crate::infrastructure::entities::{event, processed_command, unique_claim};
-use crate::infrastructure::projections::Projection;
+use crate::infrastructure::projections::{Projection, Target, project};
+use crate::infrastructure::transactions::begin_write;
 
 pub(super) async fn commit(
     db: &DatabaseConnection,
     projections: &[Arc<dyn Projection>],
     commit: Commit,
 ) -> Result<Vec<RecordedEvent>, CommitError> {
-    let txn = db.begin().await.context("cannot begin a transaction")?;
+    let txn = begin_write(db).await?;
     for claim in &commit.claims {
         insert_claim(&txn, claim).await?;
     }
@@ -55,14 +56,7 @@ pub(super) async fn commit(
             recorded.push(insert_event(&txn, append, new, event).await?);
         }
     }
-    for event in &recorded {
-        for projection in projections {
-            projection
-                .apply(&txn, event)
-                .await
-                .with_context(|| format!("projection {} failed on event {}", projection.name(), event.id))?;
-        }
-    }
+    project(&txn, projections, Target::Live, &recorded).await?;
     if let Some(key) = &commit.idempotency {
         record_processed(&txn, key, &recorded, recorded_at).await?;
     }
@@ -93,7 +87,7 @@ async fn record_processed(
 }
 
 /// Key of the PostgreSQL advisory lock that orders appends ("mbevents").
-const POSITION_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
+pub(crate) const POSITION_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
 
 /// Makes positions become visible in position order on PostgreSQL, and
 /// tells the other instances that the log grew.

@@ -15,6 +15,18 @@ use crate::application::ports::{
 };
 use crate::infrastructure::projections::Projection;
 
+pub(crate) use commit::POSITION_ORDER_LOCK;
+
+/// The log after `after`, oldest first, at most `limit` events, read on any
+/// connection (a rebuild reads its tail inside the transaction that swaps).
+pub async fn read_log<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    after: i64,
+    limit: u64,
+) -> anyhow::Result<Vec<RecordedEvent>> {
+    read::read_all(conn, after, limit, &EventFilter::default()).await
+}
+
 /// [`EventStore`] on SQLite or PostgreSQL.
 #[derive(Clone)]
 pub struct SeaOrmEventStore {

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -50,8 +50,8 @@ pub(super) async fn read_stream_page(
     to_recorded(rows)
 }
 
-pub(super) async fn read_all(
-    db: &DatabaseConnection,
+pub(super) async fn read_all<C: ConnectionTrait>(
+    db: &C,
     after: i64,
     limit: u64,
     filter: &EventFilter,

@@ -3,10 +3,10 @@
 
 use anyhow::Context;
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, SimpleExpr};
+use sea_orm::{DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::{Projection, advance_checkpoint};
+use super::{Projection, Target};
 use crate::application::ports::{RecordedEvent, TransactionKind};
 use crate::domain::account::{AccountEvent, AccountOpened, AccountStatus, MoneyMoved, TransferLeg};
 use crate::domain::value::to_cents;
@@ -45,55 +45,64 @@ impl Projection for AccountsProjection {
         Self::NAME
     }
 
-    async fn apply(&self, txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Result<()> {
-        if event.stream_type == StreamType::Account {
-            project(txn, event)
-                .await
-                .with_context(|| format!("cannot project event {} on account {}", event.id, event.stream_id))?;
+    fn tables(&self) -> &'static [&'static str] {
+        &["accounts", "account_transactions"]
+    }
+
+    async fn apply(&self, txn: &DatabaseTransaction, target: Target, event: &RecordedEvent) -> anyhow::Result<()> {
+        if event.stream_type != StreamType::Account {
+            return Ok(());
         }
-        advance_checkpoint(txn, Self::NAME, event.position).await
+        project(txn, target, event)
+            .await
+            .with_context(|| format!("cannot project event {} on account {}", event.id, event.stream_id))
     }
 }
 
-async fn project(txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Result<()> {
+async fn project(txn: &DatabaseTransaction, target: Target, event: &RecordedEvent) -> anyhow::Result<()> {
     if !KNOWN.contains(&event.event_type.as_str()) {
-        bump(txn, event, Vec::new()).await?;
+        bump(txn, target, event, Vec::new()).await?;
         return Ok(());
     }
     let parsed = AccountEvent::from_stored(&event.event_type, event.schema_version, &event.data)
         .with_context(|| format!("the data of {} is not valid", event.event_type))?;
     match parsed {
-        AccountEvent::AccountOpened(opened) => open(txn, event, &opened).await,
+        AccountEvent::AccountOpened(opened) => open(txn, target, event, &opened).await,
         AccountEvent::MoneyDeposited(moved) => {
-            move_money(txn, event, Movement::plain(TransactionKind::Deposit, &moved)).await
+            move_money(txn, target, event, Movement::plain(TransactionKind::Deposit, &moved)).await
         }
         AccountEvent::MoneyWithdrawn(moved) => {
-            move_money(txn, event, Movement::plain(TransactionKind::Withdrawal, &moved)).await
+            move_money(txn, target, event, Movement::plain(TransactionKind::Withdrawal, &moved)).await
         }
         AccountEvent::TransferDebited(leg) => {
-            move_money(txn, event, Movement::leg(TransactionKind::TransferOut, &leg)).await
+            move_money(txn, target, event, Movement::leg(TransactionKind::TransferOut, &leg)).await
         }
         AccountEvent::TransferCredited(leg) => {
-            move_money(txn, event, Movement::leg(TransactionKind::TransferIn, &leg)).await
+            move_money(txn, target, event, Movement::leg(TransactionKind::TransferIn, &leg)).await
         }
         AccountEvent::TransferRefunded(leg) => {
-            move_money(txn, event, Movement::leg(TransactionKind::TransferRefund, &leg)).await
+            move_money(txn, target, event, Movement::leg(TransactionKind::TransferRefund, &leg)).await
         }
-        AccountEvent::TransferSettled { .. } => bump(txn, event, Vec::new()).await.map(drop),
+        AccountEvent::TransferSettled { .. } => bump(txn, target, event, Vec::new()).await.map(drop),
         AccountEvent::OverdraftLimitChanged(changed) => {
             let limit = to_cents(changed.limit.value());
             let set = vec![(account::Column::OverdraftLimitCents, Expr::value(limit))];
-            bump(txn, event, set).await.map(drop)
+            bump(txn, target, event, set).await.map(drop)
         }
         AccountEvent::AccountClosed {} => {
             let status = AccountStatus::Closed.as_str();
             let set = vec![(account::Column::Status, Expr::value(status))];
-            bump(txn, event, set).await.map(drop)
+            bump(txn, target, event, set).await.map(drop)
         }
     }
 }
 
-async fn open(txn: &DatabaseTransaction, event: &RecordedEvent, opened: &AccountOpened) -> anyhow::Result<()> {
+async fn open(
+    txn: &DatabaseTransaction,
+    target: Target,
+    event: &RecordedEvent,
+    opened: &AccountOpened,
+) -> anyhow::Result<()> {
     let row = account::ActiveModel {
         id: Set(event.stream_id),
         seq: Set(event.position),
@@ -108,10 +117,9 @@ async fn open(txn: &DatabaseTransaction, event: &RecordedEvent, opened: &Account
         updated_at: Set(event.recorded_at),
         last_position: Set(event.position),
     };
-    account::Entity::insert(row)
-        .on_conflict(OnConflict::column(account::Column::Id).do_nothing().to_owned())
-        .exec_without_returning(txn)
-        .await?;
+    let insert =
+        account::Entity::insert(row).on_conflict(OnConflict::column(account::Column::Id).do_nothing().to_owned());
+    target.insert(insert).exec_without_returning(txn).await?;
     Ok(())
 }
 
@@ -146,10 +154,15 @@ impl Movement {
     }
 }
 
-async fn move_money(txn: &DatabaseTransaction, event: &RecordedEvent, moved: Movement) -> anyhow::Result<()> {
+async fn move_money(
+    txn: &DatabaseTransaction,
+    target: Target,
+    event: &RecordedEvent,
+    moved: Movement,
+) -> anyhow::Result<()> {
     let balance_after = to_cents(moved.balance_after);
     let set = vec![(account::Column::BalanceCents, Expr::value(balance_after))];
-    if !bump(txn, event, set).await? {
+    if !bump(txn, target, event, set).await? {
         return Ok(());
     }
     let row = account_transaction::ActiveModel {
@@ -164,10 +177,9 @@ async fn move_money(txn: &DatabaseTransaction, event: &RecordedEvent, moved: Mov
         occurred_at: Set(event.recorded_at),
         position: Set(event.position),
     };
-    account_transaction::Entity::insert(row)
-        .on_conflict(OnConflict::column(account_transaction::Column::Id).do_nothing().to_owned())
-        .exec_without_returning(txn)
-        .await?;
+    let insert = account_transaction::Entity::insert(row)
+        .on_conflict(OnConflict::column(account_transaction::Column::Id).do_nothing().to_owned());
+    target.insert(insert).exec_without_returning(txn).await?;
     Ok(())
 }
 
@@ -175,6 +187,7 @@ async fn move_money(txn: &DatabaseTransaction, event: &RecordedEvent, moved: Mov
 /// is exactly one version behind; tells whether it did.
 async fn bump(
     txn: &DatabaseTransaction,
+    target: Target,
     event: &RecordedEvent,
     set: Vec<(account::Column, SimpleExpr)>,
 ) -> anyhow::Result<bool> {
@@ -185,9 +198,10 @@ async fn bump(
     for (column, value) in set {
         update = update.col_expr(column, value);
     }
-    let result = update
-        .filter(account::Column::Id.eq(event.stream_id))
-        .filter(account::Column::Version.eq(event.version - 1))
+    let result = target
+        .update(update)
+        .filter(Expr::col(account::Column::Id).eq(event.stream_id))
+        .filter(Expr::col(account::Column::Version).eq(event.version - 1))
         .exec(txn)
         .await?;
     Ok(result.rows_affected == 1)

@@ -4,6 +4,10 @@ use anyhow::Context;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
+use super::target::SHADOW_SUFFIX;
+use crate::application::ports::Checkpoint;
+use crate::application::process::TransferProcess;
+
 use crate::infrastructure::entities::projection_checkpoint::{ActiveModel, Column, Entity};
 
 /// Moves the checkpoint of `name` to `position` unless it is already further.
@@ -34,4 +38,26 @@ pub async fn checkpoint<C: ConnectionTrait>(conn: &C, name: &str) -> anyhow::Res
         .await
         .with_context(|| format!("cannot read checkpoint {name}"))?;
     Ok(row.map_or(0, |r| r.position))
+}
+
+/// Every checkpoint row, and the service's projections and process manager
+/// at 0 before their first event; a rebuild's row (`<name>__rebuild`) comes
+/// as `name`, flagged, right after the projection's own.
+pub async fn all_checkpoints<C: ConnectionTrait>(conn: &C) -> anyhow::Result<Vec<Checkpoint>> {
+    let rows = Entity::find().all(conn).await.context("cannot read the checkpoints")?;
+    let mut all: Vec<Checkpoint> = rows
+        .into_iter()
+        .map(|row| match row.name.strip_suffix(SHADOW_SUFFIX) {
+            Some(name) => Checkpoint { name: name.to_owned(), position: row.position, rebuilding: true },
+            None => Checkpoint { name: row.name, position: row.position, rebuilding: false },
+        })
+        .collect();
+    let expected = super::all().iter().map(|p| p.name()).chain([TransferProcess::NAME]).collect::<Vec<_>>();
+    for name in expected {
+        if !all.iter().any(|c| c.name == name && !c.rebuilding) {
+            all.push(Checkpoint { name: name.to_owned(), position: 0, rebuilding: false });
+        }
+    }
+    all.sort_by(|a, b| (&a.name, a.rebuilding).cmp(&(&b.name, b.rebuilding)));
+    Ok(all)
 }

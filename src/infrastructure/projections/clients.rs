@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseTransaction, EntityTrait, Set};
 
-use super::{Projection, advance_checkpoint};
+use super::{Projection, Target};
 use crate::application::ports::RecordedEvent;
 use crate::domain::client::ClientEvent;
 use crate::domain::{DomainEvent, StreamType};
@@ -25,7 +25,11 @@ impl Projection for ClientsProjection {
         Self::NAME
     }
 
-    async fn apply(&self, txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Result<()> {
+    fn tables(&self) -> &'static [&'static str] {
+        &["clients"]
+    }
+
+    async fn apply(&self, txn: &DatabaseTransaction, target: Target, event: &RecordedEvent) -> anyhow::Result<()> {
         if event.stream_type == StreamType::Client && event.event_type == "ClientRegistered" {
             let ClientEvent::ClientRegistered(registration) =
                 ClientEvent::from_stored(&event.event_type, event.schema_version, &event.data)
@@ -45,12 +49,13 @@ impl Projection for ClientsProjection {
                 version: Set(event.version),
             };
             // Replaying a registration that is already projected is a no-op.
-            Entity::insert(row)
-                .on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned())
+            let insert = Entity::insert(row).on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned());
+            target
+                .insert(insert)
                 .exec_without_returning(txn)
                 .await
                 .with_context(|| format!("cannot project client {}", event.stream_id))?;
         }
-        advance_checkpoint(txn, Self::NAME, event.position).await
+        Ok(())
     }
 }

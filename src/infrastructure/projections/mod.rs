@@ -1,16 +1,23 @@
 //! Inline projections: read models updated in the same transaction as the
 //! events they are built from, so a read model never lags behind its commit.
+//! A rebuild runs the same projections into shadow tables (see [`rebuild`]).
 
 mod accounts;
 mod checkpoint;
 mod clients;
+pub mod rebuild;
+mod target;
 mod transfers;
 
 pub use accounts::AccountsProjection;
-pub use checkpoint::{advance_checkpoint, checkpoint};
+pub use checkpoint::{advance_checkpoint, all_checkpoints, checkpoint};
 pub use clients::ClientsProjection;
+pub use target::Target;
 pub use transfers::TransfersProjection;
 
+use std::sync::Arc;
+
+use anyhow::Context;
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 
@@ -25,5 +32,43 @@ pub trait Projection: Send + Sync {
     /// Stable name, also the key of the projection's checkpoint row.
     fn name(&self) -> &'static str;
 
-    async fn apply(&self, txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Result<()>;
+    /// The tables it writes, by their canonical names: a rebuild builds a
+    /// shadow of each and swaps them all in at once.
+    fn tables(&self) -> &'static [&'static str];
+
+    /// Applies one event to the tables of `target`. Checkpoints are not this
+    /// method's business: [`project`] moves them once per batch.
+    async fn apply(&self, txn: &DatabaseTransaction, target: Target, event: &RecordedEvent) -> anyhow::Result<()>;
+}
+
+/// The projections of the running service, in the order they are applied.
+pub fn all() -> Vec<Arc<dyn Projection>> {
+    vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection), Arc::new(TransfersProjection)]
+}
+
+/// Applies `events` (in log order) to every projection's `target` tables,
+/// then moves each projection's checkpoint there once, to the last position:
+/// a commit or a rebuild batch costs one checkpoint write per projection,
+/// however many events it holds.
+pub async fn project(
+    txn: &DatabaseTransaction,
+    projections: &[Arc<dyn Projection>],
+    target: Target,
+    events: &[RecordedEvent],
+) -> anyhow::Result<()> {
+    let Some(last) = events.last() else {
+        return Ok(());
+    };
+    for event in events {
+        for projection in projections {
+            projection
+                .apply(txn, target, event)
+                .await
+                .with_context(|| format!("projection {} failed on event {}", projection.name(), event.id))?;
+        }
+    }
+    for projection in projections {
+        advance_checkpoint(txn, &target.checkpoint(projection.name()), last.position).await?;
+    }
+    Ok(())
 }

@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, SimpleExpr};
+use sea_orm::{DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::{Projection, advance_checkpoint};
+use super::{Projection, Target};
 use crate::application::ports::RecordedEvent;
 use crate::domain::transfer::{TransferEvent, TransferStatus};
 use crate::domain::value::to_cents;
@@ -27,17 +27,21 @@ impl Projection for TransfersProjection {
         Self::NAME
     }
 
-    async fn apply(&self, txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Result<()> {
-        if event.stream_type == StreamType::Transfer {
-            project(txn, event)
-                .await
-                .with_context(|| format!("cannot project event {} on transfer {}", event.id, event.stream_id))?;
+    fn tables(&self) -> &'static [&'static str] {
+        &["transfers"]
+    }
+
+    async fn apply(&self, txn: &DatabaseTransaction, target: Target, event: &RecordedEvent) -> anyhow::Result<()> {
+        if event.stream_type != StreamType::Transfer {
+            return Ok(());
         }
-        advance_checkpoint(txn, Self::NAME, event.position).await
+        project(txn, target, event)
+            .await
+            .with_context(|| format!("cannot project event {} on transfer {}", event.id, event.stream_id))
     }
 }
 
-async fn project(txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Result<()> {
+async fn project(txn: &DatabaseTransaction, target: Target, event: &RecordedEvent) -> anyhow::Result<()> {
     let Ok(parsed) = TransferEvent::from_stored(&event.event_type, event.schema_version, &event.data) else {
         return Ok(()); // a type this version does not know
     };
@@ -63,21 +67,23 @@ async fn project(txn: &DatabaseTransaction, event: &RecordedEvent) -> anyhow::Re
                 completed_at: Set(None),
                 version: Set(event.version),
             };
-            transfer::Entity::insert(row)
-                .on_conflict(OnConflict::column(transfer::Column::Id).do_nothing().to_owned())
-                .exec_without_returning(txn)
-                .await?;
+            let insert = transfer::Entity::insert(row)
+                .on_conflict(OnConflict::column(transfer::Column::Id).do_nothing().to_owned());
+            target.insert(insert).exec_without_returning(txn).await?;
             Ok(())
         }
-        TransferEvent::TransferCompleted {} => bump(txn, event, finished(TransferStatus::Completed, None)).await,
+        TransferEvent::TransferCompleted {} => {
+            bump(txn, target, event, finished(TransferStatus::Completed, None)).await
+        }
         TransferEvent::TransferFailed { reason } => {
-            bump(txn, event, finished(TransferStatus::Failed, Some(reason))).await
+            bump(txn, target, event, finished(TransferStatus::Failed, Some(reason))).await
         }
     }
 }
 
 async fn bump(
     txn: &DatabaseTransaction,
+    target: Target,
     event: &RecordedEvent,
     set: Vec<(transfer::Column, SimpleExpr)>,
 ) -> anyhow::Result<()> {
@@ -85,9 +91,10 @@ async fn bump(
     for (column, value) in set {
         update = update.col_expr(column, value);
     }
-    update
-        .filter(transfer::Column::Id.eq(event.stream_id))
-        .filter(transfer::Column::Version.eq(event.version - 1))
+    target
+        .update(update)
+        .filter(Expr::col(transfer::Column::Id).eq(event.stream_id))
+        .filter(Expr::col(transfer::Column::Version).eq(event.version - 1))
         .exec(txn)
         .await?;
     Ok(())

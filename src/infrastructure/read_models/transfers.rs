@@ -6,11 +6,11 @@ use async_trait::async_trait;
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::application::ports::{CheckpointStore, TransferReadModel, TransferView};
+use crate::application::ports::{Checkpoint, CheckpointStore, TransferReadModel, TransferView};
 use crate::domain::transfer::TransferStatus;
 use crate::domain::value::from_cents;
 use crate::infrastructure::entities::transfer;
-use crate::infrastructure::projections::{advance_checkpoint, checkpoint};
+use crate::infrastructure::projections::{advance_checkpoint, all_checkpoints, checkpoint};
 
 #[derive(Clone)]
 pub struct SeaOrmTransferReadModel {
@@ -84,5 +84,9 @@ impl CheckpointStore for SeaOrmCheckpoints {
 
     async fn advance(&self, name: &str, position: i64) -> anyhow::Result<()> {
         advance_checkpoint(&self.db, name, position).await
+    }
+
+    async fn all(&self) -> anyhow::Result<Vec<Checkpoint>> {
+        all_checkpoints(&self.db).await
     }
 }

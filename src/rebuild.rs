@@ -1,0 +1,108 @@
+//! `minibank rebuild-projections`: rebuilds the chosen projections one after
+//! the other (see [`crate::infrastructure::projections::rebuild`]) and shows
+//! how it goes: a progress bar on a terminal, plain lines otherwise.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::bootstrap::Settings;
+use crate::infrastructure::projections::{
+    self,
+    rebuild::{RebuildProgress, RebuildReport, Rebuilder},
+};
+use crate::infrastructure::{connect, migrate};
+
+/// How often plain progress lines are written.
+const LINE_EVERY: Duration = Duration::from_secs(1);
+
+/// Rebuilds `only` that projection, or all of them.
+pub async fn run(settings: &Settings, only: Option<&str>, batch: u64) -> anyhow::Result<()> {
+    let selected: Vec<_> =
+        projections::all().into_iter().filter(|p| only.is_none_or(|name| p.name() == name)).collect();
+    if selected.is_empty() {
+        let known: Vec<_> = projections::all().iter().map(|p| p.name()).collect();
+        bail!("unknown projection '{}'; known: {}", only.unwrap_or_default(), known.join(", "));
+    }
+    let db = connect(&settings.database_url, &settings.pool).await.context("Failed to connect to the database")?;
+    migrate(&db).await.context("Failed to migrate the database")?;
+    let rebuilder = Rebuilder::new(db, batch);
+    for projection in selected {
+        let name = projection.name();
+        let report = if std::io::stderr().is_terminal() {
+            let mut bar = Bar::new(name);
+            let report = rebuilder.rebuild(projection, &mut bar).await;
+            bar.0.finish_and_clear();
+            report
+        } else {
+            rebuilder.rebuild(projection, &mut Lines::new(name)).await
+        };
+        let report = report.with_context(|| format!("Failed to rebuild {name}"))?;
+        println!("{}", summary(&report));
+    }
+    Ok(())
+}
+
+fn summary(report: &RebuildReport) -> String {
+    format!(
+        "{}: rebuilt from {} events in {:.1?} ({} ev/s); switched over at position {}, holding writers back for {:.1?}",
+        report.projection,
+        report.events,
+        report.elapsed,
+        rate(report.events, report.elapsed),
+        report.position,
+        report.switch,
+    )
+}
+
+fn rate(events: u64, elapsed: Duration) -> u64 {
+    (events as f64 / elapsed.as_secs_f64().max(1e-3)) as u64
+}
+
+/// A progress bar on a terminal.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(name: &'static str) -> Self {
+        let style = ProgressStyle::with_template("{prefix}: [{bar:40}] {pos}/{len} events, {per_sec}, ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        Bar(ProgressBar::new(0).with_style(style).with_prefix(name))
+    }
+}
+
+impl RebuildProgress for Bar {
+    fn advanced(&mut self, done: u64, total: u64) {
+        self.0.set_length(total);
+        self.0.set_position(done);
+    }
+}
+
+/// One line a second (and one at the start) when stderr is not a terminal:
+/// `accounts: 12000/50000 events, 8400 ev/s, ETA 4s`.
+struct Lines {
+    name: &'static str,
+    started: Instant,
+    last: Option<Instant>,
+}
+
+impl Lines {
+    fn new(name: &'static str) -> Self {
+        Lines { name, started: Instant::now(), last: None }
+    }
+}
+
+impl RebuildProgress for Lines {
+    fn advanced(&mut self, done: u64, total: u64) {
+        let now = Instant::now();
+        if self.last.is_some_and(|last| now - last < LINE_EVERY) {
+            return;
+        }
+        self.last = Some(now);
+        let per_second = rate(done, now - self.started);
+        let eta = total.saturating_sub(done).checked_div(per_second).map_or("?".to_owned(), |s| format!("{s}s"));
+        eprintln!("{}: {done}/{total} events, {per_second} ev/s, ETA {eta}", self.name);
+    }
+}
