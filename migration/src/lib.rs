@@ -6,6 +6,7 @@ mod m20261121_000001_create_tables;
 mod m20261121_000002_snapshots;
 mod m20261121_000003_transfers;
 mod m20261121_000004_processed_commands;
+mod m20261121_000005_event_transaction_ids;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_snapshots::Migration),
             Box::new(m20261121_000003_transfers::Migration),
             Box::new(m20261121_000004_processed_commands::Migration),
+            Box::new(m20261121_000005_event_transaction_ids::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::commands::{Command, CommandMeta};
 use super::handlers::{account, client, transfer};
 use super::ports::{
-    AccountNumberGenerator, EventFilter, EventStore, IdempotencyKey, PasswordHasher, ProcessedCommand, RecordedEvent,
+    AccountNumberGenerator, EventStore, IdempotencyKey, PasswordHasher, ProcessedCommand, RecordedEvent,
 };
 use super::stream_locks::StreamLocks;
 use super::{AppError, Snapshots};
@@ -98,13 +98,9 @@ impl MessageBus {
                 key.command_id
             )));
         }
-        let mut events = Vec::with_capacity(done.positions.len());
-        for position in done.positions {
-            let found = self.deps.store.read_all(position - 1, 1, &EventFilter::default()).await?;
-            match found.into_iter().next() {
-                Some(event) if event.position == position => events.push(event),
-                _ => return Err(anyhow::anyhow!("event {position} of command {} is missing", key.command_id).into()),
-            }
+        let events = self.deps.store.read_at(&done.positions).await?;
+        if events.iter().map(|e| e.position).ne(done.positions.iter().copied()) {
+            return Err(anyhow::anyhow!("events of command {} are missing", key.command_id).into());
         }
         Ok(events)
     }

@@ -135,7 +135,12 @@ impl<'a> Queries<'a> {
         let head = self.ctx.store.head().await?;
         Ok(checkpoints
             .into_iter()
-            .map(|c| ProjectionStatus { lag: (head - c.position).max(0), head, checkpoint: c })
+            .map(|mut c| {
+                if c.inline {
+                    c.position = head;
+                }
+                ProjectionStatus { lag: (head - c.position).max(0), head, checkpoint: c }
+            })
             .collect())
     }
 

@@ -15,11 +15,13 @@ pub struct ProjectionStatus {
     position: Position,
     /// The head of the log when this was read.
     head: Position,
-    /// head − position, capped at 2147483647. Projections are updated in the
-    /// commit's transaction, so theirs is 0 between commits; the transfer
-    /// process records only the transfer requests it settled, so its lag
-    /// counts the events since the last one.
+    /// head − position, capped at 2147483647. The transfer process records
+    /// only the transfer requests it settled, so its lag counts the events
+    /// since the last one.
     lag: i32,
+    /// Updated inside every commit's own transaction, so always at the head
+    /// (lag 0) by construction; no position is stored for it.
+    inline: bool,
     /// True for a rebuild into shadow tables in progress (its position is
     /// how far it has got); the live projection of that name is listed too.
     rebuilding: bool,
@@ -33,6 +35,7 @@ impl From<queries::ProjectionStatus> for ProjectionStatus {
             head: Position(status.head),
             lag: i32::try_from(status.lag).unwrap_or(i32::MAX),
             rebuilding: status.checkpoint.rebuilding,
+            inline: status.checkpoint.inline,
         }
     }
 }

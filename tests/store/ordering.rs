@@ -12,7 +12,7 @@ use minibank::domain::StreamType;
 use minibank::infrastructure::projections::Target;
 use minibank::infrastructure::{AccountsProjection, ClientsProjection, Projection, SeaOrmEventStore};
 use rand::Rng;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
 use uuid::Uuid;
 
 use crate::events::{append, deposited, opened};
@@ -103,8 +103,9 @@ async fn a_reader_following_the_log_misses_nothing_under_sixteen_writers() {
     .await;
 }
 
-/// Without the ordering lock the same reader does miss events on PostgreSQL:
-/// the hazard that the store guards against is real on this database.
+/// Without the ordering section a plain `position > last` reader does miss
+/// events on PostgreSQL: the hazard that the store guards against is real on
+/// this database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn on_postgres_unguarded_appends_do_make_a_naive_reader_miss_events() {
     on_each_backend(|backend| async move {
@@ -113,7 +114,7 @@ async fn on_postgres_unguarded_appends_do_make_a_naive_reader_miss_events() {
         }
         let store: Arc<dyn EventStore> = Arc::new(backend.store());
         let done = Arc::new(AtomicBool::new(false));
-        let reader = tokio::spawn(follow(store.clone(), done.clone()));
+        let reader = tokio::spawn(follow_naively(backend.db.clone(), done.clone()));
         let writers: Vec<_> = (0..WRITERS).map(|_| tokio::spawn(unguarded_appends(backend.db.clone()))).collect();
         for writer in writers {
             writer.await.unwrap();
@@ -143,4 +144,89 @@ async fn unguarded_appends(db: DatabaseConnection) {
         tokio::time::sleep(Duration::from_millis(millis)).await;
         txn.commit().await.unwrap();
     }
+}
+
+/// Follows the log with a bare `position > last`, as a reader would without
+/// the store's guard.
+async fn follow_naively(db: DatabaseConnection, done: Arc<AtomicBool>) -> Vec<i64> {
+    let mut seen = Vec::new();
+    let mut last = 0;
+    loop {
+        let finished = done.load(Ordering::SeqCst);
+        let sql = format!("SELECT position FROM events WHERE position > {last} ORDER BY position LIMIT 100");
+        let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+        if rows.is_empty() && finished {
+            return seen;
+        }
+        for row in rows {
+            last = row.try_get::<i64>("", "position").unwrap();
+            seen.push(last);
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// An append whose transaction is still open holds back what readers may
+/// see: a later append that commits first stays unread until the earlier one
+/// ends, and then both come, in position order. (PostgreSQL; on SQLite the
+/// open write transaction would keep the later append from starting at all.)
+#[tokio::test]
+async fn on_postgres_a_commit_is_not_read_past_an_earlier_append_still_in_flight() {
+    on_each_backend(|backend| async move {
+        if backend.db.get_database_backend() != DbBackend::Postgres {
+            return;
+        }
+        let store = backend.store();
+        let before = store.head().await.unwrap();
+        // An append in flight: inserted (a position and a transaction id are
+        // taken) but not committed.
+        let in_flight = backend.db.begin().await.unwrap();
+        let early = Uuid::now_v7();
+        let sql = format!(
+            "INSERT INTO events (id, stream_id, stream_type, version, event_type, schema_version, data, metadata, recorded_at) \
+             VALUES ('{}', '{early}', 'TRANSFER', 1, 'Probe', 1, '{{}}', '{{\"correlationId\": \"{}\"}}', now())",
+            Uuid::now_v7(),
+            Uuid::now_v7()
+        );
+        in_flight.execute_unprepared(&sql).await.unwrap();
+        let late = Uuid::now_v7();
+        let committed = store.commit(append(StreamType::Account, late, 0, vec![opened(late, Uuid::now_v7(), 1)])).await;
+        let late_position = committed.unwrap()[0].position;
+
+        let readable = store.read_all(before, 100, &EventFilter::default()).await.unwrap();
+        assert!(readable.is_empty(), "nothing may be read past the open append: {readable:?}");
+        assert_eq!(store.head().await.unwrap(), before, "the head stays below the open append");
+
+        in_flight.commit().await.unwrap();
+        let readable = store.read_all(before, 100, &EventFilter::default()).await.unwrap();
+        let streams: Vec<Uuid> = readable.iter().map(|e| e.stream_id).collect();
+        assert_eq!(streams, vec![early, late], "both, the earlier append first");
+        assert_eq!(store.head().await.unwrap(), late_position);
+    })
+    .await;
+}
+
+/// A transaction left open in another database of the cluster (another
+/// application's) does not hold minibank's readers back.
+#[tokio::test]
+async fn on_postgres_another_databases_open_transaction_does_not_delay_readers() {
+    on_each_backend(|backend| async move {
+        if backend.db.get_database_backend() != DbBackend::Postgres {
+            return;
+        }
+        let admin_url = std::env::var("TEST_DATABASE_URL").expect("PostgreSQL tests run with TEST_DATABASE_URL");
+        let elsewhere = sea_orm::Database::connect(admin_url.as_str()).await.unwrap();
+        let open = elsewhere.begin().await.unwrap();
+        open.execute_unprepared("SELECT pg_current_xact_id()").await.unwrap();
+
+        let store = backend.store();
+        let account = Uuid::now_v7();
+        let committed = store.commit(append(StreamType::Account, account, 0, vec![opened(account, Uuid::now_v7(), 1)]));
+        let position = committed.await.unwrap()[0].position;
+        let readable = store.read_all(position - 1, 10, &EventFilter::default()).await.unwrap();
+        assert_eq!(readable.iter().map(|e| e.position).collect::<Vec<_>>(), vec![position]);
+        assert_eq!(store.head().await.unwrap(), position);
+        open.rollback().await.unwrap();
+    })
+    .await;
 }

@@ -155,8 +155,23 @@ pub trait EventStore: Send + Sync {
         limit: u64,
     ) -> anyhow::Result<Vec<RecordedEvent>>;
 
-    /// Committed events after `after` in global order, at most `limit`.
+    /// Committed events after `after` in global order, at most `limit`; where
+    /// commits can become visible out of position order, only as far as no
+    /// smaller position can still appear, so that following the log with
+    /// "after the last one seen" never skips an event.
     async fn read_all(&self, after: i64, limit: u64, filter: &EventFilter) -> anyhow::Result<Vec<RecordedEvent>>;
+
+    /// The committed events at these positions (those that exist), in
+    /// position order, however far the log is settled: a lookup, not a read
+    /// that follows the log.
+    async fn read_at(&self, positions: &[i64]) -> anyhow::Result<Vec<RecordedEvent>> {
+        let mut found = Vec::with_capacity(positions.len());
+        for &position in positions {
+            let event = self.read_all(position - 1, 1, &EventFilter::default()).await?.into_iter().next();
+            found.extend(event.filter(|e| e.position == position));
+        }
+        Ok(found)
+    }
 
     /// How many committed events match the filter.
     async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64>;

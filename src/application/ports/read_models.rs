@@ -156,6 +156,10 @@ pub struct Checkpoint {
     pub position: i64,
     /// The progress of a rebuild of projection `name` into shadow tables.
     pub rebuilding: bool,
+    /// A projection applied inside every commit's own transaction: it is at
+    /// the head of the log by construction, so no position is kept for it
+    /// (`position` is 0 here; queries report the head).
+    pub inline: bool,
 }
 
 /// How far a reader of the log (a process manager) has got, kept in the store.

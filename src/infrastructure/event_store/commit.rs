@@ -23,41 +23,28 @@ pub(super) async fn commit(
     commit: Commit,
 ) -> Result<Vec<RecordedEvent>, CommitError> {
     let txn = begin_write(db).await?;
-    for claim in &commit.claims {
-        insert_claim(&txn, claim).await?;
-    }
-    // Checked before the position order lock, so that a stale writer gives
-    // up without making the others wait; a writer that passes the check and
-    // still loses the race meets the unique (stream, version) index.
+    // Checked before anything is written, so that a stale writer gives up
+    // without holding anybody up; a writer that passes the check and still
+    // loses the race meets the unique (stream, version) index.
     for append in &commit.appends {
         check_version(&txn, append).await?;
     }
-    // Microseconds: what PostgreSQL keeps, so the value returned here is the
-    // value read back later on either backend.
-    let recorded_at = Utc::now().trunc_subsecs(6);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        lock_position_order_and_notify(&txn).await?;
-    }
-    let mut recorded = Vec::new();
-    for append in &commit.appends {
-        for (version, new) in (append.expected_version + 1..).zip(&append.events) {
-            let event = RecordedEvent {
-                position: 0,
-                id: new.id,
-                stream_id: append.stream_id,
-                stream_type: append.stream_type,
-                version,
-                event_type: new.event_type.clone(),
-                schema_version: new.schema_version,
-                data: new.data.clone(),
-                metadata: new.metadata.clone(),
-                recorded_at,
-            };
-            recorded.push(insert_event(&txn, append, new, event).await?);
-        }
+    let recorded = if txn.get_database_backend() == DbBackend::Postgres {
+        enter_position_order(&txn).await?;
+        let inserted = insert_events(&txn, &commit).await;
+        leave_position_order(&txn, inserted.is_ok()).await?;
+        inserted?
+    } else {
+        insert_events(&txn, &commit).await?
+    };
+    // After the events: on PostgreSQL the first write of the transaction
+    // must be inside the position order section (see there).
+    for claim in &commit.claims {
+        insert_claim(&txn, claim).await?;
     }
     project(&txn, projections, Target::Live, &recorded).await?;
     if let Some(key) = &commit.idempotency {
+        let recorded_at = recorded.first().map_or_else(Utc::now, |e| e.recorded_at);
         record_processed(&txn, key, &recorded, recorded_at).await?;
     }
     txn.commit().await.context("cannot commit the transaction")?;
@@ -87,32 +74,73 @@ async fn record_processed(
 }
 
 /// Key of the PostgreSQL advisory lock that orders appends ("mbevents").
-pub(crate) const POSITION_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
+pub(super) const POSITION_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
 
-/// Makes positions become visible in position order on PostgreSQL, and
-/// tells the other instances that the log grew.
+/// Enters the section, on PostgreSQL, in which a commit's transaction gets
+/// its id and its events their positions; and tells the other instances that
+/// the log grows.
 ///
-/// Positions come from a sequence when a row is inserted, but a row becomes
-/// visible only when its transaction commits: two writers can commit out of
-/// position order, and a reader asking for "after P" would then skip the
-/// event that commits late. Holding this transaction-scoped lock from the
-/// first insert to the commit (PostgreSQL releases it only once the commit is
-/// visible) means that every position below a visible one is visible too, or
-/// was rolled back and will never appear. Readers can then follow the log with
-/// a plain `position > P`, exactly and with no timeout. The price is that
-/// appends on PostgreSQL take turns from their first event insert to their
-/// commit, so everything that can happen before (claims, version checks) does,
-/// and what follows is kept to a few statements; SQLite has a single writer
-/// anyway.
+/// Positions come from a sequence, but a row becomes visible only when its
+/// transaction commits, and transactions commit in any order: a reader asking
+/// for "after P" could skip an event that commits late with a smaller
+/// position. Writers therefore take turns (a session-level advisory lock)
+/// from their first write, which assigns the transaction id, through the
+/// event inserts, which draw the positions; so transaction ids and positions
+/// grow together. Readers then take only events whose transaction id is below
+/// the oldest transaction still running (`pg_snapshot_xmin`): every smaller
+/// position belongs to a transaction that has finished, so it is visible or
+/// rolled back for good, and following the log with `position > P` is exact.
+/// The section ends before the commit, so commits (and their WAL flushes) run
+/// side by side and PostgreSQL can group them; an earlier version held a
+/// transaction-level lock through the commit, which made writers queue for
+/// every flush in turn.
 ///
-/// The notification rides in the same round trip. PostgreSQL delivers it
-/// only if and when this transaction commits; listeners then read the events
-/// from the store (the payload is empty).
-async fn lock_position_order_and_notify(txn: &DatabaseTransaction) -> Result<(), CommitError> {
+/// A savepoint makes the section's end reliable: whatever the inserts did,
+/// the transaction can still release the lock (a session lock would outlive
+/// the transaction on a pooled connection). The notification rides along;
+/// PostgreSQL delivers it only if and when the transaction commits, and
+/// listeners read the events from the store (the payload is empty).
+async fn enter_position_order(txn: &DatabaseTransaction) -> Result<(), CommitError> {
     let channel = crate::infrastructure::notifications::CHANNEL;
-    let sql = format!("SELECT pg_notify('{channel}', ''), pg_advisory_xact_lock({POSITION_ORDER_LOCK})");
+    let sql =
+        format!("SELECT pg_notify('{channel}', ''), pg_advisory_lock({POSITION_ORDER_LOCK}); SAVEPOINT position_order");
     txn.execute_unprepared(&sql).await.context("cannot take the position order lock")?;
     Ok(())
+}
+
+/// Leaves the section: keeps the inserts (or undoes them when they failed,
+/// so that the transaction accepts the unlock) and lets the next writer in.
+async fn leave_position_order(txn: &DatabaseTransaction, inserted: bool) -> Result<(), CommitError> {
+    let end = if inserted { "RELEASE SAVEPOINT position_order" } else { "ROLLBACK TO SAVEPOINT position_order" };
+    let sql = format!("{end}; SELECT pg_advisory_unlock({POSITION_ORDER_LOCK})");
+    txn.execute_unprepared(&sql).await.context("cannot release the position order lock")?;
+    Ok(())
+}
+
+/// Inserts every event of the commit, each at the version after the last.
+async fn insert_events(txn: &DatabaseTransaction, commit: &Commit) -> Result<Vec<RecordedEvent>, CommitError> {
+    // Microseconds: what PostgreSQL keeps, so the value returned here is the
+    // value read back later on either backend.
+    let recorded_at = Utc::now().trunc_subsecs(6);
+    let mut recorded = Vec::new();
+    for append in &commit.appends {
+        for (version, new) in (append.expected_version + 1..).zip(&append.events) {
+            let event = RecordedEvent {
+                position: 0,
+                id: new.id,
+                stream_id: append.stream_id,
+                stream_type: append.stream_type,
+                version,
+                event_type: new.event_type.clone(),
+                schema_version: new.schema_version,
+                data: new.data.clone(),
+                metadata: new.metadata.clone(),
+                recorded_at,
+            };
+            recorded.push(insert_event(txn, append, new, event).await?);
+        }
+    }
+    Ok(recorded)
 }
 
 /// A claim is inserted on its own so a unique violation names its scope.

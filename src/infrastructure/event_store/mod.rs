@@ -6,8 +6,9 @@ mod read;
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use async_trait::async_trait;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
 use uuid::Uuid;
 
 use crate::application::ports::{
@@ -15,16 +16,34 @@ use crate::application::ports::{
 };
 use crate::infrastructure::projections::Projection;
 
-pub(crate) use commit::POSITION_ORDER_LOCK;
-
 /// The log after `after`, oldest first, at most `limit` events, read on any
-/// connection (a rebuild reads its tail inside the transaction that swaps).
+/// connection, as far as it is settled (what a follower may go past).
 pub async fn read_log<C: sea_orm::ConnectionTrait>(
     conn: &C,
     after: i64,
     limit: u64,
 ) -> anyhow::Result<Vec<RecordedEvent>> {
     read::read_all(conn, after, limit, &EventFilter::default()).await
+}
+
+/// Holds back every append until `txn` ends, and waits for the appends in
+/// flight to end, so that the whole log is visible to `txn` and stays as it
+/// is (a rebuild's switch). On PostgreSQL: the position order lock keeps new
+/// appends out, and a SHARE lock on `events` waits for every transaction
+/// that inserted events (they hold ROW EXCLUSIVE until they end). On SQLite
+/// a write transaction excludes every other writer already.
+pub async fn stop_appends(txn: &DatabaseTransaction) -> anyhow::Result<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let sql =
+            format!("SELECT pg_advisory_xact_lock({}); LOCK TABLE events IN SHARE MODE", commit::POSITION_ORDER_LOCK);
+        txn.execute_unprepared(&sql).await.context("cannot stop appends")?;
+    }
+    Ok(())
+}
+
+/// The log after `after` in a transaction that called [`stop_appends`].
+pub async fn read_stopped_log(txn: &DatabaseTransaction, after: i64, limit: u64) -> anyhow::Result<Vec<RecordedEvent>> {
+    read::read_all_visible(txn, after, limit).await
 }
 
 /// [`EventStore`] on SQLite or PostgreSQL.
@@ -55,7 +74,13 @@ impl SeaOrmEventStore {
 #[async_trait]
 impl EventStore for SeaOrmEventStore {
     async fn commit(&self, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError> {
-        commit::commit(&self.db, &self.projections, commit).await
+        // In a task of its own, so that a caller that goes away (a client
+        // hanging up) cannot stop a commit half-way, e.g. inside the
+        // position order section on PostgreSQL.
+        let (db, projections) = (self.db.clone(), self.projections.clone());
+        tokio::spawn(async move { commit::commit(&db, &projections, commit).await })
+            .await
+            .map_err(|error| CommitError::Store(anyhow::anyhow!("the commit task failed: {error}")))?
     }
 
     async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {
@@ -82,6 +107,10 @@ impl EventStore for SeaOrmEventStore {
 
     async fn read_all(&self, after: i64, limit: u64, filter: &EventFilter) -> anyhow::Result<Vec<RecordedEvent>> {
         read::read_all(&self.reader, after, limit, filter).await
+    }
+
+    async fn read_at(&self, positions: &[i64]) -> anyhow::Result<Vec<RecordedEvent>> {
+        read::read_at(&self.reader, positions).await
     }
 
     async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64> {

@@ -10,7 +10,7 @@ mod target;
 mod transfers;
 
 pub use accounts::AccountsProjection;
-pub use checkpoint::{advance_checkpoint, all_checkpoints, checkpoint};
+pub use checkpoint::{advance_checkpoint, advance_checkpoints, all_checkpoints, checkpoint};
 pub use clients::ClientsProjection;
 pub use target::Target;
 pub use transfers::TransfersProjection;
@@ -47,9 +47,9 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
 }
 
 /// Applies `events` (in log order) to every projection's `target` tables,
-/// then moves each projection's checkpoint there once, to the last position:
-/// a commit or a rebuild batch costs one checkpoint write per projection,
-/// however many events it holds.
+/// then, for a rebuild's shadow tables, moves every projection's checkpoint
+/// to the last position in one statement (one write per batch, however many
+/// events and projections it holds).
 pub async fn project(
     txn: &DatabaseTransaction,
     projections: &[Arc<dyn Projection>],
@@ -67,8 +67,12 @@ pub async fn project(
                 .with_context(|| format!("projection {} failed on event {}", projection.name(), event.id))?;
         }
     }
-    for projection in projections {
-        advance_checkpoint(txn, &target.checkpoint(projection.name()), last.position).await?;
+    if target == Target::Live {
+        // In the commit's own transaction: the projections are exactly as far
+        // as the log, and a row per projection rewritten by every commit
+        // would make concurrent commits queue for it on PostgreSQL.
+        return Ok(());
     }
-    Ok(())
+    let names: Vec<String> = projections.iter().map(|p| target.checkpoint(p.name())).collect();
+    advance_checkpoints(txn, &names, last.position).await
 }

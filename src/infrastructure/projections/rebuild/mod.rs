@@ -23,10 +23,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait};
 
-use super::{Projection, Target, advance_checkpoint, project};
+use super::{Projection, Target, project};
 use crate::application::ports::RecordedEvent;
 use crate::infrastructure::entities::{event, projection_checkpoint};
-use crate::infrastructure::event_store::{POSITION_ORDER_LOCK, read_log};
+use crate::infrastructure::event_store::{read_log, read_stopped_log, stop_appends};
 use crate::infrastructure::transactions::begin_write;
 
 /// How often a switch that could not get its locks in time is tried again.
@@ -169,14 +169,10 @@ impl Rebuilder {
             txn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{SWITCH_LOCK_TIMEOUT}'"))
                 .await
                 .context("cannot set the lock timeout")?;
-            // Every commit takes this lock before it appends and holds it to
-            // its end: once we have it, every event there will be is visible.
-            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({POSITION_ORDER_LOCK})"))
-                .await
-                .context("cannot take the position order lock")?;
         }
+        stop_appends(&txn).await?;
         loop {
-            let events = read_log(&txn, built.position, self.batch).await?;
+            let events = read_stopped_log(&txn, built.position, self.batch).await?;
             if events.is_empty() {
                 break;
             }
@@ -185,11 +181,6 @@ impl Rebuilder {
         }
         for projection in projections {
             shadow::swap(&txn, projection.tables()).await?;
-            if built.position > 0 {
-                // Live commits keep this at the head already; a projection
-                // that is new in this version gets its row here.
-                advance_checkpoint(&txn, projection.name(), built.position).await?;
-            }
             forget_checkpoint(&txn, &Target::Shadow.checkpoint(projection.name())).await?;
         }
         txn.commit().await.context("cannot commit the switch")?;
