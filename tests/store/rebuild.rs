@@ -100,8 +100,8 @@ async fn rebuilt_read_models_equal_the_live_ones_after_thousands_of_commands() {
             outcome.succeeded,
             outcome.refused
         );
-        let names: Vec<_> = live.checkpoints.iter().map(|c| (c.name.as_str(), c.position)).collect();
-        assert_eq!(names, [("accounts", head), ("clients", head), ("transfers", head)], "{}", backend.name);
+        // Projections applied in the commits' own transactions keep no rows.
+        assert!(live.checkpoints.is_empty(), "{}: {:?} at head {head}", backend.name, live.checkpoints);
 
         let reports = rebuild(&backend.db, None, 250).await;
 

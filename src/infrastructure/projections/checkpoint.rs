@@ -26,7 +26,9 @@ pub async fn advance_checkpoints<C: ConnectionTrait>(conn: &C, names: &[String],
     let rows = names.iter().map(|name| ActiveModel { name: Set(name.clone()), position: Set(position) });
     let behind = Expr::col((Entity, Column::Position)).lt(Expr::col((Alias::new("excluded"), Column::Position)));
     Entity::insert_many(rows)
-        .on_conflict(OnConflict::column(Column::Name).update_column(Column::Position).action_and_where(behind).to_owned())
+        .on_conflict(
+            OnConflict::column(Column::Name).update_column(Column::Position).action_and_where(behind).to_owned(),
+        )
         .exec_without_returning(conn)
         .await
         .with_context(|| format!("cannot advance the checkpoints of {}", names.join(", ")))?;
