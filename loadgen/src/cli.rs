@@ -90,8 +90,9 @@ pub struct Baseline {
     /// Baseline pool size; default: 1 on SQLite (like the server), --clients on PostgreSQL.
     #[arg(long)]
     pub baseline_connections: Option<u32>,
-    /// PostgreSQL: the baseline also takes minibank's position-order lock
-    /// before its insert (what gap-free ordering costs by itself).
+    /// PostgreSQL: the baseline also holds minibank's position-order lock from
+    /// its insert through its commit (what ordering by taking turns through
+    /// the commit would cost).
     #[arg(long)]
     pub baseline_order_lock: bool,
 }

@@ -24,7 +24,8 @@ use crate::stats::{Outcome, Percentiles, Tally};
 #[derive(Clone)]
 enum Database {
     Sqlite(sqlx::SqlitePool),
-    /// With `ordered`, each transaction also takes the server's position-order lock.
+    /// With `ordered`, each transaction also holds the server's position-order
+    /// lock from its insert through its commit.
     Postgres {
         pool: sqlx::PgPool,
         ordered: bool,

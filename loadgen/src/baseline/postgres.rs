@@ -16,8 +16,10 @@ pub async fn connect(url: &str, connections: u32) -> anyhow::Result<PgPool> {
 /// The key of minibank's position-order advisory lock (see its event store).
 const POSITION_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
 
-/// `ordered`: take minibank's position-order lock before the insert, as its
-/// store does, to measure what gap-free ordering costs by itself.
+/// `ordered`: take minibank's position-order lock before the insert and hold
+/// it through the commit, as its store once did, to measure what ordering by
+/// taking turns through the commit costs (the store now takes turns only for
+/// its event inserts).
 pub async fn deposit(pool: &PgPool, account: Uuid, cents: i64, ordered: bool) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
     let (balance, version): (i64, i32) =

@@ -87,9 +87,10 @@ pub(super) const POSITION_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
 /// from their first write, which assigns the transaction id, through the
 /// event inserts, which draw the positions; so transaction ids and positions
 /// grow together. Readers then take only events whose transaction id is below
-/// the oldest transaction still running (`pg_snapshot_xmin`): every smaller
-/// position belongs to a transaction that has finished, so it is visible or
-/// rolled back for good, and following the log with `position > P` is exact.
+/// every transaction of this database still running (see `read::settled`):
+/// every smaller position belongs to a transaction that has finished, so it is
+/// visible or rolled back for good, and following the log with `position > P`
+/// is exact.
 /// The section ends before the commit, so commits (and their WAL flushes) run
 /// side by side and PostgreSQL can group them; an earlier version held a
 /// transaction-level lock through the commit, which made writers queue for
