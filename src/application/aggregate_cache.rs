@@ -10,7 +10,7 @@
 
 use std::any::Any;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use lru::LruCache;
 use uuid::Uuid;
@@ -39,15 +39,13 @@ impl AggregateCache {
 
     /// The cached value of `stream_id`, if it is one of type `T`.
     pub fn get<T: Clone + Send + Sync + 'static>(&self, stream_id: Uuid) -> Option<T> {
-        let mut entries = self.entries.as_ref()?.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.get(&stream_id).and_then(|entry| entry.value.downcast_ref::<T>()).cloned()
+        self.locked()?.get(&stream_id).and_then(|entry| entry.value.downcast_ref::<T>()).cloned()
     }
 
     /// Keeps `value` as the state of `stream_id` at `version`, unless a newer
     /// version is cached already (two loads may finish in either order).
     pub fn put<T: Send + Sync + 'static>(&self, stream_id: Uuid, version: i32, value: T) {
-        let Some(entries) = &self.entries else { return };
-        let mut entries = entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(mut entries) = self.locked() else { return };
         if entries.peek(&stream_id).is_some_and(|cached| cached.version > version) {
             return;
         }
@@ -55,11 +53,17 @@ impl AggregateCache {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.as_ref().map_or(0, |entries| entries.lock().unwrap_or_else(|p| p.into_inner()).len())
+        self.locked().map_or(0, |entries| entries.len())
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The entries, if caching is on. A panic elsewhere while holding the
+    /// lock leaves them usable: every entry is complete on its own.
+    fn locked(&self) -> Option<MutexGuard<'_, LruCache<Uuid, Entry>>> {
+        Some(self.entries.as_ref()?.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 }
 

@@ -58,7 +58,7 @@ pub(super) async fn read_all<C: ConnectionTrait>(
     limit: u64,
     filter: &EventFilter,
 ) -> anyhow::Result<Vec<RecordedEvent>> {
-    read_log(db, after, limit, filter, true).await
+    read_after(db, after, limit, filter, true).await
 }
 
 /// The log after `after` as far as it is visible, for a transaction that has
@@ -68,10 +68,10 @@ pub(super) async fn read_all_visible<C: ConnectionTrait>(
     after: i64,
     limit: u64,
 ) -> anyhow::Result<Vec<RecordedEvent>> {
-    read_log(db, after, limit, &EventFilter::default(), false).await
+    read_after(db, after, limit, &EventFilter::default(), false).await
 }
 
-async fn read_log<C: ConnectionTrait>(
+async fn read_after<C: ConnectionTrait>(
     db: &C,
     after: i64,
     limit: u64,

@@ -8,10 +8,11 @@
 //!    the same projection code as the live commits, into the shadows; the
 //!    progress is kept as checkpoint `<name>__rebuild`. On SQLite, where a
 //!    batch holds the only write lock, the rebuild then pauses as long.
-//! 3. **Switch.** One transaction that first stops writers (PostgreSQL: the
-//!    advisory lock every commit takes before it appends; SQLite: the write
-//!    lock, taken by `BEGIN IMMEDIATE`), so no event can appear behind it;
-//!    applies the last events to the shadows; swaps the tables; and sets the
+//! 3. **Switch.** One transaction that first stops appends (see
+//!    `event_store::stop_appends`: on PostgreSQL the lock appends take turns
+//!    under, then waiting for those in flight; on SQLite the write lock, taken
+//!    by `BEGIN IMMEDIATE`), so no event can appear behind it; applies the
+//!    last events to the shadows; swaps the tables; and drops the shadows'
 //!    checkpoints. DDL is transactional on both backends: readers see the old
 //!    tables or the new ones, never a mix, and a failed switch changes nothing.
 
