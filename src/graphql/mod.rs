@@ -15,5 +15,5 @@ mod types;
 
 pub use error_codes::ErrorCodes;
 pub use errors::{code_of, gql_error};
-pub use request::RequestAuth;
+pub use request::{ClientAddress, RequestAuth};
 pub use schema::{AppSchema, Schemas, build_schemas, is_introspection_only, sdl};

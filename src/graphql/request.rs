@@ -15,6 +15,15 @@ pub enum RequestAuth {
     Invalid,
 }
 
+/// The network address the request came from (the TCP peer), attached by the
+/// HTTP and websocket entry points; rules keyed by client address read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+pub fn client_address(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
+    ctx.data_opt::<ClientAddress>().map(|address| address.0)
+}
+
 pub fn app<'a>(ctx: &Context<'a>) -> &'a AppContext {
     ctx.data_unchecked::<Arc<AppContext>>()
 }

@@ -1,0 +1,11 @@
+//! Hostile input against the real server process: each test sends what an
+//! outside attacker (or a careless client) would, then checks that the server
+//! still serves, that nothing was written and, where it matters, that memory
+//! stayed bounded. SQLite by default; PostgreSQL with `TEST_DATABASE_URL`.
+
+mod support;
+
+#[path = "../common/server_process.rs"]
+mod server_process;
+#[path = "../common/test_database.rs"]
+mod test_database;
