@@ -3,6 +3,7 @@
 
 mod admin;
 mod error_codes;
+pub mod guard;
 mod errors;
 mod inputs;
 mod mutation;
@@ -14,6 +15,6 @@ mod subscription;
 mod types;
 
 pub use error_codes::ErrorCodes;
-pub use errors::{code_of, gql_error};
+pub use errors::{INTERNAL_MESSAGE, code_of, gql_error};
 pub use request::{ClientAddress, RequestAuth};
-pub use schema::{AppSchema, Schemas, build_schemas, is_introspection_only, sdl};
+pub use schema::{AppSchema, Schemas, build_schemas, sdl};

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use async_graphql::Schema;
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
 use super::ErrorCodes;
 use super::mutation::Mutation;
@@ -20,11 +19,18 @@ pub const MAX_DEPTH: usize = 12;
 /// transactions of 10 fields each is about 4,500.
 pub const MAX_COMPLEXITY: usize = 5_000;
 
+/// GraphiQL's and Apollo's introspection queries nest 13 levels (`ofType`
+/// seven times inside `fields { type }`); codegen tools nest a little deeper.
+pub const INTROSPECTION_MAX_DEPTH: usize = 20;
+/// GraphiQL's introspection query counts about 250.
+pub const INTROSPECTION_MAX_COMPLEXITY: usize = 1_000;
+
 pub struct Schemas {
     /// Every application operation runs here, within the limits.
     pub main: AppSchema,
     /// GraphiQL's introspection query is deeper than any application query, so
-    /// operations that only introspect run here, without the limits.
+    /// operations that only introspect run here, with limits of their own (the
+    /// guard also caps their `__schema`/`__type` fields and root fields).
     pub introspection: AppSchema,
 }
 
@@ -41,6 +47,8 @@ pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
         .data(ctx)
         .extension(ErrorCodes)
         .introspection_only()
+        .limit_depth(INTROSPECTION_MAX_DEPTH)
+        .limit_complexity(INTROSPECTION_MAX_COMPLEXITY)
         .limit_recursive_depth(64)
         .finish();
     Schemas { main, introspection }
@@ -49,19 +57,4 @@ pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
 /// The SDL of the schema, as committed in schema.graphql.
 pub fn sdl() -> String {
     Schema::build(Query, Mutation, Subscription).finish().sdl()
-}
-
-/// True when every root field of every operation is `__schema`, `__type` or `__typename`.
-pub fn is_introspection_only(document: &ExecutableDocument) -> bool {
-    fn only_meta(document: &ExecutableDocument, set: &SelectionSet) -> bool {
-        set.items.iter().all(|selection| match &selection.node {
-            Selection::Field(field) => field.node.name.node.starts_with("__"),
-            Selection::InlineFragment(fragment) => only_meta(document, &fragment.node.selection_set.node),
-            Selection::FragmentSpread(spread) => document
-                .fragments
-                .get(&spread.node.fragment_name.node)
-                .is_some_and(|f| only_meta(document, &f.node.selection_set.node)),
-        })
-    }
-    document.operations.iter().all(|(_, op)| only_meta(document, &op.node.selection_set.node))
 }

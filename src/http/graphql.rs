@@ -1,21 +1,31 @@
 //! POST /graphql runs operations; GET /graphql runs queries from the query
 //! string (mutations are refused with 405) or shows GraphiQL.
 
+use std::net::{IpAddr, SocketAddr};
+
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, Request};
-use async_graphql_axum::GraphQLResponse;
+use async_graphql::{BatchRequest, BatchResponse, Request, ServerError};
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::future::join_all;
 
+use super::parsed_queries::Prepared;
 use super::problem::problem;
-use super::{HttpState, MAX_BATCH, MAX_BODY_BYTES, csrf, graphiql, subscriptions};
+use super::{HttpState, MAX_BATCH, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, csrf, graphiql, subscriptions};
 use crate::application::auth::authenticate;
-use crate::graphql::{RequestAuth, is_introspection_only};
+use crate::graphql::guard::{self, MAX_PASSWORD_FIELDS};
+use crate::graphql::{ClientAddress, INTERNAL_MESSAGE, RequestAuth};
 
-pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
+const NOT_A_REQUEST: &str = "The body must be a GraphQL request in JSON: {\"query\": \"...\", \"variables\": {...}}, \
+     or a list of 1 to 10 of them.";
+const SUBSCRIPTION_OVER_HTTP: &str =
+    "Subscriptions need a websocket: connect to this path with the graphql-transport-ws subprotocol.";
+
+pub async fn post(State(state): State<HttpState>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
     if csrf::is_blocked(&headers) {
         return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", csrf::MESSAGE);
     }
@@ -23,26 +33,48 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Body
         Ok(bytes) => bytes,
         Err(response) => return *response,
     };
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
-        Ok(batch) => batch,
-        Err(error) => {
-            let message = format!("The body is not a GraphQL request in JSON ({{\"query\": ...}}): {error}");
+    // serde's own messages name Rust types ("untagged enum BatchRequest"): say what the body must be instead.
+    let Ok(batch) = serde_json::from_slice::<BatchRequest>(&bytes) else {
+        return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", NOT_A_REQUEST);
+    };
+    let (requests, is_batch) = match batch {
+        BatchRequest::Single(request) => (vec![request], false),
+        BatchRequest::Batch(requests) if requests.is_empty() || requests.len() > MAX_BATCH => {
+            let message = format!("A batch must hold 1 to {MAX_BATCH} operations; this one holds {}.", requests.len());
             return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
+        BatchRequest::Batch(requests) => (requests, true),
     };
-    let auth = request_auth(&state, &headers);
-    match batch {
-        BatchRequest::Single(request) => GraphQLResponse::from(execute(&state, request, auth).await).into_response(),
-        BatchRequest::Batch(requests) if requests.is_empty() || requests.len() > MAX_BATCH => problem(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            &format!("A batch must hold 1 to {MAX_BATCH} operations; this one holds {}.", requests.len()),
-        ),
-        BatchRequest::Batch(requests) => {
-            let responses = join_all(requests.into_iter().map(|r| execute(&state, r, auth))).await;
-            GraphQLResponse::from(BatchResponse::Batch(responses)).into_response()
-        }
+    if requests.iter().any(|r| r.query.trim().is_empty()) {
+        return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", NOT_A_REQUEST);
     }
+    let prepared: Vec<_> = requests.into_iter().map(|request| prepare(&state, request)).collect();
+    let password_fields: usize = prepared
+        .iter()
+        .filter_map(|p| p.as_ref().ok())
+        .map(|(request, prepared)| prepared.checked.password_fields(request.operation_name.as_deref()))
+        .sum();
+    if password_fields > MAX_PASSWORD_FIELDS {
+        let message = format!(
+            "At most {MAX_PASSWORD_FIELDS} login or registerClient per request; this batch has {password_fields}."
+        );
+        return problem(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", &message);
+    }
+    let auth = request_auth(&state, &headers);
+    let address = peer(&parts.extensions);
+    if !is_batch {
+        let Some(prepared) = prepared.into_iter().next() else {
+            return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", NOT_A_REQUEST);
+        };
+        if let Ok((request, prepared)) = &prepared
+            && prepared.checked.is_subscription(request.operation_name.as_deref())
+        {
+            return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", SUBSCRIPTION_OVER_HTTP);
+        }
+        return respond(BatchResponse::Single(run(&state, prepared, auth, address).await));
+    }
+    let responses = join_all(prepared.into_iter().map(|p| run(&state, p, auth, address))).await;
+    respond(BatchResponse::Batch(responses))
 }
 
 /// GET /graphql: a websocket upgrade, a query in the query string, or GraphiQL.
@@ -51,6 +83,7 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
         return subscriptions::upgrade(state, request).await;
     }
     let headers = request.headers().clone();
+    let address = peer(request.extensions());
     let query = request.uri().query().map(String::from);
     let Some(query) = query.filter(|q| !q.is_empty()) else {
         return graphiql::page().into_response();
@@ -58,24 +91,30 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
     if csrf::is_blocked(&headers) {
         return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", csrf::MESSAGE);
     }
-    let mut request = match async_graphql::http::parse_query_string(&query) {
-        Ok(request) => request,
-        Err(error) => {
-            let message = format!("The query string is not a GraphQL request: {error}");
-            return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
-        }
+    let Ok(request) = async_graphql::http::parse_query_string(&query) else {
+        let message = "The query string is not a GraphQL request: send ?query=...&variables=<JSON>&operationName=...";
+        return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
     };
-    if is_mutation(&mut request) {
-        let mut response = problem(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "BAD_REQUEST",
-            "Mutations are not allowed over GET; send them with POST.",
-        );
-        response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
-        return response;
+    let prepared = prepare(&state, request);
+    if let Ok((request, prepared)) = &prepared {
+        match prepared.checked.selected(request.operation_name.as_deref()).and_then(|op| op.ty) {
+            Some(OperationType::Mutation) => {
+                let mut response = problem(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "BAD_REQUEST",
+                    "Mutations are not allowed over GET; send them with POST.",
+                );
+                response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+                return response;
+            }
+            Some(OperationType::Subscription) => {
+                return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", SUBSCRIPTION_OVER_HTTP);
+            }
+            _ => {}
+        }
     }
     let auth = request_auth(&state, &headers);
-    GraphQLResponse::from(execute(&state, request, auth).await).into_response()
+    respond(BatchResponse::Single(run(&state, prepared, auth, address).await))
 }
 
 /// Reads the body, refusing more than `MAX_BODY_BYTES` with 413.
@@ -107,20 +146,6 @@ fn is_length_limit(error: &axum::Error) -> bool {
     false
 }
 
-fn is_mutation(request: &mut Request) -> bool {
-    let operation_name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
-        return false;
-    };
-    document.operations.iter().any(|(name, op)| {
-        let selected = match (&operation_name, name) {
-            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-            _ => true,
-        };
-        selected && op.node.ty == OperationType::Mutation
-    })
-}
-
 fn request_auth(state: &HttpState, headers: &HeaderMap) -> RequestAuth {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     match authenticate(&state.ctx, authorization) {
@@ -129,9 +154,82 @@ fn request_auth(state: &HttpState, headers: &HeaderMap) -> RequestAuth {
     }
 }
 
-async fn execute(state: &HttpState, mut request: Request, auth: RequestAuth) -> async_graphql::Response {
-    state.parsed_queries.prepare(&mut request);
-    let introspection_only = request.parsed_query().is_ok_and(is_introspection_only);
-    let schema = if introspection_only { &state.schemas.introspection } else { &state.schemas.main };
-    schema.execute(request.data(auth)).await
+/// The TCP peer, as the server's accept loop recorded it.
+fn peer(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+}
+
+/// Checks and parses one request behind the guard's limits.
+fn prepare(state: &HttpState, mut request: Request) -> Result<(Request, Prepared), ServerError> {
+    let prepared = state.parsed_queries.prepare(&mut request)?;
+    Ok((request, prepared))
+}
+
+async fn run(
+    state: &HttpState,
+    prepared: Result<(Request, Prepared), ServerError>,
+    auth: RequestAuth,
+    address: Option<IpAddr>,
+) -> async_graphql::Response {
+    let (mut request, prepared) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => return async_graphql::Response::from_errors(vec![error]),
+    };
+    if prepared.checked.is_subscription(request.operation_name.as_deref()) {
+        return async_graphql::Response::from_errors(vec![guard::refused("BAD_REQUEST", SUBSCRIPTION_OVER_HTTP)]);
+    }
+    let keep = prepared.keep.then(|| (request.query.clone(), request.parsed_query().ok().cloned()));
+    let schema = if prepared.checked.introspection_only() { &state.schemas.introspection } else { &state.schemas.main };
+    let mut request = request.data(auth);
+    if let Some(address) = address {
+        request = request.data(ClientAddress(address));
+    }
+    let response = schema.execute(request).await;
+    if let Some((query, Some(document))) = keep
+        && passed_validation(&response)
+    {
+        state.parsed_queries.keep(query, document, prepared.checked);
+    }
+    response
+}
+
+fn passed_validation(response: &async_graphql::Response) -> bool {
+    !response.errors.iter().any(|error| {
+        let code = error.extensions.as_ref().and_then(|e| e.get("code"));
+        matches!(
+            code,
+            Some(async_graphql::Value::String(code))
+                if matches!(code.as_str(), "GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED" | "QUERY_TOO_COMPLEX")
+        )
+    })
+}
+
+/// Serializes the answer once; one larger than `MAX_RESPONSE_BYTES` is
+/// replaced by an error saying so.
+fn respond(batch: BatchResponse) -> Response {
+    let cache_control = batch.is_ok().then(|| batch.cache_control().value()).flatten();
+    let http_headers = batch.http_headers();
+    let Ok(mut body) = serde_json::to_vec(&batch) else {
+        return problem(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE);
+    };
+    if body.len() > MAX_RESPONSE_BYTES {
+        let message = format!(
+            "The answer would be {} bytes, more than the {MAX_RESPONSE_BYTES} allowed; select fewer fields or items.",
+            body.len()
+        );
+        let error = || async_graphql::Response::from_errors(vec![guard::refused("QUERY_TOO_COMPLEX", message.clone())]);
+        let replaced = match batch {
+            BatchResponse::Single(_) => BatchResponse::Single(error()),
+            BatchResponse::Batch(responses) => BatchResponse::Batch(responses.iter().map(|_| error()).collect()),
+        };
+        body = serde_json::to_vec(&replaced).unwrap_or_default();
+    }
+    let mut response = Response::new(Body::from(body));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/graphql-response+json"));
+    if let Some(value) = cache_control.and_then(|value| HeaderValue::from_str(&value).ok()) {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+    headers.extend(http_headers);
+    response
 }

@@ -7,10 +7,12 @@ mod health;
 mod parsed_queries;
 mod problem;
 mod router;
+pub mod serve;
 mod subscriptions;
 pub mod websocket;
 
 pub use router::{HttpSettings, router};
+pub use serve::ConnectionSettings;
 
 use std::sync::Arc;
 
@@ -30,5 +32,8 @@ pub struct HttpState {
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A websocket message above this closes the connection.
 pub const MAX_WS_MESSAGE_BYTES: usize = 1024 * 1024;
+/// A larger answer is replaced by a QUERY_TOO_COMPLEX error: the other
+/// limits keep real answers far below it.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 /// Apollo's BatchHttpLink sends at most 10 operations per batch by default.
 pub const MAX_BATCH: usize = 10;
