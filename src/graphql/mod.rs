@@ -9,6 +9,7 @@ mod inputs;
 mod mutation;
 mod query;
 mod request;
+mod root_fields;
 mod scalars;
 mod schema;
 mod subscription;

@@ -7,6 +7,7 @@ use async_graphql::Schema;
 use super::ErrorCodes;
 use super::mutation::Mutation;
 use super::query::Query;
+use super::root_fields::RootFieldConcurrency;
 use super::subscription::Subscription;
 use crate::application::AppContext;
 
@@ -18,6 +19,12 @@ pub const MAX_DEPTH: usize = 12;
 /// Connection fields cost `first × children`; 20 accounts with 20
 /// transactions of 10 fields each is about 4,500.
 pub const MAX_COMPLEXITY: usize = 5_000;
+/// The price of a field that hashes a password (Argon2, tens of
+/// milliseconds of CPU): within the limit, but never cheap.
+pub const PASSWORD_COMPLEXITY: usize = 1_000;
+/// The price of replaying an account's history (`accountAt`): at most
+/// `MAX_COMPLEXITY / REPLAY_COMPLEXITY` replays per request.
+pub const REPLAY_COMPLEXITY: usize = 250;
 
 /// GraphiQL's and Apollo's introspection queries nest 13 levels (`ofType`
 /// seven times inside `fields { type }`); codegen tools nest a little deeper.
@@ -38,6 +45,7 @@ pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
     let main = Schema::build(Query, Mutation, Subscription)
         .data(ctx.clone())
         .extension(ErrorCodes)
+        .extension(RootFieldConcurrency)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)

@@ -4,8 +4,24 @@
 //! stayed bounded. SQLite by default; PostgreSQL with `TEST_DATABASE_URL`.
 
 mod support;
+#[path = "../api/ws_client.rs"]
+mod ws_client;
+
+mod nesting;
+mod introspection;
+mod document_cache;
+mod pricing;
+mod http_mistakes;
 
 #[path = "../common/server_process.rs"]
 mod server_process;
 #[path = "../common/test_database.rs"]
 mod test_database;
+mod login_throttle;
+mod tokens;
+mod wrong_kind_ids;
+mod idempotent_repeats;
+mod money_grammar;
+mod input_limits;
+mod public_face;
+mod connections;
