@@ -161,13 +161,10 @@ pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let app = router(ctx.clone(), &settings.http);
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let connections = settings.http.connections.clone();
+    let task = tokio::spawn(crate::http::serve::serve(listener, app, connections, async move {
+        let _ = stopped.await;
+    }));
     Ok(RunningServer { addr, ctx, shutdown: Some(shutdown), task })
 }
 

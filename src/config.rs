@@ -116,6 +116,21 @@ pub struct SettingsArgs {
     /// Seconds between server pings on websockets; a peer silent for three times this is dropped.
     #[arg(long, env = "WS_PING_SECONDS", default_value_t = 15, global = true)]
     pub ws_ping_seconds: u64,
+    /// Seconds an anonymous websocket (no token) may stay open while it runs
+    /// no operation (then 4401).
+    #[arg(long, env = "WS_ANONYMOUS_IDLE_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=86_400), global = true)]
+    pub ws_anonymous_idle_seconds: u64,
+    /// Open connections in all (websockets included); more get 503.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_connections: u64,
+    /// Open connections from one IP address; more get 429. Raise it for load
+    /// generators on loopback or many clients behind one proxy.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_PEER", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_connections_per_peer: u64,
+    /// Seconds a client has to send a request's headers; also how long an
+    /// idle keep-alive connection stays open.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub header_read_timeout_seconds: u64,
     /// Run the transfer process manager in this instance (any number of
     /// instances may; turn it off for API-only instances).
     #[arg(long, env = "TRANSFER_PROCESS", default_value_t = true, action = clap::ArgAction::Set, global = true)]

@@ -8,8 +8,8 @@ use minibank::application::live::FeedConfig;
 use minibank::bootstrap::{self, Settings};
 use minibank::config::{Cli, Command, LogFormat, SettingsArgs};
 use minibank::domain::value::{Email, PersonName, Role, Username};
-use minibank::http::HttpSettings;
 use minibank::http::websocket::WsConfig;
+use minibank::http::{ConnectionSettings, HttpSettings};
 use minibank::infrastructure::PoolSettings;
 use std::time::Duration;
 
@@ -40,7 +40,13 @@ fn settings(args: SettingsArgs) -> Settings {
                 max_subscriptions: args.ws_max_subscriptions.max(1),
                 ping_interval: Duration::from_secs(args.ws_ping_seconds.max(1)),
                 idle_timeout: Duration::from_secs(args.ws_ping_seconds.max(1) * 3),
+                anonymous_idle_timeout: Duration::from_secs(args.ws_anonymous_idle_seconds),
                 ..WsConfig::default()
+            },
+            connections: ConnectionSettings {
+                max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+                max_per_peer: usize::try_from(args.max_connections_per_peer).unwrap_or(usize::MAX),
+                header_read_timeout: Duration::from_secs(args.header_read_timeout_seconds),
             },
         },
         snapshot_every: args.snapshot_every,

@@ -9,6 +9,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use super::serve::ConnectionSettings;
 use super::websocket::WsConfig;
 use super::{HttpState, graphql, health};
 use crate::application::AppContext;
@@ -20,6 +21,7 @@ pub struct HttpSettings {
     /// Origins allowed by CORS; empty: same-origin only; "*": any.
     pub cors_origins: Vec<String>,
     pub websocket: WsConfig,
+    pub connections: ConnectionSettings,
 }
 
 const REQUEST_ID: &str = "x-request-id";

@@ -9,10 +9,24 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::problem::problem;
+use super::serve::client_address;
 use super::websocket::{Authenticator, Protocol, WsSession, serve_socket};
 use super::{HttpState, MAX_WS_MESSAGE_BYTES};
 use crate::application::{Actor, AppContext};
-use crate::graphql::RequestAuth;
+use crate::graphql::{ClientAddress, RequestAuth};
+
+/// Per-connection buffers start small and grow only for a large message:
+/// tungstenite's defaults (128 KiB to read, 128 KiB to gather writes) would
+/// make every idle socket cost over 128 KiB. Reads take at most this much
+/// from the socket at a time.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Each message is written as soon as it is sent; the writer task flushes
+/// anyway.
+const WRITE_BUFFER_BYTES: usize = 0;
+/// Unwritten bytes held for a peer that does not read, beyond which sending
+/// fails and the connection ends. The outgoing queue already holds results
+/// back, so this only needs room for one large message.
+const MAX_WRITE_BUFFER_BYTES: usize = 4 * 1024 * 1024;
 
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
     headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
@@ -30,7 +44,7 @@ fn chosen_protocol(headers: &HeaderMap) -> Option<Protocol> {
 
 /// Each connection authenticates once, from connection_init or the upgrade
 /// request; its operations then run as that caller until the token expires.
-fn authenticator(ctx: Arc<AppContext>) -> Authenticator {
+fn authenticator(ctx: Arc<AppContext>, client: Option<ClientAddress>) -> Authenticator {
     Arc::new(move |token: Option<&str>| {
         let (actor, expires_at) = match token {
             None => (Actor::Anonymous, None),
@@ -41,6 +55,9 @@ fn authenticator(ctx: Arc<AppContext>) -> Authenticator {
         };
         let mut data = Data::default();
         data.insert(RequestAuth::Valid(actor));
+        if let Some(client) = client {
+            data.insert(client);
+        }
         Ok(WsSession { data, expires_at })
     })
 }
@@ -60,10 +77,14 @@ pub async fn upgrade(state: HttpState, request: Request) -> Response {
     };
     let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(String::from);
     let schema = state.schemas.main.clone();
-    let authenticate = authenticator(state.ctx.clone());
+    let authenticate = authenticator(state.ctx.clone(), client_address(&parts.extensions));
     let config = state.websocket.clone();
     upgrade
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
         .max_message_size(MAX_WS_MESSAGE_BYTES)
+        .max_frame_size(MAX_WS_MESSAGE_BYTES)
         .protocols([protocol.name()])
         .on_upgrade(move |socket| serve_socket(socket, protocol, schema, authorization, authenticate, config))
 }

@@ -1,5 +1,7 @@
 //! The server's memory per idle subscription: RSS before and after opening S
-//! subscriptions that receive nothing.
+//! subscriptions that receive nothing. With `--per-connection 1` each has a
+//! websocket of its own, and the figure per connection is what one idle
+//! subscribed socket costs.
 
 use anyhow::Context;
 use serde_json::json;
@@ -35,6 +37,8 @@ pub async fn run(ctx: &Ctx, args: &SubscribeArgs) -> anyhow::Result<Summary> {
             "rss_before_bytes": before,
             "rss_after_bytes": after,
             "bytes_per_subscription": grown as f64 / args.subscribers.max(1) as f64,
+            // With --per-connection 1: what one idle subscribed socket costs.
+            "bytes_per_connection": grown as f64 / connections.max(1) as f64,
             "seconds_to_open": open_s,
         }),
     );

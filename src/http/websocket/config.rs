@@ -19,6 +19,10 @@ pub struct WsConfig {
     pub legacy_keepalive: Duration,
     /// Live operations allowed per connection; more are refused one by one.
     pub max_subscriptions: usize,
+    /// A connection initialised without a token that runs no operation for
+    /// this long is closed with 4401: nothing a subscription offers is open
+    /// to anonymous callers, so such a socket only holds resources.
+    pub anonymous_idle_timeout: Duration,
 }
 
 impl Default for WsConfig {
@@ -29,6 +33,7 @@ impl Default for WsConfig {
             idle_timeout: Duration::from_secs(45),
             legacy_keepalive: Duration::from_secs(15),
             max_subscriptions: 32,
+            anonymous_idle_timeout: Duration::from_secs(10),
         }
     }
 }

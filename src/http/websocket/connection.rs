@@ -84,6 +84,15 @@ pub async fn serve_socket<E: Executor>(
 }
 
 const NORMAL: u16 = 1000;
+/// RFC 6455: "a message that is too big for it to process".
+const TOO_BIG: u16 = 1009;
+
+/// A message or frame above the configured maximum, which tungstenite
+/// refuses as soon as it reads the length.
+fn is_too_big(error: &axum::Error) -> bool {
+    let inner = std::error::Error::source(error).and_then(|inner| inner.downcast_ref::<tungstenite::Error>());
+    matches!(inner, Some(tungstenite::Error::Capacity(_)))
+}
 
 /// How the connection ends.
 enum End {
@@ -117,6 +126,8 @@ struct Connection<E> {
 
 struct Session {
     data: Arc<Data>,
+    /// Initialised without a token.
+    anonymous: bool,
     expires_at: Option<Instant>,
     /// Legacy protocol only.
     keep_alive: Option<Interval>,
@@ -126,11 +137,19 @@ impl<E: Executor> Connection<E> {
     async fn run(&mut self, stream: &mut SplitStream<WebSocket>) -> End {
         let init_deadline = Instant::now() + self.config.init_timeout;
         let mut idle_deadline = Instant::now() + self.config.idle_timeout;
+        let mut anonymous_idle_since = None;
         // A handle of our own, so that a permit does not borrow `self`.
         let out = self.out.clone();
         loop {
             let initialized = self.session.is_some();
             let expires_at = self.session.as_ref().and_then(|s| s.expires_at);
+            let anonymous_idle = self.session.as_ref().is_some_and(|s| s.anonymous) && self.operations.is_empty();
+            anonymous_idle_since = match anonymous_idle_since {
+                None if anonymous_idle => Some(Instant::now()),
+                _ if !anonymous_idle => None,
+                since => since,
+            };
+            let anonymous_deadline = anonymous_idle_since.map(|since| since + self.config.anonymous_idle_timeout);
             let keep_alive = self.session.as_mut().and_then(|s| s.keep_alive.as_mut());
             tokio::select! {
                 biased;
@@ -140,6 +159,9 @@ impl<E: Executor> Connection<E> {
                     return close(4408, "Connection initialisation timeout");
                 }
                 _ = sleep_until_some(expires_at) => return close(4403, "Token expired"),
+                _ = sleep_until_some(anonymous_deadline) => {
+                    return close(4401, "Unauthorized: an anonymous connection closes when it runs no operation");
+                }
                 _ = tick_some(keep_alive) => {
                     let ka = outgoing::keep_alive();
                     if !self.pending.contains(&ka) {
@@ -155,6 +177,7 @@ impl<E: Executor> Connection<E> {
                 frame = stream.next(), if self.pending.is_empty() => {
                     idle_deadline = Instant::now() + self.config.idle_timeout;
                     let bytes = match frame {
+                        Some(Err(error)) if is_too_big(&error) => return close(TOO_BIG, "Message too big"),
                         None | Some(Err(_)) => return End::Drop,
                         Some(Ok(Message::Close(_))) => return End::PeerClosed,
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
@@ -189,6 +212,7 @@ impl<E: Executor> Connection<E> {
             return Some(close(4429, "Too many initialisation requests"));
         }
         let token = token::find(payload.as_ref(), self.upgrade_authorization.as_deref());
+        let anonymous = token.is_none();
         let Ok(session) = (self.authenticate)(token.as_deref()) else {
             return Some(close(4403, "Forbidden"));
         };
@@ -208,14 +232,20 @@ impl<E: Executor> Connection<E> {
             interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
             interval
         });
-        self.session = Some(Session { data: Arc::new(session.data), expires_at: expires_at.flatten(), keep_alive });
+        let data = Arc::new(session.data);
+        self.session = Some(Session { data, anonymous, expires_at: expires_at.flatten(), keep_alive });
         None
     }
 
-    fn subscribe(&mut self, id: String, request: async_graphql::Request) -> Option<End> {
+    fn subscribe(&mut self, id: String, mut request: async_graphql::Request) -> Option<End> {
         let Some(session) = &self.session else {
             return Some(close(4401, "Unauthorized"));
         };
+        // The same bounds as over HTTP, before the parser or the validator sees the document.
+        if let Err(error) = crate::graphql::guard::prepare(&mut request) {
+            self.pending.push_back(outgoing::error(&id, &json!([error])));
+            return None;
+        }
         if self.operations.contains(&id) {
             match self.protocol {
                 Protocol::GraphqlTransportWs => {

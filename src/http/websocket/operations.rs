@@ -51,6 +51,10 @@ impl Operations {
         self.live.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.live.is_empty()
+    }
+
     pub fn start<E: Executor>(
         &mut self,
         id: String,
