@@ -12,6 +12,9 @@ use super::ports::{
 };
 use super::stream_locks::StreamLocks;
 use super::{AppError, Snapshots};
+use fingerprint::fingerprint;
+
+mod fingerprint;
 
 /// Reacts to committed events (subscription hub, process managers, ...).
 /// A failing handler is logged; it never fails the command that caused it.
@@ -36,6 +39,16 @@ pub struct Deps {
     pub crash_after: Option<String>,
 }
 
+/// What a command answers with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dispatched {
+    /// The events the command committed, in order (empty when it changed nothing).
+    pub events: Vec<RecordedEvent>,
+    /// The command ran before under the same `commandId`: `events` are that
+    /// run's, and nothing was recorded now.
+    pub repeat: bool,
+}
+
 pub struct MessageBus {
     deps: Deps,
     event_handlers: Vec<Arc<dyn EventHandler>>,
@@ -51,29 +64,34 @@ impl MessageBus {
     }
 
     /// Runs one command and returns the events it committed (empty when the
-    /// command changed nothing). A command with a client-supplied id runs at
-    /// most once: a repeat with the same input gets the first run's events
-    /// and records nothing; the same id with other input is a CONFLICT.
+    /// command changed nothing). See [`MessageBus::run`].
+    pub async fn dispatch(&self, command: Command, meta: CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+        Ok(self.run(command, meta).await?.events)
+    }
+
+    /// Runs one command. A command with a client-supplied id runs at most
+    /// once: a repeat with the same input gets the first run's events, marked
+    /// as a repeat, and records nothing; the same id with other input is a
+    /// CONFLICT.
     #[tracing::instrument(name = "command", skip_all, fields(command = command.name(), correlation_id = %meta.correlation_id))]
-    pub async fn dispatch(&self, command: Command, mut meta: CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+    pub async fn run(&self, command: Command, mut meta: CommandMeta) -> Result<Dispatched, AppError> {
         if meta.client_command_id {
             let key = IdempotencyKey { command_id: meta.command_id, fingerprint: fingerprint(&command, &meta) };
             if let Some(done) = self.deps.store.processed(key.command_id).await? {
-                return self.repeat(&key, done).await;
+                return self.repeat(&command, &meta, done).await;
             }
             meta.idempotency = Some(key);
         }
-        let events = match self.route(command, &meta).await {
+        let events = match self.route(command.clone(), &meta).await {
             Err(AppError::AlreadyProcessed) => {
-                let key = meta.idempotency.as_ref().ok_or_else(|| anyhow::anyhow!("processed twice without a key"))?;
-                let done = self.deps.store.processed(key.command_id).await?;
-                let done = done.ok_or_else(|| anyhow::anyhow!("command {} vanished", key.command_id))?;
-                return self.repeat(key, done).await;
+                let done = self.deps.store.processed(meta.command_id).await?;
+                let done = done.ok_or_else(|| anyhow::anyhow!("command {} vanished", meta.command_id))?;
+                return self.repeat(&command, &meta, done).await;
             }
             other => other?,
         };
         self.publish(&events).await;
-        Ok(events)
+        Ok(Dispatched { events, repeat: false })
     }
 
     async fn route(&self, command: Command, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
@@ -91,18 +109,23 @@ impl MessageBus {
     }
 
     /// The answer to a repeat: the first run's events, if the input matches.
-    async fn repeat(&self, key: &IdempotencyKey, done: ProcessedCommand) -> Result<Vec<RecordedEvent>, AppError> {
-        if done.fingerprint != key.fingerprint {
+    async fn repeat(
+        &self,
+        command: &Command,
+        meta: &CommandMeta,
+        done: ProcessedCommand,
+    ) -> Result<Dispatched, AppError> {
+        if !fingerprint::matches(&done.fingerprint, command, meta) {
             return Err(AppError::Conflict(format!(
                 "commandId {} was already used for a different command or input",
-                key.command_id
+                meta.command_id
             )));
         }
         let events = self.deps.store.read_at(&done.positions).await?;
         if events.iter().map(|e| e.position).ne(done.positions.iter().copied()) {
-            return Err(anyhow::anyhow!("events of command {} are missing", key.command_id).into());
+            return Err(anyhow::anyhow!("events of command {} are missing", meta.command_id).into());
         }
-        Ok(events)
+        Ok(Dispatched { events, repeat: true })
     }
 
     async fn publish(&self, events: &[RecordedEvent]) {
@@ -115,9 +138,4 @@ impl MessageBus {
             }
         }
     }
-}
-
-/// What makes two commands "the same": the command with its input, and the caller.
-fn fingerprint(command: &Command, meta: &CommandMeta) -> String {
-    format!("{} by {:?}: {command:?}", command.name(), meta.actor)
 }

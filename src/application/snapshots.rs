@@ -52,9 +52,10 @@ impl Snapshots {
     /// The snapshot to start from for `bound`, with its version, if there is
     /// one that may be trusted: not past the bound, of the code's
     /// `SNAPSHOT_VERSION`, of this stream type, and deserializable. Anything
-    /// else is logged and ignored (the caller replays from the start; the
-    /// next save replaces it). Instants are always replayed from the start:
-    /// which events were recorded by then is for the log alone to say.
+    /// else is ignored, and logged unless it is another type's (the caller
+    /// replays from the start; the next save replaces it). Instants are
+    /// always replayed from the start: which events were recorded by then is
+    /// for the log alone to say.
     pub async fn usable<A: Aggregate>(&self, stream_id: Uuid, bound: StreamBound) -> Option<(A, i32)> {
         let store = self.store.as_ref()?;
         let max_version = match bound {
@@ -73,12 +74,17 @@ impl Snapshots {
         if snapshot.version < 1 || snapshot.version > max_version {
             return None;
         }
-        if snapshot.snapshot_version != A::SNAPSHOT_VERSION || snapshot.stream_type != A::Event::STREAM_TYPE {
+        if snapshot.stream_type != A::Event::STREAM_TYPE {
+            // Another kind of aggregate under this id: not a stream of `A`
+            // at all (the replay takes it as absent), nothing to warn about.
+            tracing::debug!(%stream_id, stream_type = snapshot.stream_type.as_str(), "snapshot of another type");
+            return None;
+        }
+        if snapshot.snapshot_version != A::SNAPSHOT_VERSION {
             tracing::warn!(
                 %stream_id,
                 found = snapshot.snapshot_version,
                 expected = A::SNAPSHOT_VERSION,
-                stream_type = snapshot.stream_type.as_str(),
                 "outdated snapshot ignored; replaying"
             );
             return None;

@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use futures::StreamExt;
+use uuid::Uuid;
 
 use super::commands::{Command, CommandMeta, RequestTransfer};
 use super::live::Visibility;
-use super::ports::{RecordedEvent, TransferView};
+use super::ports::{EventFilter, RecordedEvent, StreamBound, TransferView};
 use super::{AppContext, AppError};
 use crate::domain::StreamType;
 
@@ -14,40 +15,101 @@ use crate::domain::StreamType;
 /// before answering with it still PENDING (it settles all the same).
 pub const SETTLE_WAIT: Duration = Duration::from_secs(2);
 
-/// The transfer, and the events of this request the caller may see, in order.
+/// The transfer, and the events of this request the caller may see, in order:
+/// its request, and its settlement once settled. A repeat of the request
+/// (same `commandId`) answers the same, read from the log when the transfer
+/// has settled meanwhile.
 pub async fn request_transfer(
     ctx: &AppContext,
     command: RequestTransfer,
     meta: CommandMeta,
 ) -> Result<(TransferView, Vec<RecordedEvent>), AppError> {
-    let requested = ctx.bus.dispatch(Command::RequestTransfer(command), meta.clone()).await?;
-    let (Some(transfer_id), Some(last)) = (
+    let outcome = ctx.bus.run(Command::RequestTransfer(command), meta.clone()).await?;
+    let requested = outcome.events;
+    let (Some(transfer_id), Some(first), Some(last)) = (
         requested.iter().find(|e| e.stream_type == StreamType::Transfer).map(|e| e.stream_id),
+        requested.first(),
         requested.last().map(|e| e.position),
     ) else {
         return Err(anyhow::anyhow!("a transfer request recorded no transfer").into());
     };
+    // The first run's: a repeat comes with a correlation id of its own.
+    let correlation_id = first.metadata.correlation_id;
     let mut visibility = Visibility::of(ctx, meta.actor).await?;
+    let settled = if outcome.repeat { settlement(ctx, transfer_id, last, correlation_id).await? } else { None };
     let mut events: Vec<RecordedEvent> = requested.into_iter().filter(|e| visibility.admits(e)).collect();
-    let mut later = Box::pin(ctx.feed.subscribe(Some(last)).await?.into_stream());
-    let settled = async {
-        while let Some(Ok(event)) = later.next().await {
-            let ours = event.metadata.correlation_id == meta.correlation_id;
-            let done = event.stream_id == transfer_id && event.event_type != "TransferRequested";
-            if ours && visibility.admits(&event) {
-                events.push((*event).clone());
-            }
-            if done {
-                return;
-            }
-        }
-    };
-    // Not settled in time: the answer says PENDING, the process carries on.
-    let _ = tokio::time::timeout(SETTLE_WAIT, settled).await;
+    match settled {
+        Some(settled) => events.extend(settled.into_iter().filter(|e| visibility.admits(e))),
+        None => wait_for_settlement(ctx, transfer_id, last, correlation_id, &mut visibility, &mut events).await?,
+    }
     let transfer = ctx
         .transfers
         .get(transfer_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("transfer {transfer_id} is missing from the read model"))?;
     Ok((transfer, events))
+}
+
+/// Follows the log after the request for up to [`SETTLE_WAIT`], collecting
+/// the events of this request until the transfer's outcome. Not settled in
+/// time: the answer says PENDING, the process carries on.
+async fn wait_for_settlement(
+    ctx: &AppContext,
+    transfer_id: Uuid,
+    after: i64,
+    correlation_id: Uuid,
+    visibility: &mut Visibility,
+    events: &mut Vec<RecordedEvent>,
+) -> Result<(), AppError> {
+    let mut later = Box::pin(ctx.feed.subscribe(Some(after)).await?.into_stream());
+    let settled = async {
+        while let Some(Ok(event)) = later.next().await {
+            let ours = event.metadata.correlation_id == correlation_id;
+            if ours && visibility.admits(&event) {
+                events.push((*event).clone());
+            }
+            if is_outcome(&event, transfer_id) {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(SETTLE_WAIT, settled).await;
+    Ok(())
+}
+
+/// The events that settled the transfer (those of its request's correlation,
+/// from the request up to the transfer's outcome), if it has settled; the
+/// same as [`wait_for_settlement`] collects, without waiting.
+async fn settlement(
+    ctx: &AppContext,
+    transfer_id: Uuid,
+    after: i64,
+    correlation_id: Uuid,
+) -> Result<Option<Vec<RecordedEvent>>, AppError> {
+    let outcome = ctx.store.read_stream_after(transfer_id, 1, StreamBound::All).await?;
+    let (Some(outcome), Some(transfer)) = (outcome.first(), ctx.transfers.get(transfer_id).await?) else {
+        return Ok(None);
+    };
+    // Settling touches only the transfer and its two accounts.
+    let streams = vec![transfer.from_account_id, transfer.to_account_id, transfer_id];
+    let filter = EventFilter { stream_ids: Some(streams), ..EventFilter::default() };
+    let mut found = Vec::new();
+    let mut after = after;
+    while after < outcome.position {
+        let page = ctx.store.read_all(after, SETTLEMENT_PAGE, &filter).await?;
+        let Some(next) = page.last().map(|e| e.position) else {
+            return Err(anyhow::anyhow!("the log does not reach the outcome of transfer {transfer_id}").into());
+        };
+        let ours = page.into_iter().filter(|e| e.position <= outcome.position);
+        found.extend(ours.filter(|e| e.metadata.correlation_id == correlation_id));
+        after = next;
+    }
+    Ok(Some(found))
+}
+
+/// Events read per query while looking for a settlement.
+const SETTLEMENT_PAGE: u64 = 100;
+
+fn is_outcome(event: &RecordedEvent, transfer_id: Uuid) -> bool {
+    event.stream_id == transfer_id && event.event_type != "TransferRequested"
 }

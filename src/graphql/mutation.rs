@@ -10,8 +10,7 @@ use super::request::{actor, app};
 use super::scalars::Position;
 use super::types::{Account, AccountPayload, AuthPayload, Event, Transfer, TransferPayload};
 use crate::application::commands::{Command, CommandMeta};
-use crate::application::ports::RecordedEvent;
-use crate::application::{AppContext, AppError, auth, transfers};
+use crate::application::{AppContext, AppError, accounts, auth, transfers};
 
 pub struct Mutation;
 
@@ -22,20 +21,11 @@ async fn account_command(
     account_id: Option<Uuid>,
     command: Command,
 ) -> Result<AccountPayload, AppError> {
-    let events = ctx.bus.dispatch(command, meta).await?;
-    let account_id = account_id
-        .or_else(|| events.first().map(|e| e.stream_id))
-        .ok_or_else(|| anyhow::anyhow!("the command recorded nothing and names no account"))?;
-    let account = ctx
-        .accounts
-        .get(account_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("account {account_id} is missing from the read model after a command"))?;
-    let position = events.last().map_or(account.last_position, |e: &RecordedEvent| e.position);
+    let change = accounts::change_account(ctx, command, meta, account_id).await?;
     Ok(AccountPayload {
-        account: Account::from(account),
-        events: events.into_iter().map(Event::from).collect(),
-        position: Position(position),
+        account: Account::from(change.account),
+        events: change.events.into_iter().map(Event::from).collect(),
+        position: Position(change.position),
     })
 }
 

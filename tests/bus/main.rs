@@ -11,3 +11,4 @@ mod money;
 mod registration;
 mod retries;
 mod snapshots;
+mod wrong_kind;

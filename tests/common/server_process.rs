@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_minibank");
@@ -22,6 +23,8 @@ pub struct ServerProcess {
     pub addr: String,
     /// Log lines up to the one that names the address.
     pub log: Vec<String>,
+    /// Every ERROR line logged so far (the rest of the log after startup is drained unread).
+    errors: Arc<Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -42,14 +45,25 @@ impl ServerProcess {
             log.push(line.clone());
             if let Some(rest) = line.split("GraphiQL at http://").nth(1) {
                 let addr = rest.split('/').next().unwrap().to_string();
+                let errors = Arc::new(Mutex::new(log.iter().filter(|l| is_error(l)).cloned().collect::<Vec<_>>()));
+                let kept = errors.clone();
                 // Keep draining the log so the server never blocks on a full pipe.
-                std::thread::spawn(move || for _ in lines {});
-                return ServerProcess { child, addr, log };
+                std::thread::spawn(move || {
+                    for line in lines.map_while(Result::ok).filter(|l| is_error(l)) {
+                        kept.lock().unwrap().push(line);
+                    }
+                });
+                return ServerProcess { child, addr, log, errors };
             }
         }
         child.kill().ok();
         child.wait().ok();
         panic!("the server did not say where it listens: {log:?}");
+    }
+
+    /// The ERROR lines the server has logged (read from its output as it comes).
+    pub fn error_lines(&self) -> Vec<String> {
+        self.errors.lock().unwrap().clone()
     }
 
     pub fn url(&self) -> String {
@@ -68,6 +82,24 @@ impl ServerProcess {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// Whether a log line (text, possibly coloured, or JSON) is at level ERROR.
+fn is_error(line: &str) -> bool {
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(line) {
+        return fields.get("level").and_then(|l| l.as_str()) == Some("ERROR");
+    }
+    // Text: "<timestamp> <LEVEL> <target>: ...", with ANSI colour codes around parts.
+    let mut plain = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| c.is_ascii_alphabetic());
+        } else {
+            plain.push(c);
+        }
+    }
+    plain.split_whitespace().nth(1) == Some("ERROR")
 }
 
 impl Drop for ServerProcess {

@@ -75,13 +75,25 @@ async fn load_stored<A: Aggregate>(
 }
 
 /// Replays the whole stream (up to `bound`) into aggregate state, without snapshots.
+///
+/// A stream of another aggregate type (a client's id given where an account
+/// is expected) is, to this aggregate, a stream that does not exist: ids are
+/// only ever looked up by kind, and answering any differently would tell a
+/// caller that the id exists.
 pub async fn replay<A: Aggregate>(
     store: &dyn EventStore,
     stream_id: Uuid,
     bound: StreamBound,
 ) -> Result<Loaded<A>, AppError> {
     let recorded = store.read_stream_after(stream_id, 0, bound).await?;
-    apply(Loaded { state: A::default(), version: 0, last_recorded_at: None }, stream_id, &recorded)
+    let absent = Loaded { state: A::default(), version: 0, last_recorded_at: None };
+    if let Some(first) = recorded.first()
+        && first.stream_type != A::Event::STREAM_TYPE
+    {
+        tracing::debug!(%stream_id, found = first.stream_type.as_str(), "a stream of another type; taken as absent");
+        return Ok(absent);
+    }
+    apply(absent, stream_id, &recorded)
 }
 
 fn apply<A: Aggregate>(
@@ -90,6 +102,17 @@ fn apply<A: Aggregate>(
     events: &[RecordedEvent],
 ) -> Result<Loaded<A>, AppError> {
     for event in events {
+        if event.stream_type != A::Event::STREAM_TYPE {
+            // Streams never change type: the tail after a cached state or a
+            // snapshot of this type is of this type too, unless the log is damaged.
+            return Err(anyhow::anyhow!(
+                "event {} of stream {stream_id} is of type {}, not {}",
+                event.id,
+                event.stream_type.as_str(),
+                A::Event::STREAM_TYPE.as_str()
+            )
+            .into());
+        }
         let domain_event =
             A::Event::from_stored(&event.event_type, event.schema_version, &event.data).map_err(|e| {
                 anyhow::anyhow!(

@@ -25,9 +25,10 @@ impl From<SignedIn> for AuthPayload {
 
 #[derive(SimpleObject)]
 pub struct AccountPayload {
-    /// Read model after the command, already reflecting it.
+    /// The account as the command left it (at the version of its last event);
+    /// a repeat with the same commandId answers the same.
     pub account: Account,
-    /// Events the command recorded.
+    /// Events the command recorded (for a repeat: the first run's).
     pub events: Vec<Event>,
     /// Global position of the last event recorded.
     pub position: Position,
