@@ -129,6 +129,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         checkpoints,
         hasher,
         tokens: Arc::new(JwtTokens::new(&jwt_secret(settings.jwt_secret.as_deref()), settings.jwt_ttl)),
+        login_throttle: crate::application::login_throttle::LoginThrottle::default(),
         health: Arc::new(DatabaseHealth(db)),
         feed,
     }))

@@ -81,8 +81,10 @@ pub struct SettingsArgs {
     /// HS256 secret for tokens; unset: a random one per process.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,
-    /// How long a token is valid, in seconds.
-    #[arg(long, env = "JWT_TTL_SECONDS", default_value_t = 3600, global = true)]
+    /// How long a token is valid, in seconds: from 60 (shorter only makes
+    /// clients sign in again and again) to 2592000 (30 days; a token cannot be
+    /// revoked, so its lifetime is how long a stolen one works).
+    #[arg(long, env = "JWT_TTL_SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(i64).range(60..=2_592_000), global = true)]
     pub jwt_ttl_seconds: i64,
     /// Comma-separated origins allowed by CORS ("*" for any); none: same-origin only.
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', global = true)]

@@ -32,7 +32,7 @@ fn settings(args: SettingsArgs) -> Settings {
             statement_timeout: Duration::from_millis(args.database_statement_timeout_ms.max(100)),
         },
         jwt_secret: args.jwt_secret,
-        jwt_ttl: chrono::Duration::seconds(args.jwt_ttl_seconds.max(60)),
+        jwt_ttl: chrono::Duration::seconds(args.jwt_ttl_seconds),
         http: HttpSettings {
             cors_origins: args.cors_origins,
             websocket: WsConfig {

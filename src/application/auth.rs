@@ -1,5 +1,8 @@
 //! Signing up, signing in, and turning a bearer token into an actor.
 
+use std::net::IpAddr;
+use std::time::Instant;
+
 use tokio::sync::OnceCell;
 
 use super::commands::{Command, CommandMeta, PlainPassword, RegisterClient};
@@ -20,8 +23,26 @@ pub async fn register(ctx: &AppContext, command: RegisterClient, meta: CommandMe
     sign_in(ctx, client_id).await
 }
 
+/// Throttled first (see `login_throttle`): a throttled attempt is refused
+/// before anything is read or hashed, so it costs no password work and says
+/// nothing about the login.
+pub async fn login(ctx: &AppContext, login: &str, password: &str, from: Option<IpAddr>) -> Result<SignedIn, AppError> {
+    let attempt = ctx
+        .login_throttle
+        .admit(login, from, Instant::now())
+        .map_err(|throttled| AppError::Throttled { retry_after_seconds: throttled.retry_after_seconds() })?;
+    let outcome = check_credentials(ctx, login, password).await;
+    match &outcome {
+        Ok(_) => ctx.login_throttle.succeeded(attempt, Instant::now()),
+        // The attempt was counted when admitted.
+        Err(AppError::InvalidCredentials) => {}
+        Err(_) => ctx.login_throttle.abandoned(attempt),
+    }
+    outcome
+}
+
 /// Same answer, and about the same time, whether the login or the password was wrong.
-pub async fn login(ctx: &AppContext, login: &str, password: &str) -> Result<SignedIn, AppError> {
+async fn check_credentials(ctx: &AppContext, login: &str, password: &str) -> Result<SignedIn, AppError> {
     let Ok(password) = PlainPassword::new(password) else {
         return Err(AppError::InvalidCredentials);
     };

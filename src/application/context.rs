@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use super::live::LiveFeed;
+use super::login_throttle::LoginThrottle;
 use super::ports::{
     AccountReadModel, CheckpointStore, ClientReadModel, EventStore, HealthCheck, PasswordHasher, TokenService,
     TransferReadModel,
@@ -20,6 +21,8 @@ pub struct AppContext {
     pub checkpoints: Arc<dyn CheckpointStore>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenService>,
+    /// Failed sign-ins per login and address, in this process.
+    pub login_throttle: LoginThrottle,
     pub health: Arc<dyn HealthCheck>,
     /// Committed events for subscribers.
     pub feed: Arc<LiveFeed>,

@@ -20,6 +20,10 @@ pub enum AppError {
     AlreadyExists(&'static str),
     #[error("wrong login or password")]
     InvalidCredentials,
+    /// Too many failed sign-ins for this login or from this address; the
+    /// password was not checked.
+    #[error("too many failed sign-ins; try again in {retry_after_seconds} s")]
+    Throttled { retry_after_seconds: u64 },
     #[error("{0}")]
     Conflict(String),
     /// Internal: a concurrent repeat of an idempotent command committed

@@ -11,6 +11,7 @@ pub mod context;
 pub mod error;
 pub mod handlers;
 pub mod live;
+pub mod login_throttle;
 pub mod pagination;
 pub mod ports;
 pub mod process;

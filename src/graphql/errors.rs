@@ -17,6 +17,7 @@ pub fn code_of(error: &AppError) -> &'static str {
         AppError::BadInput(_) => "BAD_USER_INPUT",
         AppError::AlreadyExists(_) => "ALREADY_EXISTS",
         AppError::InvalidCredentials => "INVALID_CREDENTIALS",
+        AppError::Throttled { .. } => "TOO_MANY_REQUESTS",
         AppError::Conflict(_) | AppError::AlreadyProcessed => "CONFLICT",
         AppError::Unexpected(_) => "INTERNAL_SERVER_ERROR",
     }
@@ -40,10 +41,17 @@ pub fn gql_error(error: AppError) -> Error {
         AppError::Domain(DomainError::InvalidValue { field, .. }) => Some(*field),
         _ => None,
     };
+    let retry_after = match &error {
+        AppError::Throttled { retry_after_seconds } => Some(*retry_after_seconds),
+        _ => None,
+    };
     Error::new(message).extend_with(|_, extensions| {
         extensions.set("code", code);
         if let Some(field) = field {
             extensions.set("field", field);
+        }
+        if let Some(seconds) = retry_after {
+            extensions.set("retryAfter", seconds);
         }
     })
 }

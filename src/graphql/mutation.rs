@@ -42,7 +42,8 @@ impl Mutation {
     }
 
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
-        auth::login(app(ctx), &input.login, &input.password).await.map(AuthPayload::from).gql()
+        let from = super::request::client_address(ctx);
+        auth::login(app(ctx), &input.login, &input.password, from).await.map(AuthPayload::from).gql()
     }
 
     async fn open_account(&self, ctx: &Context<'_>, input: OpenAccountInput) -> async_graphql::Result<AccountPayload> {

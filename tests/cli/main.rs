@@ -185,3 +185,26 @@ fn rebuild_projections_refuses_an_unknown_projection_clearly() {
     assert!(stderr.contains("[possible values: clients, accounts, transfers]"), "{stderr}");
     assert!(!dir.path().join("bank.db").exists(), "nothing was touched");
 }
+
+#[test]
+fn a_token_lifetime_out_of_range_is_refused_clearly_before_anything_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("bank.db").display());
+    for ttl in ["9223372036854775807", "59", "0", "-1", "2592001", "an hour"] {
+        let output = minibank(&database_url)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("JWT_TTL_SECONDS", ttl)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "JWT_TTL_SECONDS={ttl}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("invalid value '{ttl}' for '--jwt-ttl-seconds")), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let stderr = String::from_utf8_lossy(
+        &minibank(&database_url).args(["serve"]).env("JWT_TTL_SECONDS", "59").output().unwrap().stderr,
+    )
+    .into_owned();
+    assert!(stderr.contains("60..=2592000"), "the message names the range: {stderr}");
+    assert!(!dir.path().join("bank.db").exists(), "nothing was touched");
+}

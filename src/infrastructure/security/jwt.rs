@@ -12,6 +12,10 @@ const AUDIENCE: &str = "minibank";
 /// Tolerated clock skew between servers, in seconds; kept small so that an
 /// expired token stops working almost at once.
 const LEEWAY_SECONDS: u64 = 5;
+/// How far in the future `iat` and `nbf` may lie, in seconds. A token from
+/// the future was not issued by a server with a sane clock; a minute forgives
+/// skew between instances without letting such a token through.
+const FUTURE_LEEWAY_SECONDS: i64 = 60;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -19,6 +23,9 @@ struct Claims {
     role: String,
     iat: i64,
     exp: i64,
+    /// Never issued by this server, but honoured when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
     iss: String,
     aud: String,
 }
@@ -63,6 +70,7 @@ impl TokenService for JwtTokens {
             role: role.as_str().to_string(),
             iat: issued_at.timestamp(),
             exp: expires_at.timestamp(),
+            nbf: None,
             iss: ISSUER.to_string(),
             aud: AUDIENCE.to_string(),
         };
@@ -76,6 +84,11 @@ impl TokenService for JwtTokens {
     fn verify(&self, token: &str) -> Option<TokenClaims> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
         let claims = data.claims;
+        // `Validation::validate_nbf` would use the exp leeway; both are checked here alike.
+        let latest_start = Utc::now().timestamp().saturating_add(FUTURE_LEEWAY_SECONDS);
+        if claims.iat > latest_start || claims.nbf.is_some_and(|nbf| nbf > latest_start) {
+            return None;
+        }
         Some(TokenClaims {
             client_id: Uuid::parse_str(&claims.sub).ok()?,
             role: Role::parse(&claims.role)?,
@@ -199,6 +212,38 @@ mod tests {
         assert_eq!(tokens.verify(&hs512), None);
         for garbage in ["", "garbage", "a.b.c", "..", "Bearer x.y.z"] {
             assert_eq!(tokens.verify(garbage), None, "{garbage:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_token_issued_or_valid_only_in_the_future_is_refused() {
+        let tokens = tokens();
+        let now = Utc::now().timestamp();
+        for claims in [
+            serde_json::json!({ "iat": now + 120 }),
+            serde_json::json!({ "nbf": now + 120 }),
+            serde_json::json!({ "iat": now + 86_400, "exp": now + 90_000 }),
+            serde_json::json!({ "nbf": i64::MAX }),
+            serde_json::json!({ "iat": i64::MAX }),
+            serde_json::json!({ "iat": null }),
+            serde_json::json!({ "nbf": "soon" }),
+        ] {
+            let token = sign(&claims_json(claims.clone()), SECRET);
+            assert_eq!(tokens.verify(&token), None, "{claims} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_little_clock_skew_in_iat_and_nbf_is_forgiven() {
+        let tokens = tokens();
+        let now = Utc::now().timestamp();
+        for claims in [
+            serde_json::json!({ "iat": now + 30 }),
+            serde_json::json!({ "nbf": now + 30 }),
+            serde_json::json!({ "nbf": now - 30 }),
+        ] {
+            let token = sign(&claims_json(claims.clone()), SECRET);
+            assert!(tokens.verify(&token).is_some(), "{claims} should be accepted");
         }
     }
 
