@@ -18,6 +18,7 @@ use super::ports::{
 use super::{Actor, AppContext, AppError};
 use crate::domain::account::{Account, AccountStatus};
 use crate::domain::client::SECRET_FIELDS;
+use crate::domain::value::{AccountNumber, SearchTerm};
 use crate::domain::{current_schema_version, upcast};
 
 /// An account rebuilt from its own events as of a version or an instant.
@@ -80,8 +81,8 @@ impl<'a> Queries<'a> {
 
     pub async fn clients(&self, search: Option<&str>, page: &PageRequest) -> Result<Page<ClientView>, AppError> {
         self.admin()?;
-        let search = search.map(str::trim).filter(|s| !s.is_empty());
-        Ok(self.ctx.clients.list(search, page).await?)
+        let search = SearchTerm::optional(search)?;
+        Ok(self.ctx.clients.list(search.as_ref().map(SearchTerm::as_str), page).await?)
     }
 
     fn visible(&self, account: Option<AccountView>) -> Option<AccountView> {
@@ -93,10 +94,12 @@ impl<'a> Queries<'a> {
         Ok(self.visible(self.ctx.accounts.get(id).await?))
     }
 
+    /// A malformed number (the wrong shape or check digit) is the caller's
+    /// mistake, told before any lookup.
     pub async fn account_by_number(&self, number: &str) -> Result<Option<AccountView>, AppError> {
         self.signed_in()?;
-        let number: String = number.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-        Ok(self.visible(self.ctx.accounts.by_number(&number).await?))
+        let number = AccountNumber::parse(number)?;
+        Ok(self.visible(self.ctx.accounts.by_number(number.as_str()).await?))
     }
 
     pub async fn accounts(

@@ -12,6 +12,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use super::errors::INTERNAL_MESSAGE;
+use crate::domain::value::MONEY_GRAMMAR;
 
 pub struct ErrorCodes;
 
@@ -40,11 +41,32 @@ fn is_limit(message: &str) -> bool {
         || message.contains("number of directives")
 }
 
+const INVALID_ARGUMENT: &str = "Invalid value for argument \"";
+
 fn is_bad_value(message: &str) -> bool {
-    message.starts_with("Invalid value for argument")
+    message.starts_with(INVALID_ARGUMENT)
         || message.starts_with("Failed to parse")
+        || message.starts_with("Expected input type")
         || message.starts_with("Variable \"")
-        || message.contains("is not a decimal number")
+}
+
+/// The input field a validation message names: the last name in its path
+/// (`"input.amount"` → `amount`, `"filter.types.3"` → `types`).
+fn input_field(message: &str) -> Option<&str> {
+    let path = message.strip_prefix(INVALID_ARGUMENT)?.split('"').next()?;
+    path.rsplit('.').find(|segment| !segment.is_empty() && !segment.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A value the schema refuses is the client's mistake: BAD_USER_INPUT, with
+/// the input field it came in and, for money, the grammar it broke.
+fn mark_bad_value(error: &mut ServerError) {
+    if error.message.ends_with("expected type \"Decimal\"") {
+        error.message = format!("{}: {MONEY_GRAMMAR}", error.message);
+    }
+    if let Some(field) = input_field(&error.message).map(str::to_string) {
+        error.extensions.get_or_insert_with(Default::default).set("field", field);
+    }
+    set_code(error, "BAD_USER_INPUT");
 }
 
 /// Errors that reach the response without a code: limits, bad input values,
@@ -56,7 +78,7 @@ fn classify(error: &mut ServerError) {
     if is_limit(&error.message) {
         set_code(error, "QUERY_TOO_COMPLEX");
     } else if is_bad_value(&error.message) {
-        set_code(error, "BAD_USER_INPUT");
+        mark_bad_value(error);
     } else if error.message.starts_with("Unknown operation named")
         || error.message.starts_with("Operation name required")
     {
@@ -115,12 +137,43 @@ impl Extension for ErrorCodesExtension {
                 if is_limit(&error.message) {
                     set_code(error, "QUERY_TOO_COMPLEX");
                 } else if is_bad_value(&error.message) {
-                    set_code(error, "BAD_USER_INPUT");
+                    mark_bad_value(error);
                 } else {
                     set_code(error, "GRAPHQL_VALIDATION_FAILED");
                 }
             }
             errors
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_value_names_its_input_field() {
+        let field = |m: &str| input_field(m).map(str::to_string);
+        assert_eq!(
+            field("Invalid value for argument \"input.amount\", expected type \"Decimal\"").as_deref(),
+            Some("amount")
+        );
+        assert_eq!(
+            field("Invalid value for argument \"filter.types.3\", expected type \"String\"").as_deref(),
+            Some("types")
+        );
+        assert_eq!(field("Invalid value for argument \"limit\", expected type \"Decimal\"").as_deref(), Some("limit"));
+        assert_eq!(field("Failed to parse \"Decimal\": no"), None);
+    }
+
+    #[test]
+    fn a_refused_decimal_is_bad_user_input_with_the_grammar() {
+        let mut error =
+            ServerError::new("Invalid value for argument \"input.overdraftLimit\", expected type \"Decimal\"", None);
+        classify(&mut error);
+        let extensions = error.extensions.as_ref().expect("extensions");
+        assert_eq!(extensions.get("code"), Some(&async_graphql::Value::from("BAD_USER_INPUT")));
+        assert_eq!(extensions.get("field"), Some(&async_graphql::Value::from("overdraftLimit")));
+        assert!(error.message.ends_with(MONEY_GRAMMAR), "{}", error.message);
     }
 }

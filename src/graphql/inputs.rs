@@ -1,6 +1,6 @@
 //! Mutation inputs and their conversion into validated commands.
 
-use async_graphql::{ID, InputObject};
+use async_graphql::{CustomValidator, ID, InputObject, InputValueError};
 use uuid::Uuid;
 
 use super::scalars::Decimal;
@@ -11,6 +11,40 @@ use crate::application::commands::{
 };
 use crate::domain::value::{Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username};
 
+/// A rule for text that goes to a lookup or a hash rather than into a value
+/// object: a bound on its length and characters it may not hold (PostgreSQL
+/// text cannot hold a NUL), so a mistake is told before anything runs.
+pub struct TextRule {
+    field: &'static str,
+    max_chars: usize,
+    forbidden: fn(char) -> bool,
+    why: &'static str,
+}
+
+impl TextRule {
+    /// A username or an e-mail address: never more than 254 characters.
+    const LOGIN: TextRule =
+        TextRule { field: "login", max_chars: 254, forbidden: char::is_control, why: "control characters" };
+    /// Any characters but NUL; the length rule is the password's own.
+    const PASSWORD: TextRule =
+        TextRule { field: "password", max_chars: usize::MAX, forbidden: |c| c == '\0', why: "NUL characters" };
+}
+
+impl CustomValidator<String> for TextRule {
+    fn check(&self, value: &String) -> Result<(), InputValueError<String>> {
+        let refusal = if value.chars().nth(self.max_chars).is_some() {
+            format!("must be at most {} characters", self.max_chars)
+        } else if value.chars().any(self.forbidden) {
+            format!("must not contain {}", self.why)
+        } else {
+            return Ok(());
+        };
+        Err(InputValueError::custom(format!("{} {refusal}", self.field))
+            .with_extension("code", "BAD_USER_INPUT")
+            .with_extension("field", self.field))
+    }
+}
+
 #[derive(InputObject)]
 pub struct RegisterClientInput {
     /// 3-32 chars of a-z 0-9 _ . - (stored lower-case; unique)
@@ -18,6 +52,7 @@ pub struct RegisterClientInput {
     /// Unique, compared case-insensitively.
     pub email: String,
     /// 8-128 chars.
+    #[graphql(validator(custom = "TextRule::PASSWORD"))]
     pub password: String,
     pub first_name: String,
     pub last_name: String,
@@ -42,7 +77,9 @@ impl RegisterClientInput {
 #[derive(InputObject)]
 pub struct LoginInput {
     /// Username or e-mail.
+    #[graphql(validator(custom = "TextRule::LOGIN"))]
     pub login: String,
+    #[graphql(validator(custom = "TextRule::PASSWORD"))]
     pub password: String,
 }
 
@@ -63,7 +100,9 @@ impl OpenAccountInput {
         let command = OpenAccount {
             owner_id: self.owner_id.as_ref().map(|id| parse_id("ownerId", id)).transpose()?,
             currency: Currency::new(self.currency.as_deref().unwrap_or("EUR"))?,
-            overdraft_limit: self.overdraft_limit.map_or(Ok(OverdraftLimit::ZERO), |l| OverdraftLimit::new(l.0))?,
+            overdraft_limit: self
+                .overdraft_limit
+                .map_or(Ok(OverdraftLimit::ZERO), |l| OverdraftLimit::for_field("overdraftLimit", l.0))?,
         };
         Ok((command, command_id(self.command_id.as_ref())?))
     }
@@ -85,7 +124,7 @@ impl MoneyInput {
     pub fn into_command(self) -> Result<(MoveMoney, Option<Uuid>), AppError> {
         let command = MoveMoney {
             account_id: parse_id("accountId", &self.account_id)?,
-            amount: Money::new(self.amount.0)?,
+            amount: Money::for_field("amount", self.amount.0)?,
             description: Description::optional(self.description.as_deref())?,
             expected_version: expected_version(self.expected_version)?,
         };
@@ -105,7 +144,7 @@ impl ChangeOverdraftLimitInput {
     pub fn into_command(self) -> Result<(ChangeOverdraftLimit, Option<Uuid>), AppError> {
         let command = ChangeOverdraftLimit {
             account_id: parse_id("accountId", &self.account_id)?,
-            limit: OverdraftLimit::new(self.limit.0)?,
+            limit: OverdraftLimit::for_field("limit", self.limit.0)?,
             expected_version: expected_version(self.expected_version)?,
         };
         Ok((command, command_id(self.command_id.as_ref())?))
@@ -155,9 +194,29 @@ impl TransferInput {
         let command = RequestTransfer {
             from_account_id: parse_id("fromAccountId", &self.from_account_id)?,
             to_account_id: parse_id("toAccountId", &self.to_account_id)?,
-            amount: Money::new(self.amount.0)?,
+            amount: Money::for_field("amount", self.amount.0)?,
             description: Description::optional(self.description.as_deref())?,
         };
         Ok((command, command_id(self.command_id.as_ref())?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused_field(rule: &TextRule, value: &str) -> Option<String> {
+        let error = rule.check(&value.to_string()).err()?;
+        let server = error.into_server_error(Default::default());
+        server.extensions.and_then(|e| e.get("field").map(|f| f.to_string()))
+    }
+
+    #[test]
+    fn logins_are_bounded_and_plain_and_passwords_free_of_nul() {
+        assert!(TextRule::LOGIN.check(&"a".repeat(254)).is_ok());
+        assert_eq!(refused_field(&TextRule::LOGIN, &"a".repeat(255)).as_deref(), Some("\"login\""));
+        assert_eq!(refused_field(&TextRule::LOGIN, "ali\u{0}ce").as_deref(), Some("\"login\""));
+        assert!(TextRule::PASSWORD.check(&"tab\tand ünïcode".to_string()).is_ok());
+        assert_eq!(refused_field(&TextRule::PASSWORD, "pass\u{0}word").as_deref(), Some("\"password\""));
     }
 }

@@ -25,7 +25,7 @@ impl Query {
         Ok(Queries::new(app(ctx), actor(ctx)?).client(id).await.gql()?.map(Client::from))
     }
 
-    /// Admin only.
+    /// Admin only. `search`: part of a username, e-mail or name, at most 100 characters.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn clients(
         &self,
@@ -44,6 +44,8 @@ impl Query {
         Ok(Queries::new(app(ctx), actor(ctx)?).account(id).await.gql()?.map(Account::from))
     }
 
+    /// `number`: MB and 10 digits, the last a check digit (spaces and case
+    /// do not matter); any other shape is BAD_USER_INPUT.
     async fn account_by_number(&self, ctx: &Context<'_>, number: String) -> async_graphql::Result<Option<Account>> {
         Ok(Queries::new(app(ctx), actor(ctx)?).account_by_number(&number).await.gql()?.map(Account::from))
     }
@@ -66,6 +68,7 @@ impl Query {
     }
 
     /// Time travel: replay the account's events up to a version or an instant (one of them).
+    #[graphql(complexity = "super::schema::REPLAY_COMPLEXITY + child_complexity")]
     async fn account_at(
         &self,
         ctx: &Context<'_>,

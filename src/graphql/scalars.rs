@@ -1,28 +1,38 @@
 //! Custom scalars: exact decimals and log positions travel as strings.
-
-use std::str::FromStr;
+//!
+//! Each scalar checks a value twice with the same rule: `is_valid` lets
+//! validation refuse it with the path of the input field (before anything
+//! runs), and `parse` refuses it again should a value ever skip validation.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+
+use crate::domain::value::{MONEY_GRAMMAR, parse_amount};
 
 /// Exact decimal number serialized as a string, e.g. "125.50".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decimal(pub rust_decimal::Decimal);
 
+fn bad_input<T: async_graphql::InputType>(error: InputValueError<T>) -> InputValueError<T> {
+    error.with_extension("code", "BAD_USER_INPUT")
+}
+
+/// Exact decimal number as a string: in answers always with two fraction
+/// digits ("125.50"); in inputs exactly `^[0-9]+(\.[0-9]{1,2})?$` — digits,
+/// then optionally a point and one or two digits. No sign, exponent, `_`,
+/// space, or JSON number.
 #[Scalar(name = "Decimal")]
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => rust_decimal::Decimal::from_str(s.trim())
+            Value::String(s) => parse_amount("amount", s)
                 .map(Decimal)
-                .map_err(|_| InputValueError::custom(format!("'{s}' is not a decimal number such as \"125.50\""))),
-            Value::Number(n) if n.is_i64() || n.is_u64() => rust_decimal::Decimal::from_str(&n.to_string())
-                .map(Decimal)
-                .map_err(|_| InputValueError::custom(format!("{n} is out of range"))),
-            Value::Number(n) => Err(InputValueError::custom(format!(
-                "{n} is a floating-point number; send amounts as strings such as \"125.50\""
-            ))),
-            _ => Err(InputValueError::expected_type(value)),
+                .map_err(|_| bad_input(InputValueError::custom(format!("an amount must be {MONEY_GRAMMAR}")))),
+            _ => Err(bad_input(InputValueError::custom(format!("an amount must be a string of {MONEY_GRAMMAR}")))),
         }
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(s) if parse_amount("amount", s).is_ok())
     }
 
     fn to_value(&self) -> Value {
@@ -42,18 +52,25 @@ pub struct Position(pub i64);
 #[Scalar(name = "Position")]
 impl ScalarType for Position {
     fn parse(value: Value) -> InputValueResult<Self> {
-        let parsed = match &value {
-            Value::String(s) => s.trim().parse::<i64>().ok(),
-            Value::Number(n) => n.as_i64(),
-            _ => return Err(InputValueError::expected_type(value)),
-        };
-        match parsed {
-            Some(p) if p >= 0 => Ok(Position(p)),
-            _ => Err(InputValueError::custom("a position is a whole number of 0 or more")),
-        }
+        position_of(&value)
+            .map(Position)
+            .ok_or_else(|| bad_input(InputValueError::custom("a position is a whole number of 0 or more")))
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        position_of(value).is_some()
     }
 
     fn to_value(&self) -> Value {
         Value::String(self.0.to_string())
     }
+}
+
+fn position_of(value: &Value) -> Option<i64> {
+    let parsed = match value {
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    };
+    parsed.filter(|p| *p >= 0)
 }

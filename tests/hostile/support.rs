@@ -226,3 +226,8 @@ pub fn codes(response: &Value) -> Vec<&str> {
 pub fn code(response: &Value) -> Option<&str> {
     response["errors"][0]["extensions"]["code"].as_str()
 }
+
+/// The `extensions.field` of the first error: the input field a refusal names.
+pub fn field(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["field"].as_str()
+}

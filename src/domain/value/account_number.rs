@@ -39,7 +39,12 @@ impl AccountNumber {
 
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-        let invalid = || DomainError::invalid("number", format!("'{raw}' is not an account number (MB and 10 digits)"));
+        let invalid = || {
+            DomainError::invalid(
+                "number",
+                format!("{} is not an account number (MB and 10 digits)", super::quoted(raw)),
+            )
+        };
         let digits = compact.strip_prefix(PREFIX).ok_or_else(invalid)?;
         let digits: Vec<u32> = digits.chars().map(|c| c.to_digit(10)).collect::<Option<_>>().ok_or_else(invalid)?;
         if digits.len() != 10 || luhn_check_digit(&digits[..9]) != digits[9] {

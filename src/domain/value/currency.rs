@@ -26,7 +26,10 @@ impl Currency {
         if CODES.binary_search(&code.as_str()).is_ok() {
             Ok(Currency(code))
         } else {
-            Err(DomainError::invalid("currency", format!("'{raw}' is not a supported ISO 4217 currency code")))
+            Err(DomainError::invalid(
+                "currency",
+                format!("{} is not a supported ISO 4217 currency code", super::quoted(raw)),
+            ))
         }
     }
 

@@ -12,8 +12,9 @@ pub struct Email(String);
 impl Email {
     pub fn new(raw: &str) -> Result<Self, DomainError> {
         let value = raw.trim();
-        let invalid =
-            |why: &str| Err(DomainError::invalid("email", format!("'{raw}' is not a valid e-mail address: {why}")));
+        let invalid = |why: &str| {
+            Err(DomainError::invalid("email", format!("{} is not a valid e-mail address: {why}", super::quoted(raw))))
+        };
         if value.is_empty() || value.chars().count() > MAX_LEN {
             return invalid("it must be 1 to 254 characters");
         }

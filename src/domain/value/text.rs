@@ -51,6 +51,27 @@ impl Description {
     }
 }
 
+/// What an admin looks clients up by: at most 100 characters, matched as a
+/// substring; the bound keeps a search from costing more than a page of rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTerm(String);
+
+impl SearchTerm {
+    pub const MAX_CHARS: usize = 100;
+
+    /// `None` and blank text both mean "no search".
+    pub fn optional(raw: Option<&str>) -> Result<Option<Self>, DomainError> {
+        match raw.map(|r| bounded("search", r, Self::MAX_CHARS)).transpose()? {
+            Some(text) if !text.is_empty() => Ok(Some(SearchTerm(text))),
+            _ => Ok(None),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +91,16 @@ mod tests {
         assert!(Description::optional(Some(&"x".repeat(201))).is_err());
         assert!(Description::optional(Some("rent\u{0}")).is_err());
         assert_eq!(Description::optional(Some("rent")).unwrap().unwrap().as_str(), "rent");
+    }
+
+    #[test]
+    fn search_terms_are_optional_bounded_and_free_of_control_characters() {
+        assert_eq!(SearchTerm::optional(Some("   ")).unwrap(), None);
+        assert_eq!(SearchTerm::optional(Some(" ann ")).unwrap().unwrap().as_str(), "ann");
+        assert!(SearchTerm::optional(Some(&"é".repeat(100))).unwrap().is_some());
+        for bad in ["x".repeat(101), "ann\u{0}".to_string(), "a\u{7}b".to_string()] {
+            let error = SearchTerm::optional(Some(&bad)).unwrap_err();
+            assert!(matches!(error, DomainError::InvalidValue { field: "search", .. }), "{error:?}");
+        }
     }
 }

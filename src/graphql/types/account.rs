@@ -10,7 +10,9 @@ use crate::graphql::request::{actor, app};
 use crate::graphql::scalars::Decimal;
 
 /// An account; `Public` is the face shown of the other side of a transfer
-/// to a customer who does not own it: who it is, not what it holds.
+/// to a customer who does not own it: who it is (id, number, currency,
+/// status), not what it holds nor its history. Every other field answers
+/// FORBIDDEN there.
 #[derive(Clone)]
 pub struct Account(pub AccountView, Access);
 
@@ -90,8 +92,8 @@ impl Account {
         Ok(self.full()?.version)
     }
 
-    async fn opened_at(&self) -> DateTime<Utc> {
-        self.0.opened_at
+    async fn opened_at(&self) -> async_graphql::Result<DateTime<Utc>> {
+        Ok(self.full()?.opened_at)
     }
 
     async fn updated_at(&self) -> async_graphql::Result<DateTime<Utc>> {

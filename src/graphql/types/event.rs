@@ -5,7 +5,8 @@ use super::{parse_id, to_id};
 use crate::application::AppError;
 use crate::application::ports::{EventFilter, RecordedEvent};
 use crate::application::queries::public_view;
-use crate::domain::StreamType;
+use crate::domain::value::quoted;
+use crate::domain::{DomainError, StreamType};
 use crate::graphql::scalars::Position;
 
 /// A committed event as clients see it (secrets removed).
@@ -83,40 +84,94 @@ impl Event {
     }
 }
 
+/// Filters are bounded so that none costs more than an ordinary page: each
+/// list holds at most 100 entries, each type name at most 64 characters.
 #[derive(InputObject, Default)]
 #[graphql(name = "EventFilter")]
 pub struct EventFilterInput {
+    /// At most 100 ids.
     pub stream_ids: Option<Vec<ID>>,
     /// CLIENT, ACCOUNT, TRANSFER
     pub stream_types: Option<Vec<String>>,
-    /// Event type names, e.g. MoneyDeposited
+    /// Event type names, e.g. MoneyDeposited: at most 100, each 1-64 ASCII
+    /// letters or digits. A name no event has matches nothing.
     pub types: Option<Vec<String>>,
+}
+
+const MAX_FILTER_ENTRIES: usize = 100;
+const MAX_TYPE_NAME: usize = 64;
+
+fn bounded<T>(field: &'static str, list: Option<Vec<T>>) -> Result<Option<Vec<T>>, DomainError> {
+    match list {
+        Some(list) if list.len() > MAX_FILTER_ENTRIES => {
+            Err(DomainError::invalid(field, format!("may hold at most {MAX_FILTER_ENTRIES} entries")))
+        }
+        list => Ok(list),
+    }
+}
+
+/// Event type names are identifiers such as MoneyDeposited; anything else
+/// (blank, long, punctuation, NUL) is a mistake, not a name to look up.
+fn is_type_name(name: &str) -> bool {
+    (1..=MAX_TYPE_NAME).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 impl EventFilterInput {
     pub fn parse(self) -> Result<EventFilter, AppError> {
-        let stream_ids = self
-            .stream_ids
+        let stream_ids = bounded("streamIds", self.stream_ids)?
             .map(|ids| ids.iter().map(|id| parse_id("streamIds", id)).collect::<Result<Vec<_>, _>>())
             .transpose()?;
-        let stream_types = self
-            .stream_types
+        let stream_types = bounded("streamTypes", self.stream_types)?
             .map(|types| {
                 types
                     .iter()
                     .map(|t| {
                         StreamType::parse(t).ok_or_else(|| {
-                            AppError::bad_input(format!("streamTypes: '{t}' is not one of CLIENT, ACCOUNT, TRANSFER"))
+                            DomainError::invalid(
+                                "streamTypes",
+                                format!("{} is not one of CLIENT, ACCOUNT, TRANSFER", quoted(t)),
+                            )
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()?;
-        if let Some(types) = &self.types
-            && let Some(bad) = types.iter().find(|t| t.is_empty() || t.len() > 100)
-        {
-            return Err(AppError::bad_input(format!("types: '{bad}' is not an event type name")));
+        let event_types = bounded("types", self.types)?;
+        if let Some(bad) = event_types.iter().flatten().find(|t| !is_type_name(t)) {
+            return Err(DomainError::invalid(
+                "types",
+                format!("{} is not an event type name (1 to {MAX_TYPE_NAME} letters or digits)", quoted(bad)),
+            )
+            .into());
         }
-        Ok(EventFilter { stream_ids, stream_types, event_types: self.types })
+        Ok(EventFilter { stream_ids, stream_types, event_types })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused_field(filter: EventFilterInput) -> &'static str {
+        match filter.parse() {
+            Err(AppError::Domain(DomainError::InvalidValue { field, .. })) => field,
+            other => panic!("expected a refusal naming a field, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn filters_are_bounded_and_type_names_are_identifiers() {
+        let types = |names: Vec<String>| EventFilterInput { types: Some(names), ..Default::default() };
+        assert_eq!(refused_field(types(vec!["MoneyDeposited".into(); 101])), "types");
+        assert_eq!(refused_field(types(vec!["M".repeat(65)])), "types");
+        assert_eq!(refused_field(types(vec!["Money\u{0}Deposited".into()])), "types");
+        assert_eq!(refused_field(types(vec![String::new()])), "types");
+        let ids = EventFilterInput { stream_ids: Some(vec![ID::from("x"); 101]), ..Default::default() };
+        assert_eq!(refused_field(ids), "streamIds");
+        let streams = EventFilterInput { stream_types: Some(vec!["ACCOUNT".into(); 101]), ..Default::default() };
+        assert_eq!(refused_field(streams), "streamTypes");
+        let known = types(vec!["MoneyDeposited".into(); 100]).parse().unwrap();
+        assert_eq!(known.event_types.map(|t| t.len()), Some(100));
+        assert!(types(vec!["NoSuchEvent".into()]).parse().is_ok(), "an unknown name matches nothing");
     }
 }

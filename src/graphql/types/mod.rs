@@ -20,6 +20,8 @@ use async_graphql::{Enum, ID};
 use uuid::Uuid;
 
 use crate::application::AppError;
+use crate::domain::DomainError;
+use crate::domain::value::quoted;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::domain::value::Role")]
@@ -46,9 +48,9 @@ pub enum TransactionKind {
 }
 
 /// Parses an `ID` argument; a malformed one is the caller's mistake.
-pub fn parse_id(field: &str, id: &ID) -> Result<Uuid, AppError> {
+pub fn parse_id(field: &'static str, id: &ID) -> Result<Uuid, AppError> {
     Uuid::parse_str(id.as_str())
-        .map_err(|_| AppError::bad_input(format!("{field}: '{}' is not a valid id", id.as_str())))
+        .map_err(|_| DomainError::invalid(field, format!("{} is not a valid id", quoted(id.as_str()))).into())
 }
 
 pub fn to_id(id: Uuid) -> ID {
