@@ -34,8 +34,7 @@ pub async fn login(ctx: &AppContext, login: &str, password: &str, from: Option<I
     let outcome = check_credentials(ctx, login, password).await;
     match &outcome {
         Ok(_) => ctx.login_throttle.succeeded(attempt, Instant::now()),
-        // The attempt was counted when admitted.
-        Err(AppError::InvalidCredentials) => {}
+        Err(AppError::InvalidCredentials) => ctx.login_throttle.failed(attempt, Instant::now()),
         Err(_) => ctx.login_throttle.abandoned(attempt),
     }
     outcome

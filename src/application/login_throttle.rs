@@ -105,6 +105,7 @@ impl Throttled {
 /// An admitted attempt. It already counts as a failure, so that neither
 /// concurrent attempts nor a client hanging up mid-check escape the count;
 /// a success or an attempt that could not be checked takes it back.
+#[must_use = "tell the throttle how the attempt ended"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {
     pair: u64,
@@ -205,6 +206,23 @@ impl LoginThrottle {
         take_back(&mut tables.logins, attempt.login);
         take_back(&mut tables.addresses, attempt.address);
         bounded_put(&mut tables.trusted, attempt.pair, now, max_keys);
+    }
+
+    /// The password was wrong. The attempt was counted when admitted; the
+    /// wait runs from now, when the client learns of the failure, so that a
+    /// slow check does not eat into it.
+    pub fn failed(&self, attempt: Attempt, now: Instant) {
+        let mut guard = self.lock();
+        let tables = &mut *guard;
+        for (table, key) in [
+            (&mut tables.pairs, attempt.pair),
+            (&mut tables.logins, attempt.login),
+            (&mut tables.addresses, attempt.address),
+        ] {
+            if let Some(failures) = table.peek_mut(&key) {
+                failures.latest = failures.latest.max(now);
+            }
+        }
     }
 
     /// The password could not be checked (the database failed): the attempt
@@ -317,7 +335,10 @@ mod tests {
     /// `times` failed attempts, all admitted.
     fn fail(throttle: &LoginThrottle, login: &str, address: Option<IpAddr>, times: u32, now: Instant) {
         for n in 0..times {
-            assert!(throttle.admit(login, address, now).is_ok(), "attempt {n} for {login} should be admitted");
+            let attempt = throttle
+                .admit(login, address, now)
+                .unwrap_or_else(|throttled| panic!("attempt {n} for {login} was refused: {throttled:?}"));
+            throttle.failed(attempt, now);
         }
     }
 
@@ -333,7 +354,10 @@ mod tests {
         let mut failed = 0;
         while failed < times {
             match throttle.admit(login, address, now) {
-                Ok(_) => failed += 1,
+                Ok(attempt) => {
+                    throttle.failed(attempt, now);
+                    failed += 1;
+                }
                 Err(throttled) => {
                     assert!(throttled.retry_after <= 60 * SECOND, "{throttled:?}");
                     now += throttled.retry_after;
@@ -452,6 +476,16 @@ mod tests {
     }
 
     #[test]
+    fn the_wait_runs_from_when_the_failure_is_known() {
+        let throttle = LoginThrottle::default();
+        let t0 = Instant::now();
+        fail(&throttle, "alice", ip(1), 4, t0);
+        let slow = throttle.admit("alice", ip(1), t0).unwrap();
+        throttle.failed(slow, t0 + 3 * SECOND);
+        assert_eq!(wait(&throttle, "alice", ip(1), t0 + 3 * SECOND), Some(SECOND));
+    }
+
+    #[test]
     fn an_attempt_that_could_not_be_checked_does_not_count() {
         let throttle = LoginThrottle::default();
         let t0 = Instant::now();
@@ -505,7 +539,8 @@ mod tests {
         let long_login = |n: u32| format!("random-{n}-{}", "x".repeat(1000));
         let address = |n: u32| Some(IpAddr::V4(Ipv4Addr::from(n)));
         for n in 0u32..10_000 {
-            assert!(throttle.admit(&long_login(n), address(n), t0).is_ok());
+            let attempt = throttle.admit(&long_login(n), address(n), t0).unwrap();
+            throttle.failed(attempt, t0);
         }
         assert_eq!(throttle.sizes(), [100, 100, 100, 0]);
         // The most recent keys are the ones kept: the last one still has its failure.

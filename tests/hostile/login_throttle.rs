@@ -109,20 +109,28 @@ async fn while_one_login_is_throttled_other_logins_from_the_same_address_still_s
     target.assert_serves().await;
 }
 
+/// The fastest of several attempts, so that load from elsewhere (other tests,
+/// other builds) does not decide the comparison.
+async fn fastest(target: &Target, login: &str, password: &str, times: usize, expected: &str) -> Duration {
+    let mut fastest = Duration::MAX;
+    for _ in 0..times {
+        let started = Instant::now();
+        let response = attempt(target, login, password).await;
+        fastest = fastest.min(started.elapsed());
+        assert_eq!(code(&response), Some(expected), "{response}");
+    }
+    fastest
+}
+
 #[tokio::test]
 async fn throttled_attempts_cost_no_password_check() {
     let target = Target::start().await;
-    let started = Instant::now();
-    guess_until_throttled(&target, "alice").await;
-    let per_check = started.elapsed() / 6;
-    let started = Instant::now();
-    for _ in 0..20 {
-        assert_eq!(code(&attempt(&target, "alice", PASSWORD).await), Some("TOO_MANY_REQUESTS"));
-    }
-    let per_throttled = started.elapsed() / 20;
+    let checked = fastest(&target, "alice", "wrong password", 5, "INVALID_CREDENTIALS").await;
+    let throttled = fastest(&target, "alice", PASSWORD, 20, "TOO_MANY_REQUESTS").await;
+    println!("fastest checked attempt {checked:?}, fastest throttled one {throttled:?}");
     assert!(
-        per_throttled * 2 < per_check,
-        "a throttled attempt ({per_throttled:?}) should cost far less than a checked one ({per_check:?})"
+        throttled * 3 < checked,
+        "a throttled attempt ({throttled:?}) should cost far less than a checked one ({checked:?})"
     );
 }
 
