@@ -7,6 +7,7 @@ mod m20261121_000002_snapshots;
 mod m20261121_000003_transfers;
 mod m20261121_000004_processed_commands;
 mod m20261121_000005_event_transaction_ids;
+mod m20261201_000006_processed_unchanged;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_transfers::Migration),
             Box::new(m20261121_000004_processed_commands::Migration),
             Box::new(m20261121_000005_event_transaction_ids::Migration),
+            Box::new(m20261201_000006_processed_unchanged::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::commands::{Command, CommandMeta};
 use super::handlers::load;
-use super::ports::{AccountView, RecordedEvent, StreamBound};
+use super::ports::{AccountView, RecordedEvent, StreamBound, StreamVersion};
 use super::{AppContext, AppError};
 use crate::domain::account::Account;
 
@@ -35,18 +35,42 @@ pub async fn change_account(
     let events = outcome.events;
     let account_id = account_id
         .or_else(|| events.first().map(|e| e.stream_id))
+        .or_else(|| outcome.unchanged.map(|found| found.stream_id))
         .ok_or_else(|| anyhow::anyhow!("the command recorded nothing and names no account"))?;
     let now = ctx
         .accounts
         .get(account_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("account {account_id} is missing from the read model after a command"))?;
-    let account = match events.iter().rev().find(|e| e.stream_id == account_id) {
-        Some(last) if last.version < now.version => as_of(ctx, now, last).await?,
+    let account = match last_event(ctx, account_id, &events, outcome.unchanged).await? {
+        Some(last) if last.version < now.version => as_of(ctx, now, &last).await?,
         _ => now,
     };
     let position = events.last().map_or(account.last_position, |e| e.position);
     Ok(AccountChange { account, events, position })
+}
+
+/// The account's event that the answer shows the account right after: the
+/// last one the command recorded on it, or, when it recorded none, the one
+/// at the version it was decided against.
+async fn last_event(
+    ctx: &AppContext,
+    account_id: Uuid,
+    events: &[RecordedEvent],
+    unchanged: Option<StreamVersion>,
+) -> Result<Option<RecordedEvent>, AppError> {
+    if let Some(last) = events.iter().rev().find(|e| e.stream_id == account_id) {
+        return Ok(Some(last.clone()));
+    }
+    let Some(found) = unchanged.filter(|found| found.stream_id == account_id && found.version > 0) else {
+        return Ok(None);
+    };
+    let bound = StreamBound::UpToVersion(found.version);
+    let at = ctx.store.read_stream_after(account_id, found.version - 1, bound).await?;
+    match at.into_iter().next() {
+        Some(event) if event.version == found.version => Ok(Some(event)),
+        _ => Err(anyhow::anyhow!("account {account_id} has no version {}", found.version).into()),
+    }
 }
 
 /// `now` as it was right after `last`, one of its own events: replayed from

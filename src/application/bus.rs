@@ -6,9 +6,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::commands::{Command, CommandMeta};
-use super::handlers::{account, client, transfer};
+use super::handlers::{Handled, account, client, transfer};
 use super::ports::{
-    AccountNumberGenerator, EventStore, IdempotencyKey, PasswordHasher, ProcessedCommand, RecordedEvent,
+    AccountNumberGenerator, EventStore, IdempotencyKey, PasswordHasher, ProcessedCommand, RecordedEvent, StreamVersion,
 };
 use super::stream_locks::StreamLocks;
 use super::{AppError, Snapshots};
@@ -44,8 +44,11 @@ pub struct Deps {
 pub struct Dispatched {
     /// The events the command committed, in order (empty when it changed nothing).
     pub events: Vec<RecordedEvent>,
-    /// The command ran before under the same `commandId`: `events` are that
-    /// run's, and nothing was recorded now.
+    /// When it changed nothing: the stream it was decided on and the version
+    /// it found there (for a repeat, the first run's).
+    pub unchanged: Option<StreamVersion>,
+    /// The command ran before under the same `commandId`: `events` and
+    /// `unchanged` are that run's, and nothing was recorded now.
     pub repeat: bool,
 }
 
@@ -70,8 +73,9 @@ impl MessageBus {
     }
 
     /// Runs one command. A command with a client-supplied id runs at most
-    /// once: a repeat with the same input gets the first run's events, marked
-    /// as a repeat, and records nothing; the same id with other input is a
+    /// once: a repeat with the same input gets the first run's events (or,
+    /// for a command that changed nothing, the version it found), marked as a
+    /// repeat, and records nothing; the same id with other input is a
     /// CONFLICT.
     #[tracing::instrument(name = "command", skip_all, fields(command = command.name(), correlation_id = %meta.correlation_id))]
     pub async fn run(&self, command: Command, mut meta: CommandMeta) -> Result<Dispatched, AppError> {
@@ -82,7 +86,7 @@ impl MessageBus {
             }
             meta.idempotency = Some(key);
         }
-        let events = match self.route(command.clone(), &meta).await {
+        let Handled { events, unchanged } = match self.route(command.clone(), &meta).await {
             Err(AppError::AlreadyProcessed) => {
                 let done = self.deps.store.processed(meta.command_id).await?;
                 let done = done.ok_or_else(|| anyhow::anyhow!("command {} vanished", meta.command_id))?;
@@ -91,10 +95,10 @@ impl MessageBus {
             other => other?,
         };
         self.publish(&events).await;
-        Ok(Dispatched { events, repeat: false })
+        Ok(Dispatched { events, unchanged, repeat: false })
     }
 
-    async fn route(&self, command: Command, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+    async fn route(&self, command: Command, meta: &CommandMeta) -> Result<Handled, AppError> {
         let deps = &self.deps;
         match command {
             Command::RegisterClient(c) => client::register(deps, c, meta).await,
@@ -125,7 +129,7 @@ impl MessageBus {
         if events.iter().map(|e| e.position).ne(done.positions.iter().copied()) {
             return Err(anyhow::anyhow!("events of command {} are missing", meta.command_id).into());
         }
-        Ok(Dispatched { events, repeat: true })
+        Ok(Dispatched { events, unchanged: done.unchanged, repeat: true })
     }
 
     async fn publish(&self, events: &[RecordedEvent]) {

@@ -6,6 +6,7 @@ mod aggregate_cache;
 mod concurrency;
 mod event_handlers;
 mod helpers;
+mod idempotency;
 mod live;
 mod money;
 mod registration;

@@ -4,6 +4,7 @@
 mod append;
 mod claims;
 mod events;
+mod idempotency;
 mod ordering;
 mod projections;
 mod read_models;

@@ -1,15 +1,15 @@
 use uuid::Uuid;
 
-use super::execute::{Decision, Loaded, execute, load};
+use super::execute::{Decision, Handled, Loaded, execute, load};
 use crate::application::bus::Deps;
 use crate::application::commands::{ChangeOverdraftLimit, CloseAccount, CommandMeta, MoveMoney, OpenAccount};
-use crate::application::ports::{RecordedEvent, StreamBound, UniqueClaim};
+use crate::application::ports::{StreamBound, UniqueClaim};
 use crate::application::{Actor, AppError};
 use crate::domain::account::{Account, AccountCommand};
 use crate::domain::client::Client;
 use crate::domain::value::AccountNumber;
 
-pub async fn open(deps: &Deps, command: OpenAccount, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+pub async fn open(deps: &Deps, command: OpenAccount, meta: &CommandMeta) -> Result<Handled, AppError> {
     let owner_id = match (meta.actor, command.owner_id) {
         (Actor::Anonymous, _) => return Err(AppError::Unauthenticated),
         (Actor::Client { id, .. }, None) => id,
@@ -67,7 +67,7 @@ fn authorize(meta: &CommandMeta, loaded: &Loaded<Account>) -> Result<(), AppErro
     }
 }
 
-pub async fn deposit(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+pub async fn deposit(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Result<Handled, AppError> {
     execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
         Ok(Decision {
@@ -78,7 +78,7 @@ pub async fn deposit(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Res
     .await
 }
 
-pub async fn withdraw(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+pub async fn withdraw(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Result<Handled, AppError> {
     execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
         Ok(Decision {
@@ -93,7 +93,7 @@ pub async fn change_overdraft_limit(
     deps: &Deps,
     command: ChangeOverdraftLimit,
     meta: &CommandMeta,
-) -> Result<Vec<RecordedEvent>, AppError> {
+) -> Result<Handled, AppError> {
     if meta.actor == Actor::Anonymous {
         return Err(AppError::Unauthenticated);
     }
@@ -107,7 +107,7 @@ pub async fn change_overdraft_limit(
     .await
 }
 
-pub async fn close(deps: &Deps, command: CloseAccount, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+pub async fn close(deps: &Deps, command: CloseAccount, meta: &CommandMeta) -> Result<Handled, AppError> {
     execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
         Ok(Decision { command: AccountCommand::Close, claims: vec![] })

@@ -1,20 +1,16 @@
 use uuid::Uuid;
 
-use super::execute::{Decision, execute};
+use super::execute::{Decision, Handled, execute};
 use crate::application::bus::Deps;
 use crate::application::commands::{CommandMeta, RegisterClient};
-use crate::application::ports::{RecordedEvent, UniqueClaim};
+use crate::application::ports::UniqueClaim;
 use crate::application::{Actor, AppError};
 use crate::domain::client::{Client, ClientCommand, Registration};
 use crate::domain::value::Role;
 
 /// Registers a client; usernames and e-mails are claimed in the same
 /// transaction, so concurrent registrations cannot both take one.
-pub async fn register(
-    deps: &Deps,
-    command: RegisterClient,
-    meta: &CommandMeta,
-) -> Result<Vec<RecordedEvent>, AppError> {
+pub async fn register(deps: &Deps, command: RegisterClient, meta: &CommandMeta) -> Result<Handled, AppError> {
     if command.role == Role::Admin && meta.actor != Actor::System {
         return Err(AppError::forbidden("only the server can register administrators"));
     }

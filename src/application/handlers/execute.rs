@@ -9,7 +9,8 @@ use crate::application::Snapshots;
 use crate::application::bus::Deps;
 use crate::application::commands::CommandMeta;
 use crate::application::ports::{
-    Commit, CommitError, EventMetadata, EventStore, NewEvent, RecordedEvent, StreamAppend, StreamBound, UniqueClaim,
+    Commit, CommitError, EventMetadata, EventStore, NewEvent, RecordedEvent, StreamAppend, StreamBound, StreamVersion,
+    UniqueClaim,
 };
 use crate::domain::{Aggregate, DomainEvent};
 
@@ -128,6 +129,26 @@ fn apply<A: Aggregate>(
     Ok(loaded)
 }
 
+/// What a command handler did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Handled {
+    /// The events it recorded, in order.
+    pub events: Vec<RecordedEvent>,
+    /// When it recorded none: the stream it decided on and the version it
+    /// found there, the state it answers with.
+    pub unchanged: Option<StreamVersion>,
+}
+
+impl Handled {
+    pub fn recorded(events: Vec<RecordedEvent>) -> Self {
+        Handled { events, unchanged: None }
+    }
+
+    pub(super) fn unchanged(stream_id: Uuid, version: i32) -> Self {
+        Handled { events: Vec::new(), unchanged: Some(StreamVersion { stream_id, version }) }
+    }
+}
+
 /// What a handler decided for one attempt.
 pub struct Decision<A: Aggregate> {
     pub command: A::Command,
@@ -139,13 +160,18 @@ pub struct Decision<A: Aggregate> {
 /// stale `expected_version` from the client is a CONFLICT error instead.
 /// `prepare` sees the current state (for authorization and command building)
 /// and may be called once per attempt.
+///
+/// A decision without events writes nothing, except the idempotency record
+/// of a command that has one: committed like any other, after the same
+/// version check, with the version decided on, so that its repeats answer
+/// with that state instead of deciding again.
 pub async fn execute<A, F>(
     deps: &Deps,
     stream_id: Uuid,
     meta: &CommandMeta,
     expected_version: Option<i32>,
     mut prepare: F,
-) -> Result<Vec<RecordedEvent>, AppError>
+) -> Result<Handled, AppError>
 where
     A: Aggregate,
     F: FnMut(&Loaded<A>, u32) -> Result<Decision<A>, AppError>,
@@ -164,13 +190,14 @@ where
             return Err(stale(expected, loaded.version));
         }
         let events = loaded.state.decide(decision.command)?;
-        if events.is_empty() {
-            return Ok(vec![]);
+        if events.is_empty() && meta.idempotency.is_none() {
+            return Ok(Handled::unchanged(stream_id, loaded.version));
         }
         let new_version = loaded.version + events.len() as i32;
         let append = append::<A>(stream_id, loaded.version, &events, meta);
         let commit = Commit { appends: vec![append], claims: decision.claims, idempotency: meta.idempotency.clone() };
         match deps.store.commit(commit).await {
+            Ok(recorded) if recorded.is_empty() => return Ok(Handled::unchanged(stream_id, loaded.version)),
             Ok(recorded) => {
                 let state = events.iter().fold(loaded.state, |state, event| state.evolve(event));
                 if deps.snapshots.due(loaded.version, new_version) {
@@ -178,7 +205,7 @@ where
                 }
                 let last_recorded_at = recorded.last().map(|e| e.recorded_at);
                 remember(&deps.snapshots, stream_id, &Loaded { state, version: new_version, last_recorded_at });
-                return Ok(recorded);
+                return Ok(Handled::recorded(recorded));
             }
             Err(CommitError::Conflict { .. }) if expected_version.is_none() && attempt < deps.max_attempts => {
                 tracing::debug!(%stream_id, attempt, "version conflict, deciding again");

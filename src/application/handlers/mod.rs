@@ -5,4 +5,4 @@ pub mod client;
 pub(crate) mod execute;
 pub mod transfer;
 
-pub use execute::{Loaded, load, replay};
+pub use execute::{Handled, Loaded, load, replay};

@@ -9,7 +9,7 @@
 
 use uuid::Uuid;
 
-use super::execute::{Loaded, append, backoff, load, refusal};
+use super::execute::{Handled, Loaded, append, backoff, load, refusal};
 use crate::application::bus::Deps;
 use crate::application::commands::{CommandMeta, RequestTransfer};
 use crate::application::ports::{Commit, CommitError, RecordedEvent, StreamBound};
@@ -18,11 +18,7 @@ use crate::domain::account::{Account, AccountCommand, AccountStatus};
 use crate::domain::transfer::{Transfer, TransferCommand, TransferRequested, TransferStatus};
 use crate::domain::{Aggregate, DomainError};
 
-pub async fn request(
-    deps: &Deps,
-    command: RequestTransfer,
-    meta: &CommandMeta,
-) -> Result<Vec<RecordedEvent>, AppError> {
+pub async fn request(deps: &Deps, command: RequestTransfer, meta: &CommandMeta) -> Result<Handled, AppError> {
     if meta.actor == Actor::Anonymous {
         return Err(AppError::Unauthenticated);
     }
@@ -70,7 +66,7 @@ pub async fn request(
         match commit_or_retry(deps, commit, attempt).await? {
             Some(events) => {
                 crash_point(deps, "transfer-requested");
-                return Ok(events);
+                return Ok(Handled::recorded(events));
             }
             None => continue,
         }
@@ -79,14 +75,14 @@ pub async fn request(
 }
 
 /// Settles a pending transfer; does nothing for a finished or unknown one.
-pub async fn process(deps: &Deps, transfer_id: Uuid, meta: &CommandMeta) -> Result<Vec<RecordedEvent>, AppError> {
+pub async fn process(deps: &Deps, transfer_id: Uuid, meta: &CommandMeta) -> Result<Handled, AppError> {
     if meta.actor != Actor::System {
         return Err(AppError::forbidden("only the server settles transfers"));
     }
     for attempt in 1..=deps.max_attempts {
         let transfer = load::<Transfer>(deps.store.as_ref(), &deps.snapshots, transfer_id, StreamBound::All).await?;
         let Transfer::Requested { request, status: TransferStatus::Pending } = &transfer.state else {
-            return Ok(Vec::new());
+            return Ok(Handled::unchanged(transfer_id, transfer.version));
         };
         let source =
             load::<Account>(deps.store.as_ref(), &deps.snapshots, request.from_account_id, StreamBound::All).await?;
@@ -96,7 +92,7 @@ pub async fn process(deps: &Deps, transfer_id: Uuid, meta: &CommandMeta) -> Resu
         match commit_or_retry(deps, commit, attempt).await? {
             Some(events) => {
                 crash_point(deps, step);
-                return Ok(events);
+                return Ok(Handled::recorded(events));
             }
             None => continue,
         }

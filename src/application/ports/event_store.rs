@@ -45,7 +45,9 @@ pub struct RecordedEvent {
 }
 
 /// Events for one stream, appended only if the stream is at `expected_version`
-/// (0 for a new stream).
+/// (0 for a new stream). With no events it appends nothing and only requires
+/// the version: how a command that decided nothing commits its idempotency
+/// record against the state it was decided on.
 #[derive(Debug, Clone)]
 pub struct StreamAppend {
     pub stream_id: Uuid,
@@ -77,6 +79,32 @@ pub struct IdempotencyKey {
 pub struct ProcessedCommand {
     pub fingerprint: String,
     pub positions: Vec<i64>,
+    /// A command that recorded no events: the stream it was decided on and
+    /// the version it found there, the state its repeats answer with.
+    pub unchanged: Option<StreamVersion>,
+}
+
+/// One stream at one version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamVersion {
+    pub stream_id: Uuid,
+    pub version: i32,
+}
+
+impl ProcessedCommand {
+    /// The record of `key` for a commit that recorded `recorded`: with no
+    /// events, the stream and version of the commit's first append.
+    pub fn of(key: &IdempotencyKey, commit: &Commit, recorded: &[RecordedEvent]) -> Self {
+        let unchanged = match recorded {
+            [] => commit.appends.first().map(|a| StreamVersion { stream_id: a.stream_id, version: a.expected_version }),
+            _ => None,
+        };
+        ProcessedCommand {
+            fingerprint: key.fingerprint.clone(),
+            positions: recorded.iter().map(|e| e.position).collect(),
+            unchanged,
+        }
+    }
 }
 
 /// Everything one command writes: committed together or not at all.
@@ -84,7 +112,8 @@ pub struct ProcessedCommand {
 pub struct Commit {
     pub appends: Vec<StreamAppend>,
     pub claims: Vec<UniqueClaim>,
-    /// Recorded with the positions of the events, in the same transaction.
+    /// Recorded with the positions of the events, in the same transaction
+    /// (see [`ProcessedCommand::of`]).
     pub idempotency: Option<IdempotencyKey>,
 }
 

@@ -1,4 +1,5 @@
-//! `processed_commands`: idempotency keys with the positions they recorded.
+//! `processed_commands`: idempotency keys with the positions they recorded
+//! (or, for a command that changed nothing, the state it found).
 
 use sea_orm::entity::prelude::*;
 
@@ -10,6 +11,10 @@ pub struct Model {
     pub fingerprint: String,
     pub positions: Json,
     pub processed_at: DateTimeUtc,
+    /// A command that recorded no events: the stream it was decided on and
+    /// the version it found there (both or neither).
+    pub unchanged_stream_id: Option<Uuid>,
+    pub unchanged_version: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

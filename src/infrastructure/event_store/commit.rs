@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use crate::application::ports::{
-    Commit, CommitError, IdempotencyKey, NewEvent, RecordedEvent, StreamAppend, UniqueClaim,
+    Commit, CommitError, IdempotencyKey, NewEvent, ProcessedCommand, RecordedEvent, StreamAppend, UniqueClaim,
 };
 use crate::infrastructure::entities::{event, processed_command, unique_claim};
 use crate::infrastructure::projections::{Projection, Target, project};
@@ -25,11 +25,17 @@ pub(super) async fn commit(
     let txn = begin_write(db).await?;
     // Checked before anything is written, so that a stale writer gives up
     // without holding anybody up; a writer that passes the check and still
-    // loses the race meets the unique (stream, version) index.
+    // loses the race meets the unique (stream, version) index. An append
+    // without events (a command that changed nothing, keeping its idempotency
+    // record) has nothing to meet it; a writer that commits on its stream
+    // meanwhile merely comes after it, a fine order for a decision that
+    // changed nothing.
     for append in &commit.appends {
         check_version(&txn, append).await?;
     }
-    let recorded = if txn.get_database_backend() == DbBackend::Postgres {
+    // A commit without events draws no positions, so it needs no turn.
+    let has_events = commit.appends.iter().any(|append| !append.events.is_empty());
+    let recorded = if has_events && txn.get_database_backend() == DbBackend::Postgres {
         enter_position_order(&txn).await?;
         let inserted = insert_events(&txn, &commit).await;
         leave_position_order(&txn, inserted.is_ok()).await?;
@@ -37,15 +43,15 @@ pub(super) async fn commit(
     } else {
         insert_events(&txn, &commit).await?
     };
-    // After the events: on PostgreSQL the first write of the transaction
-    // must be inside the position order section (see there).
+    // After the events: on PostgreSQL the first write of a transaction with
+    // events must be inside the position order section (see there).
     for claim in &commit.claims {
         insert_claim(&txn, claim).await?;
     }
     project(&txn, projections, Target::Live, &recorded).await?;
     if let Some(key) = &commit.idempotency {
         let recorded_at = recorded.first().map_or_else(Utc::now, |e| e.recorded_at);
-        record_processed(&txn, key, &recorded, recorded_at).await?;
+        record_processed(&txn, key, ProcessedCommand::of(key, &commit, &recorded), recorded_at).await?;
     }
     txn.commit().await.context("cannot commit the transaction")?;
     Ok(recorded)
@@ -56,15 +62,16 @@ pub(super) async fn commit(
 async fn record_processed(
     txn: &DatabaseTransaction,
     key: &IdempotencyKey,
-    recorded: &[RecordedEvent],
+    done: ProcessedCommand,
     at: chrono::DateTime<Utc>,
 ) -> Result<(), CommitError> {
-    let positions: Vec<i64> = recorded.iter().map(|e| e.position).collect();
     let row = processed_command::ActiveModel {
         command_id: Set(key.command_id),
-        fingerprint: Set(key.fingerprint.clone()),
-        positions: Set(serde_json::json!(positions)),
+        fingerprint: Set(done.fingerprint),
+        positions: Set(serde_json::json!(done.positions)),
         processed_at: Set(at),
+        unchanged_stream_id: Set(done.unchanged.map(|u| u.stream_id)),
+        unchanged_version: Set(done.unchanged.map(|u| u.version)),
     };
     match processed_command::Entity::insert(row).exec_without_returning(txn).await {
         Ok(_) => Ok(()),

@@ -8,7 +8,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::application::ports::{EventFilter, EventMetadata, ProcessedCommand, RecordedEvent, StreamBound};
+use crate::application::ports::{
+    EventFilter, EventMetadata, ProcessedCommand, RecordedEvent, StreamBound, StreamVersion,
+};
 use crate::domain::StreamType;
 use crate::infrastructure::entities::event::{Column, Entity, Model};
 use crate::infrastructure::entities::processed_command;
@@ -163,7 +165,11 @@ pub(super) async fn processed(db: &DatabaseConnection, command_id: Uuid) -> anyh
     row.map(|row| {
         let positions = serde_json::from_value(row.positions)
             .with_context(|| format!("processed command {command_id} has invalid positions"))?;
-        Ok(ProcessedCommand { fingerprint: row.fingerprint, positions })
+        let unchanged = match (row.unchanged_stream_id, row.unchanged_version) {
+            (Some(stream_id), Some(version)) => Some(StreamVersion { stream_id, version }),
+            _ => None,
+        };
+        Ok(ProcessedCommand { fingerprint: row.fingerprint, positions, unchanged })
     })
     .transpose()
 }

@@ -68,9 +68,9 @@ impl Log {
     fn write(&mut self, commit: Commit) -> Vec<RecordedEvent> {
         let recorded_at = Utc::now();
         let mut recorded = Vec::new();
-        for append in commit.appends {
+        for append in &commit.appends {
             let next_versions = self.version_of(append.stream_id) + 1..;
-            for (version, event) in next_versions.zip(append.events) {
+            for (version, event) in next_versions.zip(append.events.iter().cloned()) {
                 let index = self.events.len();
                 let event = RecordedEvent {
                     position: index as i64 + 1,
@@ -89,12 +89,11 @@ impl Log {
                 recorded.push(event);
             }
         }
-        for claim in commit.claims {
-            self.claims.insert((claim.scope, claim.value));
+        for claim in &commit.claims {
+            self.claims.insert((claim.scope, claim.value.clone()));
         }
-        if let Some(key) = commit.idempotency {
-            let positions = recorded.iter().map(|e| e.position).collect();
-            self.processed.insert(key.command_id, ProcessedCommand { fingerprint: key.fingerprint, positions });
+        if let Some(key) = &commit.idempotency {
+            self.processed.insert(key.command_id, ProcessedCommand::of(key, &commit, &recorded));
         }
         recorded
     }
