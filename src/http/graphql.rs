@@ -121,7 +121,12 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
 async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, Box<Response>> {
     let too_large = || {
         let message = format!("The request body is larger than {MAX_BODY_BYTES} bytes.");
-        Box::new(problem(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message))
+        let mut response = problem(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message);
+        // The rest of the body stays unread, so the server closes the
+        // connection: say so, or a keep-alive client sends its next request
+        // into a closing socket.
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        Box::new(response)
     };
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
@@ -177,6 +182,11 @@ async fn run(
     };
     if prepared.checked.is_subscription(request.operation_name.as_deref()) {
         return async_graphql::Response::from_errors(vec![guard::refused("BAD_REQUEST", SUBSCRIPTION_OVER_HTTP)]);
+    }
+    // The guard checked this when it parsed the document; a kept document
+    // comes with other variables.
+    if let Err(error) = prepared.checked.check_required_variables(&request) {
+        return async_graphql::Response::from_errors(vec![error]);
     }
     let keep = prepared.keep.then(|| (request.query.clone(), request.parsed_query().ok().cloned()));
     let schema = if prepared.checked.introspection_only() { &state.schemas.introspection } else { &state.schemas.main };

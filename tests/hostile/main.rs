@@ -27,3 +27,4 @@ mod money_grammar;
 mod input_limits;
 mod public_face;
 mod connections;
+mod fuzz;

@@ -25,6 +25,10 @@ pub struct OperationShape {
     pub root_meta_fields: usize,
     pub schema_fields: usize,
     pub password_fields: usize,
+    /// Variables of a non-null type without a default, each with its type:
+    /// a request must give them (async-graphql would only notice while
+    /// resolving, and answer with an unclassified error).
+    pub required_variables: Vec<(String, String)>,
 }
 
 /// Why a document could not be measured.
@@ -78,6 +82,14 @@ pub fn measure(document: &ExecutableDocument, max_depth: usize) -> Result<Vec<Op
                 root_meta_fields: counts.root_meta_fields,
                 schema_fields: counts.schema_fields,
                 password_fields: counts.password_fields,
+                required_variables: operation
+                    .node
+                    .variable_definitions
+                    .iter()
+                    .map(|definition| &definition.node)
+                    .filter(|definition| !definition.var_type.node.nullable && definition.default_value.is_none())
+                    .map(|definition| (definition.name.node.to_string(), definition.var_type.node.to_string()))
+                    .collect(),
             })
         })
         .collect()
@@ -197,6 +209,13 @@ mod tests {
         // 2^60 fields and 2^61 - 2 spreads, plus the root spread.
         assert_eq!(measure(&document, 64).unwrap()[0].selections, (1 << 60) + (1 << 61) - 1);
         assert_eq!(measure(&document, 32), Err(Unmeasurable::TooDeep));
+    }
+
+    #[test]
+    fn non_null_variables_without_a_default_are_required() {
+        let [shape] = &shapes("query($a: ID!, $b: ID, $c: Int! = 1, $d: [ID!]!) { __typename }")[..] else { panic!() };
+        let names: Vec<_> = shape.required_variables.iter().map(|(name, ty)| format!("{name}: {ty}")).collect();
+        assert_eq!(names, ["a: ID!", "d: [ID!]!"]);
     }
 
     #[test]

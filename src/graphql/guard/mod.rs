@@ -9,7 +9,7 @@ mod text;
 mod variables;
 
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ErrorExtensions, Request, ServerError};
+use async_graphql::{ErrorExtensions, Name, Request, ServerError};
 
 pub use document::{OperationShape, PASSWORD_FIELDS, SCHEMA_FIELDS};
 
@@ -21,6 +21,11 @@ pub const MAX_NESTING: usize = 64;
 /// Names, punctuators, numbers and strings in one document. GraphiQL's
 /// introspection query has about 400; a parsed token costs ~200 bytes.
 pub const MAX_TOKENS: usize = 10_000;
+/// Bytes of one name or number. The validator's "did you mean" compares an
+/// unknown name with every known one in time proportional to its length (a
+/// 1 MB field name took 6.6 s in a debug build) and its messages quote it;
+/// the API's longest name (`ChangeOverdraftLimitInput`) has 25 characters.
+pub const MAX_WORD_BYTES: usize = 256;
 /// Selections of one operation with every fragment expanded (the
 /// validator walks each). GraphiQL's introspection query has about 300.
 pub const MAX_SELECTIONS: usize = 2_000;
@@ -59,6 +64,22 @@ impl Checked {
         self.selected(operation_name).is_some_and(|op| op.ty == Some(OperationType::Subscription))
     }
 
+    /// Refuses a request that leaves out a variable its operation requires,
+    /// as the spec's variable coercion does, before anything runs.
+    pub fn check_required_variables(&self, request: &Request) -> Result<(), ServerError> {
+        let Some(operation) = self.selected(request.operation_name.as_deref()) else {
+            return Ok(());
+        };
+        let missing =
+            operation.required_variables.iter().find(|(name, _)| !request.variables.contains_key(&Name::new(name)));
+        match missing {
+            Some((name, ty)) => {
+                Err(refused("BAD_USER_INPUT", format!("Variable ${name} of required type {ty} was not provided.")))
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Password-hashing fields of the operation that would run.
     pub fn password_fields(&self, operation_name: Option<&str>) -> usize {
         self.selected(operation_name).map_or(0, |op| op.password_fields)
@@ -76,7 +97,9 @@ pub fn prepare(request: &mut Request) -> Result<Checked, ServerError> {
         error
     })?;
     let operations = check_document(document)?;
-    Ok(Checked { operations, tokens })
+    let checked = Checked { operations, tokens };
+    checked.check_required_variables(request)?;
+    Ok(checked)
 }
 
 /// Checks a request whose document was parsed and checked before (a cached one).
@@ -99,6 +122,9 @@ fn check_text(query: &str) -> Result<usize, ServerError> {
     }
     if shape.tokens > MAX_TOKENS {
         return Err(too_complex(format!("The document has more than {MAX_TOKENS} tokens.")));
+    }
+    if shape.longest_word > MAX_WORD_BYTES {
+        return Err(too_complex(format!("The document has a name or number longer than {MAX_WORD_BYTES} bytes.")));
     }
     if shape.nul_in_string {
         return Err(refused("BAD_USER_INPUT", "A string holds a NUL character (U+0000), which no text may hold."));
@@ -219,6 +245,23 @@ mod tests {
             .variables(async_graphql::Variables::from_json(serde_json::json!({ "n": "12\u{0}" })));
         let mut variable = variable;
         assert_eq!(code(prepare(&mut variable)), "\"BAD_USER_INPUT\"");
+    }
+
+    #[test]
+    fn a_name_longer_than_the_limit_is_refused_before_parsing() {
+        let long = format!("{{ {} }}", "a".repeat(MAX_WORD_BYTES + 1));
+        assert_eq!(code(prepare(&mut Request::new(long))), "\"QUERY_TOO_COMPLEX\"");
+        let longest = format!("{{ {} }}", "a".repeat(MAX_WORD_BYTES));
+        assert!(prepare(&mut Request::new(longest)).is_ok());
+    }
+
+    #[test]
+    fn a_required_variable_left_out_is_bad_user_input() {
+        let query = "mutation($input: MoneyInput!, $note: String) { deposit(input: $input) { position } }";
+        assert_eq!(code(prepare(&mut Request::new(query))), "\"BAD_USER_INPUT\"");
+        let mut given =
+            Request::new(query).variables(async_graphql::Variables::from_json(serde_json::json!({ "input": {} })));
+        assert!(prepare(&mut given).is_ok(), "a value of the wrong shape is the validator's to refuse");
     }
 
     #[test]

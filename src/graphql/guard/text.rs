@@ -9,6 +9,8 @@ pub struct TextShape {
     /// values, argument lists and list types all recurse in the parser.
     pub nesting: usize,
     pub tokens: usize,
+    /// Bytes of the longest name or number.
+    pub longest_word: usize,
     /// A string literal holds U+0000 (raw or as `\u0000`).
     pub nul_in_string: bool,
 }
@@ -49,9 +51,11 @@ pub fn scan(query: &str, max_nesting: usize, max_tokens: usize) -> TextShape {
             }
             b'.' if bytes[i..].starts_with(b"...") => i += 3,
             _ if is_word(byte) => {
+                let start = i;
                 while i < bytes.len() && is_word(bytes[i]) {
                     i += 1;
                 }
+                shape.longest_word = shape.longest_word.max(i - start);
             }
             // Punctuators and anything the parser will refuse: one token each.
             _ => i += utf8_len(byte),
@@ -158,6 +162,14 @@ mod tests {
         assert_eq!(shape("{ a b c }").tokens, 5);
         assert_eq!(shape("query Q($x: Int = -1.5e3) { a(x: $x) ...F }").tokens, 21);
         assert_eq!(shape(r#"{ a(s: "one token, with spaces") }"#).tokens, 8);
+    }
+
+    #[test]
+    fn the_longest_name_or_number_is_measured() {
+        assert_eq!(shape("{ me { id } }").longest_word, 2);
+        assert_eq!(shape("{ a(x: -1.5e3) }").longest_word, 6);
+        assert_eq!(shape(&format!("{{ {} }}", "a".repeat(5_000))).longest_word, 5_000);
+        assert_eq!(shape(&format!("{{ a(s: \"{}\") }}", "b".repeat(5_000))).longest_word, 1, "strings are no words");
     }
 
     #[test]
