@@ -30,7 +30,7 @@ pub struct HttpState {
 
 /// Request bodies above this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// A websocket message above this closes the connection.
+/// A websocket message above this closes the connection with 1009.
 pub const MAX_WS_MESSAGE_BYTES: usize = 1024 * 1024;
 /// A larger answer is replaced by a QUERY_TOO_COMPLEX error: the other
 /// limits keep real answers far below it.

@@ -20,13 +20,11 @@ use crate::graphql::{ClientAddress, RequestAuth};
 /// make every idle socket cost over 128 KiB. Reads take at most this much
 /// from the socket at a time.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
-/// Each message is written as soon as it is sent; the writer task flushes
-/// anyway.
+/// Each message is written as soon as it is sent. The writer task sends one
+/// message at a time and waits until it is flushed, so the write buffer
+/// never holds more than one message and needs no cap of its own (a cap
+/// below the largest answer would end the connection instead).
 const WRITE_BUFFER_BYTES: usize = 0;
-/// Unwritten bytes held for a peer that does not read, beyond which sending
-/// fails and the connection ends. The outgoing queue already holds results
-/// back, so this only needs room for one large message.
-const MAX_WRITE_BUFFER_BYTES: usize = 4 * 1024 * 1024;
 
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
     headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
@@ -82,7 +80,6 @@ pub async fn upgrade(state: HttpState, request: Request) -> Response {
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
-        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
         .max_message_size(MAX_WS_MESSAGE_BYTES)
         .max_frame_size(MAX_WS_MESSAGE_BYTES)
         .protocols([protocol.name()])
