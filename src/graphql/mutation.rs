@@ -14,7 +14,8 @@ use crate::application::{AppContext, AppError, accounts, auth, transfers};
 
 pub struct Mutation;
 
-/// Dispatches an account command and answers with the read model after it.
+/// Dispatches an account command and answers with the account as the
+/// command left it (the same for a repeat of it).
 async fn account_command(
     ctx: &AppContext,
     meta: CommandMeta,
@@ -31,6 +32,7 @@ async fn account_command(
 
 #[Object]
 impl Mutation {
+    #[graphql(complexity = "super::schema::PASSWORD_COMPLEXITY + child_complexity")]
     async fn register_client(
         &self,
         ctx: &Context<'_>,
@@ -41,6 +43,7 @@ impl Mutation {
         auth::register(app(ctx), command, meta).await.map(AuthPayload::from).gql()
     }
 
+    #[graphql(complexity = "super::schema::PASSWORD_COMPLEXITY + child_complexity")]
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
         let from = super::request::client_address(ctx);
         auth::login(app(ctx), &input.login, &input.password, from).await.map(AuthPayload::from).gql()
