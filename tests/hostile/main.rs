@@ -19,8 +19,6 @@ mod server_process;
 mod test_database;
 mod login_throttle;
 mod tokens;
-mod login_throttle;
-mod tokens;
 mod wrong_kind_ids;
 mod idempotent_repeats;
 mod money_grammar;
