@@ -183,11 +183,6 @@ async fn run(
     if prepared.checked.is_subscription(request.operation_name.as_deref()) {
         return async_graphql::Response::from_errors(vec![guard::refused("BAD_REQUEST", SUBSCRIPTION_OVER_HTTP)]);
     }
-    // The guard checked this when it parsed the document; a kept document
-    // comes with other variables.
-    if let Err(error) = prepared.checked.check_required_variables(&request) {
-        return async_graphql::Response::from_errors(vec![error]);
-    }
     let keep = prepared.keep.then(|| (request.query.clone(), request.parsed_query().ok().cloned()));
     let schema = if prepared.checked.introspection_only() { &state.schemas.introspection } else { &state.schemas.main };
     let mut request = request.data(auth);

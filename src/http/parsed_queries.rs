@@ -57,7 +57,7 @@ impl ParsedQueries {
     pub fn prepare(&self, request: &mut Request) -> Result<Prepared, ServerError> {
         let cached = self.lock().entries.get(&request.query).map(|e| (e.document.clone(), e.checked.clone()));
         if let Some((document, checked)) = cached {
-            guard::check_variables(request)?;
+            guard::check_variables(&checked, request)?;
             request.set_parsed_query(ExecutableDocument::clone(&document));
             return Ok(Prepared { checked, keep: false });
         }
@@ -99,7 +99,8 @@ mod tests {
     use super::*;
 
     fn prepared(cache: &ParsedQueries, query: &str) -> (Request, Prepared) {
-        let mut request = Request::new(query);
+        let variables = serde_json::json!({ "id": "x", "n": "1" });
+        let mut request = Request::new(query).variables(async_graphql::Variables::from_json(variables));
         let prepared = cache.prepare(&mut request).unwrap();
         (request, prepared)
     }

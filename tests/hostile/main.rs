@@ -3,26 +3,30 @@
 //! still serves, that nothing was written and, where it matters, that memory
 //! stayed bounded. SQLite by default; PostgreSQL with `TEST_DATABASE_URL`.
 
+#[path = "../common/server_process.rs"]
+mod server_process;
 mod support;
+#[path = "../common/test_database.rs"]
+mod test_database;
 #[path = "../api/ws_client.rs"]
 mod ws_client;
 
-mod nesting;
-mod introspection;
+// Crashes and exhaustion.
+mod connections;
 mod document_cache;
-mod pricing;
-mod http_mistakes;
-
-#[path = "../common/server_process.rs"]
-mod server_process;
-#[path = "../common/test_database.rs"]
-mod test_database;
+mod introspection;
 mod login_throttle;
+mod nesting;
+mod pricing;
+
+// Wrong answers to client mistakes.
+mod http_mistakes;
+mod idempotent_repeats;
+mod input_limits;
+mod money_grammar;
+mod public_face;
 mod tokens;
 mod wrong_kind_ids;
-mod idempotent_repeats;
-mod money_grammar;
-mod input_limits;
-mod public_face;
-mod connections;
+
+// Thousands of generated requests of every kind above.
 mod fuzz;

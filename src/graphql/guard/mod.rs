@@ -67,7 +67,7 @@ impl Checked {
 
     /// Refuses a request that leaves out a variable its operation requires,
     /// as the spec's variable coercion does, before anything runs.
-    pub fn check_required_variables(&self, request: &Request) -> Result<(), ServerError> {
+    fn check_required_variables(&self, request: &Request) -> Result<(), ServerError> {
         let Some(operation) = self.selected(request.operation_name.as_deref()) else {
             return Ok(());
         };
@@ -91,7 +91,7 @@ impl Checked {
 /// and checks the parsed document.
 pub fn prepare(request: &mut Request) -> Result<Checked, ServerError> {
     let tokens = check_text(&request.query)?;
-    check_variables(request)?;
+    check_variable_values(request)?;
     let document = request.parsed_query().map_err(|error| {
         let mut error = ServerError::new(error.to_string(), None);
         error.extensions.get_or_insert_with(Default::default).set("code", "GRAPHQL_PARSE_FAILED");
@@ -103,8 +103,14 @@ pub fn prepare(request: &mut Request) -> Result<Checked, ServerError> {
     Ok(checked)
 }
 
-/// Checks a request whose document was parsed and checked before (a cached one).
-pub fn check_variables(request: &Request) -> Result<(), ServerError> {
+/// Checks the variables of a request against its document's `checked`
+/// shape; a kept document comes back with other variables each time.
+pub fn check_variables(checked: &Checked, request: &Request) -> Result<(), ServerError> {
+    check_variable_values(request)?;
+    checked.check_required_variables(request)
+}
+
+fn check_variable_values(request: &Request) -> Result<(), ServerError> {
     variables::check(&request.variables, MAX_NESTING).map_err(|bad| match bad {
         variables::BadVariables::TooDeep(name) => {
             too_complex(format!("Variable ${name} nests lists and objects more than {MAX_NESTING} levels deep."))
