@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use futures::future::join_all;
 
 use super::parsed_queries::Prepared;
+use super::persisted_queries::{self, Unresolved};
 use super::problem::problem;
 use super::{HttpState, MAX_BATCH, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, csrf, graphiql, subscriptions};
 use crate::application::auth::authenticate;
@@ -45,10 +46,14 @@ pub async fn post(State(state): State<HttpState>, request: axum::extract::Reques
         }
         BatchRequest::Batch(requests) => (requests, true),
     };
-    if requests.iter().any(|r| r.query.trim().is_empty()) {
+    let requests = match requests.into_iter().map(|r| resolve_persisted(&state, r)).collect::<Result<Vec<_>, _>>() {
+        Ok(requests) => requests,
+        Err(response) => return *response,
+    };
+    if requests.iter().any(|r| r.as_ref().is_ok_and(|r| r.query.trim().is_empty())) {
         return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", NOT_A_REQUEST);
     }
-    let prepared: Vec<_> = requests.into_iter().map(|request| prepare(&state, request)).collect();
+    let prepared: Vec<_> = requests.into_iter().map(|r| r.and_then(|request| prepare(&state, request))).collect();
     let password_fields: usize = prepared
         .iter()
         .filter_map(|p| p.as_ref().ok())
@@ -95,7 +100,11 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
         let message = "The query string is not a GraphQL request: send ?query=...&variables=<JSON>&operationName=...";
         return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
     };
-    let prepared = prepare(&state, request);
+    let request = match resolve_persisted(&state, request) {
+        Ok(request) => request,
+        Err(response) => return *response,
+    };
+    let prepared = request.and_then(|request| prepare(&state, request));
     if let Ok((request, prepared)) = &prepared {
         match prepared.checked.selected(request.operation_name.as_deref()).and_then(|op| op.ty) {
             Some(OperationType::Mutation) => {
@@ -164,6 +173,17 @@ fn peer(extensions: &axum::http::Extensions) -> Option<IpAddr> {
     extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
 }
 
+/// Gives a request with only a persisted query's hash its kept query: an
+/// unknown hash is a GraphQL error (the client resends with the query), a
+/// malformed extension or a hash that does not match the query is a 400.
+fn resolve_persisted(state: &HttpState, request: Request) -> Result<Result<Request, ServerError>, Box<Response>> {
+    match state.persisted_queries.resolve(request) {
+        Ok(request) => Ok(Ok(request)),
+        Err(Unresolved::NotFound) => Ok(Err(persisted_queries::not_found())),
+        Err(Unresolved::Refused(message)) => Err(Box::new(problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", message))),
+    }
+}
+
 /// Checks and parses one request behind the guard's limits.
 fn prepare(state: &HttpState, mut request: Request) -> Result<(Request, Prepared), ServerError> {
     let prepared = state.parsed_queries.prepare(&mut request)?;
@@ -184,6 +204,7 @@ async fn run(
         return async_graphql::Response::from_errors(vec![guard::refused("BAD_REQUEST", SUBSCRIPTION_OVER_HTTP)]);
     }
     let keep = prepared.keep.then(|| (request.query.clone(), request.parsed_query().ok().cloned()));
+    let persist = state.persisted_queries.pending(&request);
     let schema = if prepared.checked.introspection_only() { &state.schemas.introspection } else { &state.schemas.main };
     let mut request = request.data(auth);
     if let Some(address) = address {
@@ -194,6 +215,11 @@ async fn run(
         && passed_validation(&response)
     {
         state.parsed_queries.keep(query, document, prepared.checked);
+    }
+    if let Some(persist) = persist
+        && passed_validation(&response)
+    {
+        state.persisted_queries.keep(persist);
     }
     response
 }

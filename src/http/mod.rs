@@ -5,6 +5,7 @@ mod graphiql;
 mod graphql;
 mod health;
 mod parsed_queries;
+mod persisted_queries;
 mod problem;
 mod router;
 pub mod serve;
@@ -25,6 +26,7 @@ pub struct HttpState {
     pub ctx: Arc<AppContext>,
     pub schemas: Arc<Schemas>,
     pub parsed_queries: Arc<parsed_queries::ParsedQueries>,
+    pub persisted_queries: Arc<persisted_queries::PersistedQueries>,
     pub websocket: websocket::WsConfig,
 }
 

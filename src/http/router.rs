@@ -30,6 +30,7 @@ pub fn router(ctx: Arc<AppContext>, settings: &HttpSettings) -> Router {
     let state = HttpState {
         schemas: Arc::new(build_schemas(ctx.clone())),
         parsed_queries: Arc::default(),
+        persisted_queries: Arc::default(),
         ctx,
         websocket: settings.websocket.clone(),
     };

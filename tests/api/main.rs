@@ -7,6 +7,7 @@ mod concurrency;
 mod helpers;
 mod idempotency;
 mod invariants;
+mod persisted_queries;
 mod projections;
 mod schema;
 mod subscriptions;
