@@ -6,6 +6,8 @@
 // The tests run in order against one server with a fresh database:
 //   HTTP ...          register, open, deposit/withdraw, the error path, the cache
 //   SUBSCRIPTION ...  what arrived on `events(after: "0")` and `accountUpdated(id)`
+// and then, against a second server of their own (restarted in the last one):
+//   APQ ...           automatic persisted queries through Apollo's PersistedQueryLink
 // The subscriptions are started (without asserting anything) right before the
 // money moves; only the SUBSCRIPTION tests look at what they received, so the
 // HTTP tests pass or fail on their own.
@@ -13,7 +15,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -30,6 +32,7 @@ import {
   gql,
 } from "@apollo/client";
 import { SetContextLink } from "@apollo/client/link/context";
+import { PersistedQueryLink } from "@apollo/client/link/persisted-queries";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { OperationTypeNode } from "graphql";
 import { createClient } from "graphql-ws";
@@ -120,14 +123,18 @@ const ACCOUNT_UPDATED = gql`
 
 // ------------------------------------------------------------------- server
 
-/** Starts the binary on a random port; resolves once it prints its address. */
-async function startServer() {
-  const dir = await mkdtemp(path.join(tmpdir(), "minibank-apollo-"));
+/**
+ * Starts the binary on a random port; resolves once it prints its address.
+ * Given the `dir` and `jwtSecret` of a server stopped with `keepData`, it is
+ * that server restarted: same database, tokens still valid.
+ */
+async function startServer({ dir: keptDir, jwtSecret = randomBytes(32).toString("hex") } = {}) {
+  const dir = keptDir ?? (await mkdtemp(path.join(tmpdir(), "minibank-apollo-")));
   const child = spawn(BIN, ["serve", "--listen", "127.0.0.1:0"], {
     env: {
       ...process.env,
       DATABASE_URL: `sqlite://${path.join(dir, "e2e.db")}?mode=rwc`,
-      JWT_SECRET: randomBytes(32).toString("hex"),
+      JWT_SECRET: jwtSecret,
       RUST_LOG: "info",
       LOG_FORMAT: "text",
     },
@@ -180,7 +187,9 @@ async function startServer() {
   return {
     addr,
     log,
-    async stop() {
+    dir,
+    jwtSecret,
+    async stop({ keepData = false } = {}) {
       process.off("exit", killOnExit);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
@@ -190,7 +199,7 @@ async function startServer() {
           await exited;
         }
       }
-      await rm(dir, { recursive: true, force: true });
+      if (!keepData) await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -327,6 +336,7 @@ after(async () => {
     process.stderr.write(`--- server log ---\n${server.log.join("\n")}\n`);
   }
   await server?.stop();
+  await apq.server?.stop();
 });
 
 // ------------------------------------------------------------- HTTP tests
@@ -475,6 +485,134 @@ test(`SUBSCRIPTION: nothing extra arrives within ${GRACE_MS} ms (the refused wit
   accountSub.assertAlive();
   assert.equal(eventsSub.items.length, 5, `events: ${JSON.stringify(eventsSub.items.slice(5))}`);
   assert.equal(accountSub.items.length, 3, `accountUpdated: ${JSON.stringify(accountSub.items.slice(3))}`);
+});
+
+// -------------------------------------------------------------- APQ tests
+//
+// Apollo's PersistedQueryLink sends a query's SHA-256 alone first and resends
+// with the query when the server answers PERSISTED_QUERY_NOT_FOUND. The fetch
+// below records what went over the wire, so the tests see that the hashes were
+// used (not just that the operations succeeded, which they would also do if
+// the link had given up on persisted queries).
+
+const apq = { server: null, token: "", accountId: "", sent: [] };
+
+async function recordingFetch(uri, options) {
+  const url = new URL(uri);
+  const method = options.method ?? "GET";
+  const request =
+    method === "GET"
+      ? {
+          operationName: url.searchParams.get("operationName"),
+          query: url.searchParams.get("query"),
+          extensions: JSON.parse(url.searchParams.get("extensions") ?? "null"),
+        }
+      : JSON.parse(options.body);
+  const response = await fetch(uri, options);
+  const body = await response.clone().json().catch(() => null);
+  apq.sent.push({
+    method,
+    operation: request.operationName,
+    withQuery: Boolean(request.query),
+    hashed: Boolean(request.extensions?.persistedQuery?.sha256Hash),
+    status: response.status,
+    code: body?.errors?.[0]?.extensions?.code ?? null,
+  });
+  return response;
+}
+
+/** A client whose HTTP link sends persisted queries to `apq.server`. */
+function apqClient({ useGETForHashedQueries = false } = {}) {
+  const authLink = new SetContextLink((prevContext) => ({
+    headers: { ...prevContext.headers, authorization: apq.token ? `Bearer ${apq.token}` : "" },
+  }));
+  const persistedQueries = new PersistedQueryLink({
+    sha256: (query) => createHash("sha256").update(query).digest("hex"),
+    useGETForHashedQueries,
+  });
+  const httpLink = new HttpLink({ uri: () => `http://${apq.server.addr}/graphql`, fetch: recordingFetch });
+  return new ApolloClient({ cache: new InMemoryCache(), link: ApolloLink.from([authLink, persistedQueries, httpLink]) });
+}
+
+/** What went over the wire for `operation` since the last call. */
+function sentFor(operation) {
+  const sent = apq.sent
+    .filter((r) => r.operation === operation)
+    .map(({ method, withQuery, hashed, status, code }) => ({ method, withQuery, hashed, status, code }));
+  apq.sent = apq.sent.filter((r) => r.operation !== operation);
+  return sent;
+}
+
+// PERSISTED_QUERY_NOT_FOUND comes with HTTP 200, as Apollo Server sends it.
+const NOT_FOUND = { withQuery: false, hashed: true, status: 200, code: "PERSISTED_QUERY_NOT_FOUND" };
+const RESENT = { method: "POST", withQuery: true, hashed: true, status: 200, code: null };
+const BY_HASH = { withQuery: false, hashed: true, status: 200, code: null };
+
+test("APQ: a mutation and a query go by hash once the server has kept them", async () => {
+  apq.server = await startServer();
+  const client = apqClient();
+  const suffix = randomBytes(4).toString("hex");
+  const { data } = await client.mutate({
+    mutation: REGISTER,
+    variables: {
+      input: {
+        username: `bob_${suffix}`,
+        email: `bob_${suffix}@example.com`,
+        password: "correct horse battery",
+        firstName: "Bob",
+        lastName: "Builder",
+      },
+    },
+  });
+  apq.token = data.registerClient.token;
+  assert.deepEqual(sentFor("Register"), [{ method: "POST", ...NOT_FOUND }, RESENT]);
+
+  const opened = await client.mutate({ mutation: OPEN_ACCOUNT });
+  apq.accountId = opened.data.openAccount.account.id;
+
+  for (const [amount, balance] of [["10.00", "10.00"], ["2.50", "12.50"]]) {
+    const deposited = await client.mutate({ mutation: DEPOSIT, variables: { input: { accountId: apq.accountId, amount } } });
+    assert.equal(deposited.data.deposit.account.balance, balance);
+  }
+  assert.deepEqual(sentFor("Deposit"), [{ method: "POST", ...NOT_FOUND }, RESENT, { method: "POST", ...BY_HASH }]);
+
+  for (let i = 0; i < 2; i++) {
+    const read = await client.query({ query: ACCOUNT, variables: { id: apq.accountId }, fetchPolicy: "network-only" });
+    assert.equal(read.data.account.balance, "12.50");
+    assert.equal(read.data.account.version, 3);
+  }
+  assert.deepEqual(sentFor("Account"), [{ method: "POST", ...NOT_FOUND }, RESENT, { method: "POST", ...BY_HASH }]);
+});
+
+test("APQ: useGETForHashedQueries sends the hash in a GET query string", async () => {
+  assert.ok(apq.accountId, "needs the account from the first APQ test");
+  const client = apqClient({ useGETForHashedQueries: true });
+  for (let i = 0; i < 2; i++) {
+    const { data } = await client.query({ query: EVENTS_QUERY, variables: { after: "0" }, fetchPolicy: "network-only" });
+    assert.deepEqual(data.events.nodes.map((e) => e.type), ["ClientRegistered", "AccountOpened", "MoneyDeposited", "MoneyDeposited"]);
+  }
+  assert.deepEqual(sentFor("Events"), [{ method: "GET", ...NOT_FOUND }, RESENT, { method: "GET", ...BY_HASH }]);
+});
+
+test("APQ: after a restart (an empty cache) the link resends each query once, then goes by hash again", async () => {
+  assert.ok(apq.accountId, "needs the account from the first APQ test");
+  const client = apqClient();
+  // Known before the restart: the link's own hash cache is warm.
+  await client.query({ query: ACCOUNT, variables: { id: apq.accountId }, fetchPolicy: "network-only" });
+  assert.deepEqual(sentFor("Account"), [{ method: "POST", ...BY_HASH }]);
+
+  const { dir, jwtSecret } = apq.server;
+  await apq.server.stop({ keepData: true });
+  apq.server = await startServer({ dir, jwtSecret });
+
+  for (let i = 0; i < 2; i++) {
+    const deposited = await client.mutate({ mutation: DEPOSIT, variables: { input: { accountId: apq.accountId, amount: "1.00" } } });
+    assert.equal(deposited.data.deposit.account.balance, i === 0 ? "13.50" : "14.50");
+    const read = await client.query({ query: ACCOUNT, variables: { id: apq.accountId }, fetchPolicy: "network-only" });
+    assert.equal(read.data.account.balance, i === 0 ? "13.50" : "14.50");
+  }
+  assert.deepEqual(sentFor("Deposit"), [{ method: "POST", ...NOT_FOUND }, RESENT, { method: "POST", ...BY_HASH }]);
+  assert.deepEqual(sentFor("Account"), [{ method: "POST", ...NOT_FOUND }, RESENT, { method: "POST", ...BY_HASH }]);
 });
 
 // ------------------------------------------------------------------ helpers
