@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use rand::RngCore;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::application::bus::Deps;
@@ -15,6 +15,7 @@ use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
 use crate::application::process::TransferProcess;
 use crate::application::stream_locks::StreamLocks;
 use crate::application::{AppContext, MessageBus, Snapshots};
+use crate::http::websocket::GoingAway;
 use crate::http::{HttpSettings, router};
 use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, connect_readers, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
@@ -50,7 +51,13 @@ pub struct Settings {
     pub snapshot_every: u32,
     /// Aggregates kept in memory between commands; 0 disables the cache.
     pub aggregate_cache: usize,
+    /// How long stopping may take: requests in flight finish and websockets
+    /// close within it; what is still open then is cut.
+    pub shutdown_grace: std::time::Duration,
 }
+
+/// The shutdown grace period unless configured otherwise.
+pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Settings {
     /// Defaults for a server on `database_url`, listening on a random port.
@@ -67,6 +74,7 @@ impl Settings {
             crash_after: None,
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
             aggregate_cache: crate::application::aggregate_cache::DEFAULT_CAPACITY,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
 }
@@ -140,16 +148,40 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     pub ctx: Arc<AppContext>,
     shutdown: Option<oneshot::Sender<()>>,
+    /// Tells the websockets to close; closed once every one has.
+    going_away: watch::Sender<bool>,
+    grace: std::time::Duration,
     task: JoinHandle<std::io::Result<()>>,
 }
 
 impl RunningServer {
-    /// Stops accepting, lets requests in flight finish, and waits.
+    /// Stops accepting, lets requests in flight finish, completes every live
+    /// operation and closes every websocket with 1001, and waits for all of
+    /// that for at most the grace period; then cuts whatever is left.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        (&mut self.task).await.context("server task panicked")?.context("server failed")
+        let _ = self.going_away.send(true);
+        let going_away = &self.going_away;
+        let task = &mut self.task;
+        let finished = async {
+            let served = task.await;
+            // Each websocket holds a receiver until it has closed.
+            going_away.closed().await;
+            served
+        };
+        match tokio::time::timeout(self.grace, finished).await {
+            Ok(served) => served.context("server task panicked")?.context("server failed"),
+            Err(_) => {
+                self.task.abort();
+                tracing::warn!(
+                    grace_s = self.grace.as_secs_f64(),
+                    "the shutdown grace period ran out: cutting the connections still open"
+                );
+                Ok(())
+            }
+        }
     }
 }
 
@@ -160,13 +192,17 @@ pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
         .await
         .with_context(|| format!("Failed to listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    let app = router(ctx.clone(), &settings.http);
+    let (going_away, announcement) = GoingAway::channel();
+    let mut http = settings.http.clone();
+    http.websocket.going_away = announcement;
+    let app = router(ctx.clone(), &http);
+    drop(http);
     let (shutdown, stopped) = oneshot::channel::<()>();
     let connections = settings.http.connections.clone();
     let task = tokio::spawn(crate::http::serve::serve(listener, app, connections, async move {
         let _ = stopped.await;
     }));
-    Ok(RunningServer { addr, ctx, shutdown: Some(shutdown), task })
+    Ok(RunningServer { addr, ctx, shutdown: Some(shutdown), going_away, grace: settings.shutdown_grace, task })
 }
 
 /// Serves until Ctrl-C or SIGTERM, then shuts down gracefully.
@@ -174,8 +210,14 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let server = spawn(settings).await?;
     tracing::info!("GraphiQL at http://{0}/graphql (POST and websocket on the same path)", server.addr);
     shutdown_signal().await;
-    tracing::info!("shutting down");
-    server.stop().await
+    let started = std::time::Instant::now();
+    tracing::info!(
+        grace_s = server.grace.as_secs_f64(),
+        "shutting down: no new connections; finishing the requests in flight, closing the websockets"
+    );
+    server.stop().await?;
+    tracing::info!(duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), "shut down");
+    Ok(())
 }
 
 async fn shutdown_signal() {

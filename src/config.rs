@@ -133,6 +133,10 @@ pub struct SettingsArgs {
     /// idle keep-alive connection stays open.
     #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
     pub header_read_timeout_seconds: u64,
+    /// Seconds a shutdown (SIGTERM, Ctrl-C) may take: requests in flight
+    /// finish and websockets close with 1001 within it; what is left then is cut.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub shutdown_grace_seconds: u64,
     /// Run the transfer process manager in this instance (any number of
     /// instances may; turn it off for API-only instances).
     #[arg(long, env = "TRANSFER_PROCESS", default_value_t = true, action = clap::ArgAction::Set, global = true)]

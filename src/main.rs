@@ -15,7 +15,9 @@ use std::time::Duration;
 
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only for a person at a terminal, not in files or log collectors.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -51,6 +53,7 @@ fn settings(args: SettingsArgs) -> Settings {
         },
         snapshot_every: args.snapshot_every,
         aggregate_cache: args.aggregate_cache,
+        shutdown_grace: Duration::from_secs(args.shutdown_grace_seconds),
         feed: FeedConfig {
             buffer_capacity: args.feed_buffer.max(1),
             poll_interval: Duration::from_millis(args.feed_poll_ms.max(10)),

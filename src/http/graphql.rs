@@ -14,6 +14,7 @@ use futures::future::join_all;
 use super::parsed_queries::Prepared;
 use super::persisted_queries::{self, Unresolved};
 use super::problem::problem;
+use super::request_log::Logged;
 use super::{HttpState, MAX_BATCH, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, csrf, graphiql, subscriptions};
 use crate::application::auth::authenticate;
 use crate::graphql::guard::{self, MAX_PASSWORD_FIELDS};
@@ -46,6 +47,7 @@ pub async fn post(State(state): State<HttpState>, request: axum::extract::Reques
         }
         BatchRequest::Batch(requests) => (requests, true),
     };
+    let operation_names: Vec<_> = requests.iter().map(|r| r.operation_name.clone()).collect();
     let requests = match requests.into_iter().map(|r| resolve_persisted(&state, r)).collect::<Result<Vec<_>, _>>() {
         Ok(requests) => requests,
         Err(response) => return *response,
@@ -66,6 +68,7 @@ pub async fn post(State(state): State<HttpState>, request: axum::extract::Reques
         return problem(StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX", &message);
     }
     let auth = request_auth(&state, &headers);
+    let logged = Logged::new(operation_names.iter().map(Option::as_deref), &auth);
     let address = peer(&parts.extensions);
     if !is_batch {
         let Some(prepared) = prepared.into_iter().next() else {
@@ -76,10 +79,10 @@ pub async fn post(State(state): State<HttpState>, request: axum::extract::Reques
         {
             return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", SUBSCRIPTION_OVER_HTTP);
         }
-        return respond(BatchResponse::Single(run(&state, prepared, auth, address).await));
+        return logged.attach(respond(BatchResponse::Single(run(&state, prepared, auth, address).await)));
     }
     let responses = join_all(prepared.into_iter().map(|p| run(&state, p, auth, address))).await;
-    respond(BatchResponse::Batch(responses))
+    logged.attach(respond(BatchResponse::Batch(responses)))
 }
 
 /// GET /graphql: a websocket upgrade, a query in the query string, or GraphiQL.
@@ -100,6 +103,7 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
         let message = "The query string is not a GraphQL request: send ?query=...&variables=<JSON>&operationName=...";
         return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
     };
+    let operation_name = request.operation_name.clone();
     let request = match resolve_persisted(&state, request) {
         Ok(request) => request,
         Err(response) => return *response,
@@ -123,7 +127,8 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
         }
     }
     let auth = request_auth(&state, &headers);
-    respond(BatchResponse::Single(run(&state, prepared, auth, address).await))
+    let logged = Logged::new([operation_name.as_deref()], &auth);
+    logged.attach(respond(BatchResponse::Single(run(&state, prepared, auth, address).await)))
 }
 
 /// Reads the body, refusing more than `MAX_BODY_BYTES` with 413.

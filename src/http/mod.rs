@@ -7,6 +7,7 @@ mod health;
 mod parsed_queries;
 mod persisted_queries;
 mod problem;
+mod request_log;
 mod router;
 pub mod serve;
 mod subscriptions;

@@ -2,13 +2,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Method, Request, header};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware;
 use axum::response::Redirect;
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 
+use super::request_log::{REQUEST_ID, log_requests};
 use super::serve::ConnectionSettings;
 use super::websocket::WsConfig;
 use super::{HttpState, graphql, health};
@@ -23,8 +24,6 @@ pub struct HttpSettings {
     pub websocket: WsConfig,
     pub connections: ConnectionSettings,
 }
-
-const REQUEST_ID: &str = "x-request-id";
 
 pub fn router(ctx: Arc<AppContext>, settings: &HttpSettings) -> Router {
     let state = HttpState {
@@ -43,10 +42,7 @@ pub fn router(ctx: Arc<AppContext>, settings: &HttpSettings) -> Router {
         .with_state(state)
         .layer(cors(settings))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            tracing::info_span!("http", method = %request.method(), uri = %request.uri(), request_id = %id)
-        }))
+        .layer(middleware::from_fn(log_requests))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
@@ -67,5 +63,7 @@ fn cors(settings: &HttpSettings) -> CorsLayer {
             HeaderName::from_static("apollographql-client-name"),
             HeaderName::from_static("apollographql-client-version"),
         ])
+        // Browser apps on another origin may read it, to quote it to support.
+        .expose_headers([HeaderName::from_static(REQUEST_ID)])
         .max_age(Duration::from_secs(600))
 }

@@ -63,8 +63,9 @@ const RETRY_AFTER_SECONDS: &str = "5";
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(250);
 
 /// Serves `router` on `listener` until `shutdown` completes, then stops
-/// accepting and waits for the requests in flight (not for websockets,
-/// which end with the process).
+/// accepting and waits for the requests in flight. Upgraded websockets are
+/// no longer this loop's: they close on `WsConfig::going_away`, and
+/// `RunningServer::stop` waits for them.
 pub async fn serve(
     listener: TcpListener,
     router: Router,

@@ -7,6 +7,7 @@ use async_graphql::Data;
 use axum::extract::{FromRequestParts, Request, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
 
 use super::problem::problem;
 use super::serve::client_address;
@@ -77,11 +78,16 @@ pub async fn upgrade(state: HttpState, request: Request) -> Response {
     let schema = state.schemas.main.clone();
     let authenticate = authenticator(state.ctx.clone(), client_address(&parts.extensions));
     let config = state.websocket.clone();
+    // The request's span (method, URI, request id) goes with the socket, so
+    // its line when it closes says which upgrade it was.
+    let span = tracing::Span::current();
     upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_message_size(MAX_WS_MESSAGE_BYTES)
         .max_frame_size(MAX_WS_MESSAGE_BYTES)
         .protocols([protocol.name()])
-        .on_upgrade(move |socket| serve_socket(socket, protocol, schema, authorization, authenticate, config))
+        .on_upgrade(move |socket| {
+            serve_socket(socket, protocol, schema, authorization, authenticate, config).instrument(span)
+        })
 }

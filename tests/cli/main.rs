@@ -1,14 +1,18 @@
 //! The real binary: subcommands, configuration, serving and graceful shutdown.
 
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[path = "../common/server_process.rs"]
 mod server_process;
+#[path = "../api/ws_client.rs"]
+mod ws_client;
 
 use server_process::{BIN, ServerProcess, minibank};
+use ws_client::{LEGACY_WS, Received, TRANSPORT_WS, WsClient};
 
 #[test]
 fn export_schema_prints_the_committed_schema() {
@@ -42,7 +46,10 @@ async fn create_admin_then_serve_then_shut_down_gracefully_on_sigterm() {
         .unwrap();
     assert!(!weak.status.success(), "the password rules apply");
 
-    let mut server = ServerProcess::start(&database_url, &[("CORS_ORIGINS", "https://app.example")]);
+    let mut server = ServerProcess::start(
+        &database_url,
+        &[("CORS_ORIGINS", "https://app.example"), ("SHUTDOWN_GRACE_SECONDS", &GRACE.as_secs().to_string())],
+    );
     let log = &server.log;
     assert!(log.iter().any(|l| l.contains("JWT_SECRET is not set")), "warns about the random secret: {log:?}");
     let http = reqwest::Client::new();
@@ -50,7 +57,7 @@ async fn create_admin_then_serve_then_shut_down_gracefully_on_sigterm() {
     let login: Value = http
         .post(&url)
         .json(&json!({
-            "query": "mutation($input: LoginInput!) { login(input: $input) { token client { role username } } }",
+            "query": "mutation($input: LoginInput!) { login(input: $input) { token client { id role username } } }",
             "variables": { "input": { "login": "root", "password": "admin password" } }
         }))
         .send()
@@ -80,10 +87,201 @@ async fn create_admin_then_serve_then_shut_down_gracefully_on_sigterm() {
         .unwrap();
     assert!(foreign.headers().get("access-control-allow-origin").is_none());
 
+    // Live when SIGTERM comes: a subscription in each websocket protocol,
+    // each seen running, and a request whose body is half sent.
+    let token = login["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let addr: std::net::SocketAddr = server.addr.parse().unwrap();
+    let mut modern = WsClient::connect(&addr, TRANSPORT_WS, None).await;
+    modern.init(json!({ "authToken": token })).await;
+    modern.subscribe(TRANSPORT_WS, "live", ALL_EVENTS, json!({})).await;
+    modern.next_data("live").await;
+    let mut legacy = WsClient::connect(&addr, LEGACY_WS, None).await;
+    legacy.init(json!({ "authToken": token })).await;
+    legacy.subscribe(LEGACY_WS, "old", ALL_EVENTS, json!({})).await;
+    legacy.next_data("old").await;
+    let mut in_flight = half_sent_request(&addr, &token, "query InFlight { me { username } }", "InFlight").await;
+
+    let terminated = Instant::now();
     let pid = server.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = server.wait_for_exit(Duration::from_secs(20));
+    wait_for_line(&server, |l| l.contains("shutting down")).await;
+    // The server waits for the rest of the request and answers it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let answer = in_flight.finish().await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#"{"data":{"me":{"username":"root"}}}"#), "{answer}");
+
+    for (client, id) in [(&mut modern, "live"), (&mut legacy, "old")] {
+        let (completed, close) = until_closed(client, id).await;
+        assert!(completed, "`complete` for {id} before the close frame");
+        assert_eq!(close, (1001, "Server shutting down".to_string()), "{id}");
+    }
+    modern.close().await;
+    legacy.close().await;
+
+    let status = server.wait_for_exit(GRACE + Duration::from_secs(1));
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    assert!(terminated.elapsed() < GRACE, "within the grace period: {:?}", terminated.elapsed());
+    let last = wait_for_line(&server, |l| l.contains(" shut down")).await;
+    assert!(last.contains("INFO"), "{last}");
+    let log = server.later_log();
+    assert!(log.last().is_some_and(|l| l == &last), "the last line says it shut down: {log:#?}");
+    let closed: Vec<_> = log.iter().filter(|l| l.contains("websocket closed")).collect();
+    assert_eq!(closed.len(), 2, "{log:#?}");
+    assert!(closed.iter().all(|l| l.contains("close_code=1001") && l.contains("request_id=")), "{closed:#?}");
+    assert!(log.iter().any(|l| l.contains("InFlight") && l.contains("status=200")), "{log:#?}");
+}
+
+#[tokio::test]
+async fn shutdown_cuts_what_is_still_open_when_the_grace_period_ends_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("bank.db").display());
+    let mut server = ServerProcess::start(&database_url, &[("SHUTDOWN_GRACE_SECONDS", "2")]);
+    let addr: std::net::SocketAddr = server.addr.parse().unwrap();
+    // Its body never comes.
+    let _stuck = half_sent_request(&addr, "no token", "query Stuck { __typename }", "Stuck").await;
+    let terminated = Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap().success());
+    let status = server.wait_for_exit(Duration::from_secs(5));
+    assert!(status.success(), "{status:?}");
+    let took = terminated.elapsed();
+    assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(4), "{took:?}");
+    wait_for_line(&server, |l| l.contains("grace period ran out")).await;
+    wait_for_line(&server, |l| l.contains(" shut down")).await;
+}
+
+#[tokio::test]
+async fn each_request_is_logged_at_info_with_its_operation_status_request_id_and_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("bank.db").display());
+    let server = ServerProcess::start(&database_url, &[("CORS_ORIGINS", "https://app.example")]);
+    let (http, url) = (reqwest::Client::new(), server.url());
+    let registered = gql(
+        &http,
+        &url,
+        None,
+        "mutation { registerClient(input: { username: \"alice\", email: \"alice@example.com\", password: \"correct horse battery\", firstName: \"Alice\", lastName: \"L\" }) { token client { id } } }",
+        json!({}),
+    )
+    .await;
+    let token = registered["registerClient"]["token"].as_str().unwrap();
+    let client_id = registered["registerClient"]["client"]["id"].as_str().unwrap();
+
+    let response = http
+        .post(&url)
+        .bearer_auth(token)
+        .header("origin", "https://app.example")
+        .json(&json!({ "query": "query Me { me { username } }", "operationName": "Me" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let exposed = response.headers()["access-control-expose-headers"].to_str().unwrap();
+    assert!(exposed.split(',').any(|h| h.trim().eq_ignore_ascii_case("x-request-id")), "{exposed}");
+    let line = wait_for_line(&server, |l| l.contains(&request_id) && l.contains(" request ")).await;
+    for part in [
+        " INFO ",
+        "method=POST",
+        "path=/graphql",
+        "operation=\"Me\"",
+        "status=200",
+        "duration_ms=",
+        &format!("request_id={request_id}"),
+        &format!("client_id={client_id}"),
+    ] {
+        assert!(line.contains(part), "{part} in {line}");
+    }
+
+    // A GET names its operation in the query string; Apollo's header names
+    // it for the rest; an anonymous caller has no client id.
+    let get = http
+        .get(format!("{url}?query=query%20Ping%7B__typename%7D&operationName=Ping"))
+        .header("apollo-require-preflight", "true")
+        .send()
+        .await
+        .unwrap();
+    let get_id = get.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let line = wait_for_line(&server, |l| l.contains(&get_id) && l.contains(" request ")).await;
+    assert!(
+        line.contains("method=GET") && line.contains("operation=\"Ping\"") && line.contains("status=200"),
+        "{line}"
+    );
+    assert!(!line.contains("client_id"), "{line}");
+    let refused = http
+        .post(&url)
+        .header("x-apollo-operation-name", "Broken")
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    let refused_id = refused.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let line = wait_for_line(&server, |l| l.contains(&refused_id) && l.contains(" request ")).await;
+    assert!(line.contains("operation=\"Broken\"") && line.contains("status=400"), "{line}");
+
+    let log = server.later_log();
+    assert!(log.iter().all(|l| !l.contains('\u{1b}')), "no colours when stdout is not a terminal: {log:#?}");
+}
+
+const GRACE: Duration = Duration::from_secs(5);
+const ALL_EVENTS: &str = r#"subscription { events(after: "0") { position type } }"#;
+
+/// Waits (up to 10 s) for a line logged after startup that satisfies `wanted`.
+async fn wait_for_line(server: &ServerProcess, wanted: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(line) = server.later_log().into_iter().find(|l| wanted(l)) {
+            return line;
+        }
+        assert!(Instant::now() < deadline, "no such line in {:#?}", server.later_log());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A POST whose headers and first half of the body are sent; `finish` sends
+/// the rest and reads the whole answer.
+struct HalfSent {
+    socket: tokio::net::TcpStream,
+    rest: String,
+}
+
+async fn half_sent_request(addr: &std::net::SocketAddr, token: &str, query: &str, operation: &str) -> HalfSent {
+    let body = json!({ "query": query, "operationName": operation }).to_string();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+         authorization: Bearer {token}\r\ncontent-length: {}\r\n\r\n{first}",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    HalfSent { socket, rest: rest.to_string() }
+}
+
+impl HalfSent {
+    async fn finish(&mut self) -> String {
+        self.socket.write_all(self.rest.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), self.socket.read_to_end(&mut answer)).await;
+        read.expect("the answer within 10 s, then the connection closes").unwrap();
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+}
+
+/// Reads up to the close frame: whether `complete` came for `id`, and the close.
+async fn until_closed(client: &mut WsClient, id: &str) -> (bool, (u16, String)) {
+    let mut completed = false;
+    loop {
+        match client.recv().await {
+            Received::Message(message) if message["type"] == "complete" && message["id"] == id => completed = true,
+            Received::Message(message) => {
+                assert!(matches!(message["type"].as_str(), Some("next" | "data")), "{message}");
+                assert!(!completed, "nothing after `complete`: {message}");
+            }
+            Received::Closed(code, reason) => return (completed, (code, reason)),
+        }
+    }
 }
 
 /// POSTs one operation to a running server; the answer's `data`, which must have no errors.

@@ -23,8 +23,10 @@ pub struct ServerProcess {
     pub addr: String,
     /// Log lines up to the one that names the address.
     pub log: Vec<String>,
-    /// Every ERROR line logged so far (the rest of the log after startup is drained unread).
+    /// Every ERROR line logged so far.
     errors: Arc<Mutex<Vec<String>>>,
+    /// Every line logged after startup, so far.
+    later: Arc<Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -46,14 +48,18 @@ impl ServerProcess {
             if let Some(rest) = line.split("GraphiQL at http://").nth(1) {
                 let addr = rest.split('/').next().unwrap().to_string();
                 let errors = Arc::new(Mutex::new(log.iter().filter(|l| is_error(l)).cloned().collect::<Vec<_>>()));
-                let kept = errors.clone();
+                let later = Arc::new(Mutex::new(Vec::new()));
+                let (kept_errors, kept) = (errors.clone(), later.clone());
                 // Keep draining the log so the server never blocks on a full pipe.
                 std::thread::spawn(move || {
-                    for line in lines.map_while(Result::ok).filter(|l| is_error(l)) {
+                    for line in lines.map_while(Result::ok) {
+                        if is_error(&line) {
+                            kept_errors.lock().unwrap().push(line.clone());
+                        }
                         kept.lock().unwrap().push(line);
                     }
                 });
-                return ServerProcess { child, addr, log, errors };
+                return ServerProcess { child, addr, log, errors, later };
             }
         }
         child.kill().ok();
@@ -64,6 +70,11 @@ impl ServerProcess {
     /// The ERROR lines the server has logged (read from its output as it comes).
     pub fn error_lines(&self) -> Vec<String> {
         self.errors.lock().unwrap().clone()
+    }
+
+    /// The lines logged after startup, so far.
+    pub fn later_log(&self) -> Vec<String> {
+        self.later.lock().unwrap().clone()
     }
 
     pub fn url(&self) -> String {

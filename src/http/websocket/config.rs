@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 #[derive(Debug, Clone)]
 pub struct WsConfig {
     /// A client that has not sent `connection_init` by then is closed with
@@ -23,6 +25,9 @@ pub struct WsConfig {
     /// this long is closed with 4401: nothing a subscription offers is open
     /// to anonymous callers, so such a socket only holds resources.
     pub anonymous_idle_timeout: Duration,
+    /// Fires when the server shuts down: every connection then completes its
+    /// operations and closes with 1001.
+    pub going_away: GoingAway,
 }
 
 impl Default for WsConfig {
@@ -34,6 +39,34 @@ impl Default for WsConfig {
             legacy_keepalive: Duration::from_secs(15),
             max_subscriptions: 32,
             anonymous_idle_timeout: Duration::from_secs(10),
+            going_away: GoingAway::never(),
+        }
+    }
+}
+
+/// The server's announcement that it is shutting down, as each connection
+/// holds it. The server also learns from it when every connection is gone:
+/// `watch::Sender::closed` resolves once the last holder is dropped.
+#[derive(Debug, Clone)]
+pub struct GoingAway(watch::Receiver<bool>);
+
+impl GoingAway {
+    /// The sender announces the shutdown (`send(true)`); the receiver goes to
+    /// the connections.
+    pub fn channel() -> (watch::Sender<bool>, Self) {
+        let (sender, receiver) = watch::channel(false);
+        (sender, Self(receiver))
+    }
+
+    /// A signal that never fires (a server with no shutdown of its own).
+    pub fn never() -> Self {
+        Self(watch::channel(false).1)
+    }
+
+    /// Resolves once the shutdown is announced; never, if it cannot be.
+    pub async fn announced(&mut self) {
+        if self.0.wait_for(|going| *going).await.is_err() {
+            std::future::pending::<()>().await;
         }
     }
 }

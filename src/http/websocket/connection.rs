@@ -52,12 +52,14 @@ pub async fn serve_socket<E: Executor>(
         pending: VecDeque::new(),
         out,
     };
+    let opened = Instant::now();
     let end = connection.run(&mut stream).await;
     let Connection { operations, out, .. } = connection;
     drop(operations);
+    let close_code = end.code();
     match end {
         End::Drop => {}
-        End::PeerClosed => {
+        End::PeerClosed(_) => {
             drop(out);
             drain(&mut stream).await;
         }
@@ -68,22 +70,44 @@ pub async fn serve_socket<E: Executor>(
                 frames.push(outgoing::connection_error(&reason));
             }
             frames.push(outgoing::close(code, &reason));
-            let deliver = async {
-                for frame in frames {
-                    if out.send(frame).await.is_err() {
-                        break;
-                    }
-                }
-                drop(out);
-                let _ = (&mut writer.0).await;
-            };
-            let _ = tokio::time::timeout(CLOSE_GRACE, deliver).await;
+            deliver(frames, out, &mut writer).await;
+            drain(&mut stream).await;
+        }
+        End::GoingAway(ids) => {
+            // Each operation ends cleanly, then the socket: graphql-ws clients
+            // take 1001 as a cue to reconnect, to another instance if need be.
+            let mut frames: Vec<_> = ids.iter().map(|id| outgoing::complete(id)).collect();
+            frames.push(outgoing::close(GOING_AWAY, "Server shutting down"));
+            deliver(frames, out, &mut writer).await;
             drain(&mut stream).await;
         }
     }
+    tracing::info!(
+        protocol = protocol.name(),
+        close_code,
+        duration_ms = u64::try_from(opened.elapsed().as_millis()).unwrap_or(u64::MAX),
+        "websocket closed"
+    );
+}
+
+/// Hands `frames` to the writer and waits until it has sent them (the last
+/// is a close frame, after which it stops), for at most `CLOSE_GRACE`.
+async fn deliver(frames: Vec<Message>, out: mpsc::Sender<Message>, writer: &mut AbortOnDrop) {
+    let deliver = async {
+        for frame in frames {
+            if out.send(frame).await.is_err() {
+                break;
+            }
+        }
+        drop(out);
+        let _ = (&mut writer.0).await;
+    };
+    let _ = tokio::time::timeout(CLOSE_GRACE, deliver).await;
 }
 
 const NORMAL: u16 = 1000;
+/// RFC 6455: "an endpoint is going away, such as a server going down".
+const GOING_AWAY: u16 = 1001;
 /// RFC 6455: "a message that is too big for it to process".
 const TOO_BIG: u16 = 1009;
 
@@ -98,10 +122,25 @@ fn is_too_big(error: &axum::Error) -> bool {
 enum End {
     /// The peer is dead or gone: drop the socket without ceremony.
     Drop,
-    /// The peer sent a close frame (axum answers it).
-    PeerClosed,
+    /// The peer sent a close frame, with this code if any (axum answers it).
+    PeerClosed(Option<u16>),
     /// We close with this code and reason.
     Close(u16, String),
+    /// The server is shutting down: complete these operations, then close with 1001.
+    GoingAway(Vec<String>),
+}
+
+impl End {
+    /// The close code as the client sees it (1006: no close frame at all,
+    /// 1005: a close frame without a code).
+    fn code(&self) -> u16 {
+        match self {
+            End::Drop => 1006,
+            End::PeerClosed(code) => code.unwrap_or(1005),
+            End::Close(code, _) => *code,
+            End::GoingAway(_) => GOING_AWAY,
+        }
+    }
 }
 
 fn close(code: u16, reason: &str) -> End {
@@ -138,8 +177,9 @@ impl<E: Executor> Connection<E> {
         let init_deadline = Instant::now() + self.config.init_timeout;
         let mut idle_deadline = Instant::now() + self.config.idle_timeout;
         let mut anonymous_idle_since = None;
-        // A handle of our own, so that a permit does not borrow `self`.
+        // Handles of our own, so that they do not borrow `self`.
         let out = self.out.clone();
+        let mut going_away = self.config.going_away.clone();
         loop {
             let initialized = self.session.is_some();
             let expires_at = self.session.as_ref().and_then(|s| s.expires_at);
@@ -154,6 +194,7 @@ impl<E: Executor> Connection<E> {
             tokio::select! {
                 biased;
                 Some(report) = self.finished.recv() => self.operations.finished(report),
+                () = going_away.announced() => return self.going_away(),
                 _ = sleep_until(idle_deadline) => return End::Drop,
                 _ = sleep_until(init_deadline), if !initialized => {
                     return close(4408, "Connection initialisation timeout");
@@ -179,7 +220,7 @@ impl<E: Executor> Connection<E> {
                     let bytes = match frame {
                         Some(Err(error)) if is_too_big(&error) => return close(TOO_BIG, "Message too big"),
                         None | Some(Err(_)) => return End::Drop,
-                        Some(Ok(Message::Close(_))) => return End::PeerClosed,
+                        Some(Ok(Message::Close(frame))) => return End::PeerClosed(frame.map(|f| f.code)),
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                         Some(Ok(Message::Text(text))) => text.into(),
                         Some(Ok(Message::Binary(bytes))) => bytes,
@@ -190,6 +231,15 @@ impl<E: Executor> Connection<E> {
                 }
             }
         }
+    }
+
+    /// The operations still running once the reports already in are taken in
+    /// (those that finished have sent their own `complete`).
+    fn going_away(&mut self) -> End {
+        while let Ok(report) = self.finished.try_recv() {
+            self.operations.finished(report);
+        }
+        End::GoingAway(self.operations.ids().map(String::from).collect())
     }
 
     fn handle(&mut self, bytes: &[u8]) -> Option<End> {

@@ -17,7 +17,7 @@ mod session;
 mod token;
 mod writer;
 
-pub use config::WsConfig;
+pub use config::{GoingAway, WsConfig};
 pub use connection::serve_socket;
 pub use protocol::Protocol;
 pub use session::{Authenticator, WsSession};

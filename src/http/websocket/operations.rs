@@ -55,6 +55,11 @@ impl Operations {
         self.live.is_empty()
     }
 
+    /// The ids of the operations still running.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.live.keys().map(String::as_str)
+    }
+
     pub fn start<E: Executor>(
         &mut self,
         id: String,
