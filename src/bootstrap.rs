@@ -207,9 +207,12 @@ pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
 
 /// Serves until Ctrl-C or SIGTERM, then shuts down gracefully.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // Listening before the address is announced: a SIGTERM sent as soon as
+    // it is must shut down gracefully, not kill the process.
+    let signalled = shutdown_signal();
     let server = spawn(settings).await?;
     tracing::info!("GraphiQL at http://{0}/graphql (POST and websocket on the same path)", server.addr);
-    shutdown_signal().await;
+    signalled.await;
     let started = std::time::Instant::now();
     tracing::info!(
         grace_s = server.grace.as_secs_f64(),
@@ -220,29 +223,38 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Ctrl-C or SIGTERM, listened for from the call on (an `async fn` would
+/// install its handlers only when first polled).
+#[cfg(unix)]
+fn shutdown_signal() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+    let listen = |kind: SignalKind, name: &'static str| {
+        signal(kind).map_err(|error| tracing::error!(%error, "cannot listen for {name}")).ok()
+    };
+    let mut interrupt = listen(SignalKind::interrupt(), "Ctrl-C");
+    let mut terminate = listen(SignalKind::terminate(), "SIGTERM");
+    async fn received(signal: Option<&mut Signal>) {
+        match signal {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+    async move {
+        tokio::select! {
+            () = received(interrupt.as_mut()) => {},
+            () = received(terminate.as_mut()) => {},
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> impl Future<Output = ()> {
+    async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }

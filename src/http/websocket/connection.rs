@@ -73,10 +73,12 @@ pub async fn serve_socket<E: Executor>(
             deliver(frames, out, &mut writer).await;
             drain(&mut stream).await;
         }
-        End::GoingAway(ids) => {
+        End::GoingAway { stopped, finishing } => {
             // Each operation ends cleanly, then the socket: graphql-ws clients
             // take 1001 as a cue to reconnect, to another instance if need be.
-            let mut frames: Vec<_> = ids.iter().map(|id| outgoing::complete(id)).collect();
+            // The server's grace period bounds the wait.
+            futures::future::join_all(finishing).await;
+            let mut frames: Vec<_> = stopped.iter().map(|id| outgoing::complete(id)).collect();
             frames.push(outgoing::close(GOING_AWAY, "Server shutting down"));
             deliver(frames, out, &mut writer).await;
             drain(&mut stream).await;
@@ -126,8 +128,9 @@ enum End {
     PeerClosed(Option<u16>),
     /// We close with this code and reason.
     Close(u16, String),
-    /// The server is shutting down: complete these operations, then close with 1001.
-    GoingAway(Vec<String>),
+    /// The server is shutting down: once the operations `finishing` have,
+    /// complete the `stopped` ones, then close with 1001.
+    GoingAway { stopped: Vec<String>, finishing: Vec<JoinHandle<()>> },
 }
 
 impl End {
@@ -138,7 +141,7 @@ impl End {
             End::Drop => 1006,
             End::PeerClosed(code) => code.unwrap_or(1005),
             End::Close(code, _) => *code,
-            End::GoingAway(_) => GOING_AWAY,
+            End::GoingAway { .. } => GOING_AWAY,
         }
     }
 }
@@ -233,13 +236,14 @@ impl<E: Executor> Connection<E> {
         }
     }
 
-    /// The operations still running once the reports already in are taken in
-    /// (those that finished have sent their own `complete`).
+    /// Stops the subscriptions; queries and mutations still running finish
+    /// (a command commits and its answer is sent) before the socket closes.
     fn going_away(&mut self) -> End {
         while let Ok(report) = self.finished.try_recv() {
             self.operations.finished(report);
         }
-        End::GoingAway(self.operations.ids().map(String::from).collect())
+        let (stopped, finishing) = self.operations.going_away();
+        End::GoingAway { stopped, finishing }
     }
 
     fn handle(&mut self, bytes: &[u8]) -> Option<End> {
@@ -292,10 +296,13 @@ impl<E: Executor> Connection<E> {
             return Some(close(4401, "Unauthorized"));
         };
         // The same bounds as over HTTP, before the parser or the validator sees the document.
-        if let Err(error) = crate::graphql::guard::prepare(&mut request) {
-            self.pending.push_back(outgoing::error(&id, &json!([error])));
-            return None;
-        }
+        let lasting = match crate::graphql::guard::prepare(&mut request) {
+            Ok(checked) => checked.is_subscription(request.operation_name.as_deref()),
+            Err(error) => {
+                self.pending.push_back(outgoing::error(&id, &json!([error])));
+                return None;
+            }
+        };
         if self.operations.contains(&id) {
             match self.protocol {
                 Protocol::GraphqlTransportWs => {
@@ -318,7 +325,7 @@ impl<E: Executor> Connection<E> {
         let data = Arc::clone(&session.data);
         let out = self.out.clone();
         let executor = &self.executor;
-        self.operations.start(id, request, executor, data, self.protocol, out);
+        self.operations.start((id, request, lasting), executor, data, self.protocol, out);
         None
     }
 }

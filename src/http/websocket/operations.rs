@@ -10,7 +10,7 @@ use axum::extract::ws::Message;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
+use tokio::task::JoinHandle;
 
 use super::{Protocol, outgoing};
 
@@ -31,7 +31,9 @@ pub struct Operations {
 
 struct Live {
     generation: u64,
-    task: AbortHandle,
+    task: JoinHandle<()>,
+    /// A subscription, which runs until stopped; a query or mutation ends by itself.
+    lasting: bool,
 }
 
 impl Operations {
@@ -55,15 +57,10 @@ impl Operations {
         self.live.is_empty()
     }
 
-    /// The ids of the operations still running.
-    pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.live.keys().map(String::as_str)
-    }
-
+    /// Starts `request` under the client's `id`; `lasting` for a subscription.
     pub fn start<E: Executor>(
         &mut self,
-        id: String,
-        request: Request,
+        (id, request, lasting): (String, Request, bool),
         executor: &E,
         session: Arc<Data>,
         protocol: Protocol,
@@ -74,7 +71,7 @@ impl Operations {
         self.next_generation += 1;
         let done = Finished { id: id.clone(), generation };
         let task = tokio::spawn(run(id.clone(), stream, protocol, out, self.finished.clone(), done));
-        let live = Live { generation, task: task.abort_handle() };
+        let live = Live { generation, task, lasting };
         if let Some(replaced) = self.live.insert(id, live) {
             replaced.task.abort();
         }
@@ -86,6 +83,22 @@ impl Operations {
         if let Some(live) = self.live.remove(id) {
             live.task.abort();
         }
+    }
+
+    /// For a shutdown: stops the subscriptions, giving their ids, and hands
+    /// over the queries and mutations, which are left to finish (each then
+    /// sends its own last message).
+    pub fn going_away(&mut self) -> (Vec<String>, Vec<JoinHandle<()>>) {
+        let (mut stopped, mut finishing) = (Vec::new(), Vec::new());
+        for (id, live) in self.live.drain() {
+            if live.lasting {
+                live.task.abort();
+                stopped.push(id);
+            } else {
+                finishing.push(live.task);
+            }
+        }
+        (stopped, finishing)
     }
 
     pub fn finished(&mut self, report: Finished) {
