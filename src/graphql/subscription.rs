@@ -37,8 +37,10 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Event>> + use<>> {
         let app: &AppContext = app(ctx);
         let filter = filter.unwrap_or_default().parse().gql()?;
+        let turn = app.feed.start_turn().await;
         let mut visibility = Visibility::of(app, actor(ctx)?).await.gql()?;
         let feed = app.feed.subscribe(after.map(|p| p.0)).await.map_err(AppError::Unexpected).gql()?.into_stream();
+        drop(turn);
         Ok(feed.filter_map(move |item| {
             let out = match item {
                 Ok(event) if filter.matches(&event) && visibility.admits(&event) => {

@@ -348,7 +348,7 @@ async fn subscribed(target: &Target) -> Socket {
 async fn until_all_live(target: &Target, sockets: &mut [Socket]) {
     let received = join_all(sockets.iter_mut().map(|socket| async move {
         let message = recv(socket).await;
-        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(message["type"], "next", "{message}; server errors: {:?}", target.server.error_lines());
     }));
     let deposits = async {
         loop {
@@ -402,4 +402,19 @@ async fn an_idle_subscribed_websocket_costs_at_most_32_kib() {
         "{per_connection} B per idle subscribed websocket (RSS {before} -> {after} KiB for {SUBSCRIBED}); bound {PER_CONNECTION_BOUND_BYTES} B"
     );
     target.assert_serves().await;
+}
+
+/// Every subscription reads the database when it starts; a burst of them
+/// (a fleet of tabs reconnecting) takes turns instead of waiting for pooled
+/// connections past the pool's timeout and failing.
+#[tokio::test]
+async fn a_burst_of_subscriptions_takes_turns_instead_of_failing() {
+    let target = Target::start_with(&[
+        ("MAX_CONNECTIONS_PER_PEER", "5000"),
+        ("DATABASE_MAX_CONNECTIONS", "4"),
+        ("DATABASE_ACQUIRE_TIMEOUT_SECONDS", "1"),
+    ])
+    .await;
+    let mut sockets: Vec<Socket> = join_all((0..1000).map(|_| subscribed(&target))).await;
+    until_all_live(&target, &mut sockets).await;
 }

@@ -26,6 +26,7 @@ pub async fn account_updates(
     actor: Actor,
     account_id: Uuid,
 ) -> Result<impl Stream<Item = Result<AccountView, UpdateError>> + Send + 'static, AppError> {
+    let turn = ctx.feed.start_turn().await;
     let opened = Queries::new(&ctx, actor).account(account_id).await?.ok_or(AppError::NotFound("account"))?;
     let head = ctx.store.head().await?;
     let feed = ctx.feed.subscribe(Some(head)).await?.into_stream();
@@ -37,6 +38,7 @@ pub async fn account_updates(
         state = evolve(state, &parse(event)?);
         version = event.version;
     }
+    drop(turn);
     Ok(feed.filter_map(move |item| {
         let update = match item {
             Err(ended) => Some(Err(UpdateError::Ended(ended))),

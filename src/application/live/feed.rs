@@ -2,7 +2,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, SemaphorePermit, watch};
 
 use super::subscriber::FeedStream;
 use crate::application::ports::{EventFilter, EventStore, RecordedEvent};
@@ -45,7 +45,14 @@ pub struct LiveFeed {
     head: watch::Sender<i64>,
     wake: Notify,
     config: FeedConfig,
+    /// Subscriptions start in turns: each start reads the database a few
+    /// times, and a burst of thousands (a fleet of tabs reconnecting) would
+    /// otherwise queue for pooled connections past the pool's timeout.
+    starts: Semaphore,
 }
+
+/// Subscriptions starting at once: a quarter of the default pool.
+const STARTS_AT_ONCE: usize = 4;
 
 impl LiveFeed {
     /// A feed that starts following the log at its current head.
@@ -57,6 +64,7 @@ impl LiveFeed {
             head: watch::Sender::new(head),
             wake: Notify::new(),
             config,
+            starts: Semaphore::new(STARTS_AT_ONCE),
         });
         tokio::spawn(feed.clone().follow());
         Ok(feed)
@@ -65,6 +73,13 @@ impl LiveFeed {
     /// Says that there may be new events to read.
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Waits for a turn to start a subscription; the turn lasts as long as
+    /// the permit is held.
+    pub async fn start_turn(&self) -> Option<SemaphorePermit<'_>> {
+        // The semaphore is never closed, so acquiring cannot fail.
+        self.starts.acquire().await.ok()
     }
 
     /// The newest position delivered to subscribers so far.
