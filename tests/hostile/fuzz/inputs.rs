@@ -120,8 +120,11 @@ enum Kind {
     Core,
 }
 
+/// A mutation, its input type, and its input's fields.
+type Mutation = (&'static str, &'static str, Vec<(&'static str, Kind)>);
+
 /// Each mutation, its input type, its fields, and the malformed value of its core field.
-fn mutations() -> Vec<(&'static str, &'static str, Vec<(&'static str, Kind)>)> {
+fn mutations() -> Vec<Mutation> {
     use Kind::*;
     let money =
         vec![("accountId", Id), ("amount", Core), ("description", Text), ("expectedVersion", Int), ("commandId", Id)];
