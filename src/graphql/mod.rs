@@ -3,8 +3,8 @@
 
 mod admin;
 mod error_codes;
-pub mod guard;
 mod errors;
+pub mod guard;
 mod inputs;
 mod mutation;
 mod query;
