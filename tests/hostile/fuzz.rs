@@ -16,11 +16,11 @@ mod inputs;
 mod request;
 mod text;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
 use proptest::strategy::{BoxedStrategy, Strategy};
-use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
@@ -37,7 +37,7 @@ pub struct Known {
     pub admin: String,
 }
 
-const DEFAULT_CASES: u32 = 2_000;
+const DEFAULT_CASES: u64 = 2_000;
 /// Answers slower than this are printed: they set how long a run takes.
 const SLOW: Duration = Duration::from_millis(300);
 
@@ -122,14 +122,13 @@ async fn generated_hostile_requests_get_known_codes_and_write_nothing() {
     let before = target.ledger().await;
     let errors_before = target.server.error_lines().len();
     let rss_before = target.rss_kib();
-    let total = env_number("PROPTEST_CASES").map_or(DEFAULT_CASES, |n| n as u32);
+    let total = env_number("PROPTEST_CASES").unwrap_or(DEFAULT_CASES);
     let seed = env_number("PROPTEST_RNG_SEED").unwrap_or_else(rand::random);
-    let families = families(&known);
     let only = std::env::var("FUZZ_FAMILIES").ok();
-    let weights: u32 = families.iter().map(|(_, weight, _)| weight).sum();
+    let families = families(&known);
+    let weights: u64 = families.iter().map(|(_, weight, _)| u64::from(*weight)).sum();
 
     let target = RefCell::new(target);
-    let handle = tokio::runtime::Handle::current();
     let started = Instant::now();
     let mut ran = 0;
     // proptest runs synchronously; each case blocks on its request.
@@ -138,32 +137,10 @@ async fn generated_hostile_requests_get_known_codes_and_write_nothing() {
             if only.as_ref().is_some_and(|only| !only.split(',').any(|n| n.trim() == name)) {
                 continue;
             }
-            let cases = (total * weight / weights).max(1);
+            let cases = u32::try_from(total * u64::from(weight) / weights).unwrap_or(u32::MAX).max(1);
             let family_started = Instant::now();
-            let config = Config {
-                cases,
-                failure_persistence: None,
-                rng_seed: RngSeed::Fixed(seed.wrapping_add(index as u64)),
-                max_shrink_iters: 2_000,
-                ..Config::default()
-            };
-            let mut runner = TestRunner::new(config);
-            let died = RefCell::new(false);
-            let outcome = runner.run(&strategy, |hostile| {
-                // Once the server is dead every request fails: let shrinking keep the one that killed it.
-                if *died.borrow() {
-                    return Ok(());
-                }
-                let answer = handle.block_on(exchange(&target.borrow(), &hostile));
-                if let Ok(Some(status)) = target.borrow_mut().server.child.try_wait() {
-                    *died.borrow_mut() = true;
-                    return Err(TestCaseError::fail(format!("the server died ({status}) on this request")));
-                }
-                let (status, text) = answer.map_err(TestCaseError::fail)?;
-                check(&hostile, status, &text)
-                    .map_err(|why| TestCaseError::fail(format!("{why}\nanswer {status}: {}", clip(&text))))
-            });
-            if let Err(failure) = outcome {
+            let family_seed = seed.wrapping_add(index as u64);
+            if let Err(failure) = run_family(&target, &strategy, cases, family_seed) {
                 panic!("fuzz family \"{name}\" (PROPTEST_RNG_SEED={seed}): {failure}");
             }
             ran += cases;
@@ -182,6 +159,38 @@ async fn generated_hostile_requests_get_known_codes_and_write_nothing() {
     assert_eq!(target.ledger().await, before, "nothing was written");
     let errors = target.server.error_lines();
     assert!(errors.len() == errors_before, "client mistakes were logged as errors: {:#?}", &errors[errors_before..]);
+}
+
+/// Runs `cases` requests of one family, shrinking the first that fails.
+fn run_family(
+    target: &RefCell<Target>,
+    strategy: &BoxedStrategy<Hostile>,
+    cases: u32,
+    seed: u64,
+) -> Result<(), TestError<Hostile>> {
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        rng_seed: RngSeed::Fixed(seed),
+        max_shrink_iters: 2_000,
+        ..Config::default()
+    };
+    let handle = tokio::runtime::Handle::current();
+    let died = Cell::new(false);
+    TestRunner::new(config).run(strategy, |hostile| {
+        // Once the server is dead every request fails: let shrinking keep the one that killed it.
+        if died.get() {
+            return Ok(());
+        }
+        let answer = handle.block_on(exchange(&target.borrow(), &hostile));
+        if let Ok(Some(status)) = target.borrow_mut().server.child.try_wait() {
+            died.set(true);
+            return Err(TestCaseError::fail(format!("the server died ({status}) on this request")));
+        }
+        let (status, text) = answer.map_err(TestCaseError::fail)?;
+        check(&hostile, status, &text)
+            .map_err(|why| TestCaseError::fail(format!("{why}\nanswer {status}: {}", clip(&text))))
+    })
 }
 
 /// Sends one request; the status and the body text.
