@@ -169,7 +169,8 @@ impl Target {
 
     /// Opens an account for `user`; returns its id.
     pub async fn open_account(&self, user: &User) -> String {
-        let data = self.ok(Some(&user.token), "mutation { openAccount(input: {}) { account { id } } }", json!({})).await;
+        let data =
+            self.ok(Some(&user.token), "mutation { openAccount(input: {}) { account { id } } }", json!({})).await;
         data["openAccount"]["account"]["id"].as_str().unwrap().to_string()
     }
 
@@ -195,7 +196,11 @@ impl Target {
             .unwrap()
             .iter()
             .map(|a| {
-                (a["id"].as_str().unwrap().to_string(), a["balance"].as_str().unwrap().to_string(), a["version"].as_i64().unwrap())
+                (
+                    a["id"].as_str().unwrap().to_string(),
+                    a["balance"].as_str().unwrap().to_string(),
+                    a["version"].as_i64().unwrap(),
+                )
             })
             .collect();
         accounts.sort();
