@@ -87,6 +87,8 @@ async fn is_closed_within(stream: &mut TcpStream, within: Duration) -> bool {
 }
 
 const WAIT: Duration = Duration::from_secs(10);
+/// How long a burst of subscriptions may take to go live, all of them.
+const LIVE_WITHIN: Duration = Duration::from_secs(60);
 
 // ---------- header read timeout ----------
 
@@ -261,8 +263,12 @@ async fn send(socket: &mut Socket, message: Value) {
 
 /// The next protocol message (pings skipped); panics on a close.
 async fn recv(socket: &mut Socket) -> Value {
+    recv_within(socket, WAIT).await
+}
+
+async fn recv_within(socket: &mut Socket, wait: Duration) -> Value {
     loop {
-        match tokio::time::timeout(WAIT, socket.next()).await.expect("a message") {
+        match tokio::time::timeout(wait, socket.next()).await.expect("a message") {
             Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
             other => panic!("expected a message, got {other:?}"),
@@ -345,9 +351,10 @@ async fn subscribed(target: &Target) -> Socket {
 
 /// Deposits until every socket has received an event: then every
 /// subscription is live (one started after a deposit does not see it).
+/// Subscriptions start in turns, so the last of a thousand may take a while.
 async fn until_all_live(target: &Target, sockets: &mut [Socket]) {
     let received = join_all(sockets.iter_mut().map(|socket| async move {
-        let message = recv(socket).await;
+        let message = recv_within(socket, LIVE_WITHIN).await;
         assert_eq!(message["type"], "next", "{message}; server errors: {:?}", target.server.error_lines());
     }));
     let deposits = async {
@@ -363,7 +370,7 @@ async fn until_all_live(target: &Target, sockets: &mut [Socket]) {
             () = deposits => {}
         }
     };
-    tokio::time::timeout(Duration::from_secs(60), live).await.expect("every subscription receives deposits");
+    tokio::time::timeout(LIVE_WITHIN, live).await.expect("every subscription receives deposits");
 }
 
 /// RSS once it stops moving for a second.
