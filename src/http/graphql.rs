@@ -28,13 +28,16 @@ const SUBSCRIPTION_OVER_HTTP: &str =
 pub async fn post(State(state): State<HttpState>, request: axum::extract::Request) -> Response {
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
-    if csrf::is_blocked(&headers) {
-        return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", csrf::MESSAGE);
-    }
+    // The body is read (within its limit) before any refusal: a response
+    // that leaves it unread ends the keep-alive connection under a client
+    // that may already be sending its next request on it.
     let bytes = match read_body(&headers, body).await {
         Ok(bytes) => bytes,
         Err(response) => return *response,
     };
+    if csrf::is_blocked(&headers) {
+        return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", csrf::MESSAGE);
+    }
     // serde's own messages name Rust types ("untagged enum BatchRequest"): say what the body must be instead.
     let Ok(batch) = serde_json::from_slice::<BatchRequest>(&bytes) else {
         return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", NOT_A_REQUEST);
