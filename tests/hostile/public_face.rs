@@ -20,20 +20,6 @@ const PRIVATE: [&str; 9] = [
     "events { totalCount }",
 ];
 
-/// Alice sends Bob 10.00; returns Bob, his account and the transfer id.
-async fn transfer_to_bob(target: &Target) -> (User, String, String) {
-    let bob = target.register("bob").await;
-    let bobs = target.open_account(&bob).await;
-    let data = target
-        .ok(
-            Some(&target.alice.token),
-            "mutation($i: TransferInput!) { transfer(input: $i) { transfer { id } } }",
-            json!({ "i": { "fromAccountId": target.account, "toAccountId": bobs, "amount": "10" } }),
-        )
-        .await;
-    (bob, bobs, data["transfer"]["transfer"]["id"].as_str().unwrap().to_string())
-}
-
 async fn side(target: &Target, user: &User, transfer: &str, side: &str, fields: &str) -> Value {
     let query = format!("query($id: ID!) {{ transfer(id: $id) {{ {side} {{ {fields} }} }} }}");
     target.gql(Some(&user.token), &query, json!({ "id": transfer })).await
@@ -50,7 +36,7 @@ async fn opened_at(target: &Target, account: &str) -> String {
 #[tokio::test]
 async fn each_party_sees_the_other_side_only_by_its_public_face() {
     let mut target = Target::start().await;
-    let (bob, bobs, transfer) = transfer_to_bob(&target).await;
+    let (bob, bobs, transfer) = target.transfer_to_bob().await;
     let alices_opened_at = opened_at(&target, &target.account).await;
     let bobs_opened_at = opened_at(&target, &bobs).await;
     for (viewer, other_side, own_side, secret) in
@@ -82,7 +68,7 @@ async fn each_party_sees_the_other_side_only_by_its_public_face() {
 #[tokio::test]
 async fn the_transfer_answer_hides_the_destination_too() {
     let mut target = Target::start().await;
-    let (_, bobs, _) = transfer_to_bob(&target).await;
+    let (_, bobs, _) = target.transfer_to_bob().await;
     let bobs_opened_at = opened_at(&target, &bobs).await;
     let response = target
         .gql(

@@ -182,6 +182,21 @@ impl Target {
         self.gql(Some(&user.token), &query, json!({ "input": { "accountId": account_id, "amount": amount } })).await
     }
 
+    /// Alice sends a new customer, Bob, 10.00 from her account; returns Bob,
+    /// his account and the transfer's id.
+    pub async fn transfer_to_bob(&self) -> (User, String, String) {
+        let bob = self.register("bob").await;
+        let bobs = self.open_account(&bob).await;
+        let data = self
+            .ok(
+                Some(&self.alice.token),
+                "mutation($input: TransferInput!) { transfer(input: $input) { transfer { id } } }",
+                json!({ "input": { "fromAccountId": self.account, "toAccountId": bobs, "amount": "10.00" } }),
+            )
+            .await;
+        (bob, bobs, data["transfer"]["transfer"]["id"].as_str().unwrap().to_string())
+    }
+
     /// Everything a write would change, as the admin sees it.
     pub async fn ledger(&self) -> Ledger {
         let data = self

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Target, User, code};
+use crate::support::{Target, code};
 
 /// Every field of an answer a client could tell apart: the data, and each
 /// error's code and message (paths and locations are the same query's anyway).
@@ -16,22 +16,6 @@ fn face(response: &Value) -> Value {
         .map(|errors| errors.iter().map(|e| json!([e["extensions"]["code"], e["message"]])).collect())
         .unwrap_or_default();
     json!({ "data": response["data"], "errors": errors })
-}
-
-/// A customer (bob) with an account, and a settled transfer from alice's
-/// account to his; returns bob's account and the transfer's id.
-async fn a_transfer(target: &Target) -> (User, String, String) {
-    let bob = target.register("bob").await;
-    let bobs = target.open_account(&bob).await;
-    let data = target
-        .ok(
-            Some(&target.alice.token),
-            "mutation($input: TransferInput!) { transfer(input: $input) { transfer { id status } } }",
-            json!({ "input": { "fromAccountId": target.account, "toAccountId": bobs, "amount": "10.00" } }),
-        )
-        .await;
-    let transfer = data["transfer"]["transfer"]["id"].as_str().unwrap().to_string();
-    (bob, bobs, transfer)
 }
 
 struct Probe {
@@ -146,7 +130,7 @@ async fn assert_no_error_logged(target: &mut Target) {
 #[tokio::test]
 async fn a_client_or_transfer_id_is_an_unknown_account() {
     let mut target = Target::start().await;
-    let (bob, _, transfer) = a_transfer(&target).await;
+    let (bob, _, transfer) = target.transfer_to_bob().await;
     let before = target.ledger().await;
     let ids = [
         ("alice's client id", target.alice.id.as_str()),
@@ -161,7 +145,7 @@ async fn a_client_or_transfer_id_is_an_unknown_account() {
 #[tokio::test]
 async fn an_account_or_transfer_id_is_an_unknown_client_or_transfer() {
     let mut target = Target::start().await;
-    let (_, bobs, transfer) = a_transfer(&target).await;
+    let (_, bobs, transfer) = target.transfer_to_bob().await;
     let before = target.ledger().await;
     let owner_probes = [
         Probe {
@@ -195,7 +179,7 @@ async fn an_account_or_transfer_id_is_an_unknown_client_or_transfer() {
 #[tokio::test]
 async fn with_snapshots_after_every_event_a_wrong_kind_is_still_unknown() {
     let mut target = Target::start_with(&[("SNAPSHOT_EVERY", "1")]).await;
-    let (bob, _, transfer) = a_transfer(&target).await;
+    let (bob, _, transfer) = target.transfer_to_bob().await;
     let before = target.ledger().await;
     let ids = [("bob's client id", bob.id.as_str()), ("a transfer id", transfer.as_str())];
     expect_unknown(&target, ACCOUNT_PROBES, &ids).await;
