@@ -6,13 +6,15 @@
 pub mod database;
 pub mod entities;
 pub mod event_store;
+pub mod leadership;
 pub mod memory;
+pub mod nats;
 pub mod notifications;
+pub mod pool_gauges;
 pub mod projections;
 pub mod read_models;
 pub mod security;
 pub mod snapshot_store;
-pub mod transactions;
 
 pub use database::{DatabaseHealth, PoolSettings, connect, connect_readers, migrate};
 pub use event_store::SeaOrmEventStore;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use minibank::application::ports::{EventFilter, EventStore, RecordedEvent};
 use minibank::domain::StreamType;
+use minibank::infrastructure::database::Dialect;
 use minibank::infrastructure::projections::Target;
 use minibank::infrastructure::{AccountsProjection, ClientsProjection, Projection, SeaOrmEventStore};
 use rand::Rng;
@@ -35,7 +36,12 @@ impl Projection for Dawdle {
         &[]
     }
 
-    async fn apply(&self, _txn: &DatabaseTransaction, _target: Target, _event: &RecordedEvent) -> anyhow::Result<()> {
+    async fn apply(
+        &self,
+        _txn: &DatabaseTransaction,
+        _target: Target,
+        _events: &[RecordedEvent],
+    ) -> anyhow::Result<()> {
         let millis = rand::rng().random_range(0..8);
         tokio::time::sleep(Duration::from_millis(millis)).await;
         Ok(())
@@ -166,21 +172,22 @@ async fn follow_naively(db: DatabaseConnection, done: Arc<AtomicBool>) -> Vec<i6
     }
 }
 
-/// An append whose transaction is still open holds back what readers may
-/// see: a later append that commits first stays unread until the earlier one
-/// ends, and then both come, in position order. (PostgreSQL; on SQLite the
-/// open write transaction would keep the later append from starting at all.)
+/// An append whose transaction is still open holds back every later append
+/// (they take turns until each has committed), so nothing can be read past
+/// it; once it commits, both are read, the earlier first. (PostgreSQL; on
+/// SQLite the open write transaction keeps the later append from starting.)
 #[tokio::test]
-async fn on_postgres_a_commit_is_not_read_past_an_earlier_append_still_in_flight() {
+async fn on_postgres_a_commit_waits_for_an_earlier_append_still_in_flight() {
     on_each_backend(|backend| async move {
         if backend.db.get_database_backend() != DbBackend::Postgres {
             return;
         }
-        let store = backend.store();
+        let store = Arc::new(backend.store());
         let before = store.head().await.unwrap();
-        // An append in flight: inserted (a position and a transaction id are
-        // taken) but not committed.
+        // An append in flight, as the store makes one: in turn, inserted
+        // (a position is taken) but not committed.
         let in_flight = backend.db.begin().await.unwrap();
+        Dialect::Postgres.order_appends(&in_flight).await.unwrap();
         let early = Uuid::now_v7();
         let sql = format!(
             "INSERT INTO events (id, stream_id, stream_type, version, event_type, schema_version, data, metadata, recorded_at) \
@@ -190,14 +197,19 @@ async fn on_postgres_a_commit_is_not_read_past_an_earlier_append_still_in_flight
         );
         in_flight.execute_unprepared(&sql).await.unwrap();
         let late = Uuid::now_v7();
-        let committed = store.commit(append(StreamType::Account, late, 0, vec![opened(late, Uuid::now_v7(), 1)])).await;
-        let late_position = committed.unwrap()[0].position;
-
+        let committing = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store.commit(append(StreamType::Account, late, 0, vec![opened(late, Uuid::now_v7(), 1)])).await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!committing.is_finished(), "the later append waits for its turn");
         let readable = store.read_all(before, 100, &EventFilter::default()).await.unwrap();
         assert!(readable.is_empty(), "nothing may be read past the open append: {readable:?}");
-        assert_eq!(store.head().await.unwrap(), before, "the head stays below the open append");
 
         in_flight.commit().await.unwrap();
+        let late_position = committing.await.unwrap().unwrap()[0].position;
         let readable = store.read_all(before, 100, &EventFilter::default()).await.unwrap();
         let streams: Vec<Uuid> = readable.iter().map(|e| e.stream_id).collect();
         assert_eq!(streams, vec![early, late], "both, the earlier append first");

@@ -1,11 +1,11 @@
 use std::collections::VecDeque;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, SemaphorePermit, watch};
 
 use super::subscriber::FeedStream;
-use crate::application::ports::{EventFilter, EventStore, RecordedEvent};
+use crate::application::ports::{CommitObserver, EventFilter, EventStore, RecordedEvent};
 
 #[derive(Debug, Clone)]
 pub struct FeedConfig {
@@ -51,6 +51,18 @@ pub struct LiveFeed {
     starts: Semaphore,
 }
 
+/// The store's view of the feed: held weakly, so that the feed still ends
+/// once nobody else holds it.
+struct CommitsOfThisProcess(Weak<LiveFeed>);
+
+impl CommitObserver for CommitsOfThisProcess {
+    fn committed(&self, previous_head: i64, events: &[RecordedEvent]) {
+        if let Some(feed) = self.0.upgrade() {
+            feed.committed(previous_head, events);
+        }
+    }
+}
+
 /// Subscriptions starting at once: a quarter of the default pool.
 const STARTS_AT_ONCE: usize = 4;
 
@@ -66,8 +78,18 @@ impl LiveFeed {
             config,
             starts: Semaphore::new(STARTS_AT_ONCE),
         });
+        feed.store.observe_commits(Arc::new(CommitsOfThisProcess(Arc::downgrade(&feed))));
         tokio::spawn(feed.clone().follow());
         Ok(feed)
+    }
+
+    /// Takes events this process committed straight into the buffer when
+    /// the feed has read everything before them; otherwise (another
+    /// instance committed in between) reads the log.
+    fn committed(&self, previous_head: i64, events: &[RecordedEvent]) {
+        if !self.append_if_contiguous(previous_head, events) {
+            self.wake();
+        }
     }
 
     /// Says that there may be new events to read.
@@ -147,25 +169,39 @@ impl LiveFeed {
         loop {
             let from = self.head();
             let events = self.store.read_all(from, self.config.page_size, &EventFilter::default()).await?;
-            let Some(last) = events.last().map(|e| e.position) else {
+            if events.is_empty() {
                 return Ok(());
-            };
+            }
             let full_page = events.len() as u64 >= self.config.page_size;
-            self.append(events);
-            self.head.send_replace(last);
+            self.append_if_contiguous(from, &events);
             if !full_page {
                 return Ok(());
             }
         }
     }
 
-    fn append(&self, events: Vec<RecordedEvent>) {
+    /// Appends `events`, which follow `after` in the log with nothing in
+    /// between, unless the feed's head is short of `after`; tells whether
+    /// the feed now holds them. Events it holds already (the follower and a
+    /// commit of this process may both bring the same ones) are skipped.
+    fn append_if_contiguous(&self, after: i64, events: &[RecordedEvent]) -> bool {
         let mut buffer = self.buffer.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        buffer.events.extend(events.into_iter().map(Arc::new));
+        let head = self.head();
+        if head < after {
+            return false;
+        }
+        let start = events.partition_point(|e| e.position <= head);
+        let Some(last) = events.last().map(|e| e.position).filter(|&last| last > head) else {
+            return true;
+        };
+        buffer.events.extend(events[start..].iter().cloned().map(Arc::new));
         while buffer.events.len() > self.config.buffer_capacity {
             if let Some(evicted) = buffer.events.pop_front() {
                 buffer.covers_after = evicted.position;
             }
         }
+        // Under the buffer's lock, so that the head never runs ahead of it.
+        self.head.send_replace(last);
+        true
     }
 }

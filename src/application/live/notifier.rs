@@ -6,7 +6,8 @@ use super::LiveFeed;
 use crate::application::EventHandler;
 use crate::application::ports::RecordedEvent;
 
-/// Wakes the live feed after every commit in this process.
+/// Wakes the live feed after a commit in this process that it does not hold
+/// yet (a store that hands the feed its commits leaves nothing to do here).
 pub struct FeedNotifier(pub Arc<LiveFeed>);
 
 #[async_trait]
@@ -15,8 +16,10 @@ impl EventHandler for FeedNotifier {
         "live feed"
     }
 
-    async fn handle(&self, _events: &[RecordedEvent]) -> anyhow::Result<()> {
-        self.0.wake();
+    async fn handle(&self, events: &[RecordedEvent]) -> anyhow::Result<()> {
+        if events.last().is_some_and(|last| last.position > self.0.head()) {
+            self.0.wake();
+        }
         Ok(())
     }
 }

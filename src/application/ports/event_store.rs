@@ -158,8 +158,20 @@ pub enum StreamBound {
     RecordedUpTo(DateTime<Utc>),
 }
 
+/// Told of the events this process commits, batch by batch, in commit order,
+/// right after each commit and before its commands are answered.
+pub trait CommitObserver: Send + Sync {
+    /// `events` (in position order) committed right after `previous_head`:
+    /// every event up to that position was visible when they were appended.
+    fn committed(&self, previous_head: i64, events: &[RecordedEvent]);
+}
+
 #[async_trait]
 pub trait EventStore: Send + Sync {
+    /// Registers the one observer of this store's commits (a store that
+    /// cannot tell ignores it; its readers follow the log instead).
+    fn observe_commits(&self, _observer: std::sync::Arc<dyn CommitObserver>) {}
+
     /// Appends atomically, runs the inline projections in the same transaction,
     /// and returns the recorded events in order.
     async fn commit(&self, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError>;

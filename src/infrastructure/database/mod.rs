@@ -4,14 +4,17 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use migration::MigratorTrait;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
 use crate::application::ports::HealthCheck;
 
+mod dialect;
+pub mod postgres;
 mod sqlite;
+mod statement_count;
 
-pub use sqlite::READERS as SQLITE_READERS;
+pub use dialect::Dialect;
+pub use sqlite::{READERS as SQLITE_READERS, Synchronous as SqliteSynchronous};
 
 /// How the pool behaves when the database is slow or gone.
 #[derive(Debug, Clone)]
@@ -24,6 +27,9 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
     /// PostgreSQL cancels a statement that runs longer than this.
     pub statement_timeout: Duration,
+    /// When SQLite makes a commit durable (PostgreSQL keeps its own
+    /// `synchronous_commit`, on unless the server says otherwise).
+    pub sqlite_synchronous: SqliteSynchronous,
 }
 
 impl Default for PoolSettings {
@@ -32,6 +38,7 @@ impl Default for PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(3),
             statement_timeout: Duration::from_secs(10),
+            sqlite_synchronous: SqliteSynchronous::default(),
         }
     }
 }
@@ -60,9 +67,9 @@ pub async fn connect_readers(
     pool: &PoolSettings,
     writer: &DatabaseConnection,
 ) -> anyhow::Result<DatabaseConnection> {
-    match writer.get_database_backend() {
-        DbBackend::Sqlite => open(url, pool, sqlite::Role::Reader).await,
-        _ => Ok(writer.clone()),
+    match Dialect::of(writer) {
+        Dialect::Sqlite => open(url, pool, sqlite::Role::Reader).await,
+        Dialect::Postgres => Ok(writer.clone()),
     }
 }
 
@@ -72,33 +79,23 @@ async fn open(url: &str, pool: &PoolSettings, role: sqlite::Role) -> anyhow::Res
     // Statements are logged at debug level only, so they stay out of `info` logs.
     options.sqlx_logging_level(tracing::log::LevelFilter::Debug);
     if url.starts_with("sqlite:") {
-        sqlite::configure(&mut options, role);
+        sqlite::configure(&mut options, role, pool.sqlite_synchronous);
     } else {
         let statement_timeout = pool.statement_timeout.as_millis().to_string();
         options
             .max_connections(pool.max_connections.max(1))
             .map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", statement_timeout.as_str())]));
     }
-    Database::connect(options).await.with_context(|| format!("cannot connect to the database ({})", redact(url)))
+    let mut db = Database::connect(options)
+        .await
+        .with_context(|| format!("cannot connect to the database ({})", redact(url)))?;
+    statement_count::count_statements(&mut db);
+    Ok(db)
 }
 
-/// Key of the PostgreSQL advisory lock that serializes migrations ("mbmigrat").
-const MIGRATION_LOCK: i64 = 0x6d62_6d69_6772_6174;
-
-/// Brings the schema up to date. On PostgreSQL several instances may start at
-/// once: the migrations run in one transaction (PostgreSQL's DDL is
-/// transactional) under an advisory lock, so the others wait and then find
-/// nothing left to do.
+/// Brings the schema up to date; several instances may start at once.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return migration::Migrator::up(db, None).await.context("cannot migrate the database");
-    }
-    let txn = db.begin().await.context("cannot begin the migration transaction")?;
-    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
-        .await
-        .context("cannot take the migration lock")?;
-    migration::Migrator::up(&txn, None).await.context("cannot migrate the database")?;
-    txn.commit().await.context("cannot commit the migrations")
+    Dialect::of(db).migrate(db).await
 }
 
 /// The URL without its password, fit for an error message.

@@ -5,8 +5,12 @@
 use std::ffi::c_int;
 use std::time::Duration;
 
-use sea_orm::ConnectOptions;
+use anyhow::Context;
 use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 
 /// How long a statement waits for a lock held by another process before
 /// failing with SQLITE_BUSY.
@@ -28,7 +32,29 @@ pub enum Role {
     Reader,
 }
 
-pub fn configure(options: &mut ConnectOptions, role: Role) {
+/// When SQLite makes a commit durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// Every commit is on disk before it is acknowledged: a power loss
+    /// keeps every acknowledged command. Group commit makes one sync carry
+    /// many commands.
+    #[default]
+    Full,
+    /// The WAL is synced at checkpoints only: faster, but a power loss (not
+    /// a process crash) can drop the last acknowledged commits.
+    Normal,
+}
+
+impl Synchronous {
+    fn pragma(self) -> SqliteSynchronous {
+        match self {
+            Synchronous::Full => SqliteSynchronous::Full,
+            Synchronous::Normal => SqliteSynchronous::Normal,
+        }
+    }
+}
+
+pub fn configure(options: &mut ConnectOptions, role: Role, synchronous: Synchronous) {
     let connections = match role {
         Role::Writer => 1,
         Role::Reader => READERS,
@@ -38,7 +64,7 @@ pub fn configure(options: &mut ConnectOptions, role: Role) {
         .map_sqlx_sqlite_opts(move |sqlite| {
             let sqlite = sqlite
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(synchronous.pragma())
                 .busy_timeout(BUSY_TIMEOUT)
                 .foreign_keys(true);
             if role == Role::Reader { sqlite.pragma("query_only", "ON") } else { sqlite }
@@ -46,6 +72,24 @@ pub fn configure(options: &mut ConnectOptions, role: Role) {
         .map_sqlx_sqlite_pool_opts(|pool| {
             pool.after_connect(|connection, _| Box::pin(async move { plan_once(connection).await }))
         });
+}
+
+/// A write transaction takes the write lock at `BEGIN` (waiting up to the
+/// busy timeout): a deferred transaction that read first fails with
+/// "database is locked" at its first write if another connection (another
+/// process: a rebuild, `create-admin`) committed in between, and no busy
+/// timeout helps with that.
+pub async fn begin_write(db: &DatabaseConnection) -> anyhow::Result<DatabaseTransaction> {
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    db.begin_with_options(options).await.context("cannot begin a transaction")
+}
+
+/// One process at a time writes a SQLite file's schema: the migrator's own
+/// transactions are enough.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use migration::MigratorTrait;
+    migration::Migrator::up(db, None).await.context("cannot migrate the database")
 }
 
 /// Turns on SQLite's query planner stability guarantee for the connection.

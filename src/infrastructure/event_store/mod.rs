@@ -1,23 +1,27 @@
 //! The event store on SeaORM: one table for every stream, appends guarded by
 //! the expected version, inline projections in the appending transaction.
 
-mod commit;
+mod batch;
+mod group_commit;
 mod read;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use anyhow::Context;
 use async_trait::async_trait;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use uuid::Uuid;
 
 use crate::application::ports::{
-    Commit, CommitError, EventFilter, EventStore, ProcessedCommand, RecordedEvent, StreamBound,
+    Commit, CommitError, CommitObserver, EventFilter, EventStore, ProcessedCommand, RecordedEvent, StreamBound,
 };
+use crate::infrastructure::database::Dialect;
 use crate::infrastructure::projections::Projection;
+use group_commit::{GroupCommit, Writer};
+
+pub use group_commit::MAX_BATCH;
 
 /// The log after `after`, oldest first, at most `limit` events, read on any
-/// connection, as far as it is settled (what a follower may go past).
+/// connection.
 pub async fn read_log<C: sea_orm::ConnectionTrait>(
     conn: &C,
     after: i64,
@@ -26,24 +30,11 @@ pub async fn read_log<C: sea_orm::ConnectionTrait>(
     read::read_all(conn, after, limit, &EventFilter::default()).await
 }
 
-/// Holds back every append until `txn` ends, and waits for the appends in
-/// flight to end, so that the whole log is visible to `txn` and stays as it
-/// is (a rebuild's switch). On PostgreSQL: the position order lock keeps new
-/// appends out, and a SHARE lock on `events` waits for every transaction
-/// that inserted events (they hold ROW EXCLUSIVE until they end). On SQLite
-/// a write transaction excludes every other writer already.
+/// Holds back every append until `txn` ends, once the appends in flight
+/// have ended, so that the whole log is visible to `txn` and stays as it is
+/// (a rebuild's switch).
 pub async fn stop_appends(txn: &DatabaseTransaction) -> anyhow::Result<()> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        let sql =
-            format!("SELECT pg_advisory_xact_lock({}); LOCK TABLE events IN SHARE MODE", commit::POSITION_ORDER_LOCK);
-        txn.execute_unprepared(&sql).await.context("cannot stop appends")?;
-    }
-    Ok(())
-}
-
-/// The log after `after` in a transaction that called [`stop_appends`].
-pub async fn read_stopped_log(txn: &DatabaseTransaction, after: i64, limit: u64) -> anyhow::Result<Vec<RecordedEvent>> {
-    read::read_all_visible(txn, after, limit).await
+    Dialect::of(txn).stop_appends(txn).await
 }
 
 /// [`EventStore`] on SQLite or PostgreSQL.
@@ -53,13 +44,22 @@ pub struct SeaOrmEventStore {
     /// Where reads go: the writer itself unless [`Self::reading_from`] says otherwise.
     reader: DatabaseConnection,
     projections: Arc<[Arc<dyn Projection>]>,
+    /// The group commit's writer, started with the first commit.
+    writer: Arc<OnceLock<GroupCommit>>,
+    observer: Arc<OnceLock<Arc<dyn CommitObserver>>>,
 }
 
 impl SeaOrmEventStore {
     /// `projections` run, in this order, on every committed event inside the
     /// commit's transaction.
     pub fn new(db: DatabaseConnection, projections: Vec<Arc<dyn Projection>>) -> Self {
-        SeaOrmEventStore { reader: db.clone(), db, projections: projections.into() }
+        SeaOrmEventStore {
+            reader: db.clone(),
+            db,
+            projections: projections.into(),
+            writer: Arc::default(),
+            observer: Arc::default(),
+        }
     }
 
     /// Reads through `reader` (SQLite's reader pool), so that they never wait
@@ -73,14 +73,21 @@ impl SeaOrmEventStore {
 
 #[async_trait]
 impl EventStore for SeaOrmEventStore {
+    fn observe_commits(&self, observer: Arc<dyn CommitObserver>) {
+        if self.observer.set(observer).is_err() {
+            tracing::warn!("the event store has an observer already; the new one is ignored");
+        }
+    }
+
     async fn commit(&self, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError> {
-        // In a task of its own, so that a caller that goes away (a client
-        // hanging up) cannot stop a commit half-way, e.g. inside the
-        // position order section on PostgreSQL.
-        let (db, projections) = (self.db.clone(), self.projections.clone());
-        tokio::spawn(async move { commit::commit(&db, &projections, commit).await })
-            .await
-            .map_err(|error| CommitError::Store(anyhow::anyhow!("the commit task failed: {error}")))?
+        let writer = self.writer.get_or_init(|| {
+            GroupCommit::start(Writer {
+                db: self.db.clone(),
+                projections: self.projections.clone(),
+                observer: self.observer.clone(),
+            })
+        });
+        writer.commit(commit).await
     }
 
     async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {

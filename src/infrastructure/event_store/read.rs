@@ -1,10 +1,9 @@
 //! Reading the log: one stream by version, or everything by position.
 
 use anyhow::Context;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -53,32 +52,15 @@ pub(super) async fn read_stream_page(
     to_recorded(rows)
 }
 
-/// The log after `after` as far as it is settled (see [`settled`]).
+/// The log after `after`. Appends become visible in position order (see
+/// `Dialect::order_appends`), so whatever is visible after `after` is
+/// everything that will ever be there up to its last position: a follower
+/// reading "after the last one seen" never skips an event.
 pub(super) async fn read_all<C: ConnectionTrait>(
     db: &C,
     after: i64,
     limit: u64,
     filter: &EventFilter,
-) -> anyhow::Result<Vec<RecordedEvent>> {
-    read_after(db, after, limit, filter, true).await
-}
-
-/// The log after `after` as far as it is visible, for a transaction that has
-/// stopped every writer (see `super::stop_appends`): nothing is in flight.
-pub(super) async fn read_all_visible<C: ConnectionTrait>(
-    db: &C,
-    after: i64,
-    limit: u64,
-) -> anyhow::Result<Vec<RecordedEvent>> {
-    read_after(db, after, limit, &EventFilter::default(), false).await
-}
-
-async fn read_after<C: ConnectionTrait>(
-    db: &C,
-    after: i64,
-    limit: u64,
-    filter: &EventFilter,
-    only_settled: bool,
 ) -> anyhow::Result<Vec<RecordedEvent>> {
     let Some(query) = filtered(filter) else {
         return Ok(Vec::new());
@@ -86,7 +68,6 @@ async fn read_after<C: ConnectionTrait>(
     if limit == 0 {
         return Ok(Vec::new());
     }
-    let query = if only_settled { settled(query, db.get_database_backend()) } else { query };
     let rows = query
         .filter(Column::Position.gt(after))
         .order_by_asc(Column::Position)
@@ -118,10 +99,9 @@ pub(super) async fn read_at(db: &DatabaseConnection, positions: &[i64]) -> anyho
     to_recorded(rows)
 }
 
-/// The newest position that readers may go past: every position up to it
-/// is visible now or never will be.
+/// The newest committed position.
 pub(super) async fn head(db: &DatabaseConnection) -> anyhow::Result<i64> {
-    let newest: Option<i64> = settled(Entity::find(), db.get_database_backend())
+    let newest: Option<i64> = Entity::find()
         .select_only()
         .column(Column::Position)
         .order_by_desc(Column::Position)
@@ -132,32 +112,6 @@ pub(super) async fn head(db: &DatabaseConnection) -> anyhow::Result<i64> {
         .context("cannot read the head of the log")?;
     Ok(newest.unwrap_or(0))
 }
-
-/// On PostgreSQL, only the events of transactions older than every
-/// transaction of this database still running: positions and transaction ids
-/// of appends grow together (see `commit::enter_position_order`), so no
-/// smaller position can still appear. SQLite commits one writer at a time, in
-/// position order.
-fn settled(query: Select<Entity>, backend: DbBackend) -> Select<Entity> {
-    match backend {
-        DbBackend::Postgres => query.filter(Expr::cust(SETTLED)),
-        _ => query,
-    }
-}
-
-/// The running transactions are those of the statement's own snapshot; the
-/// ones known to belong to another database of the cluster are left out (a
-/// transaction there that ends meanwhile only keeps a few events waiting for
-/// the next read), so that another application's long transaction does not
-/// hold minibank's readers back. With none left, everything below the
-/// snapshot's xmax has ended. `xid8 % 2^32` is the 32-bit `xid` that
-/// `pg_stat_activity` shows.
-const SETTLED: &str = "txid < (\
-    SELECT COALESCE(min(running), pg_snapshot_xmax(pg_current_snapshot())) \
-    FROM pg_snapshot_xip(pg_current_snapshot()) AS running \
-    WHERE running::text::bigint % 4294967296 NOT IN (\
-        SELECT backend_xid::text::bigint FROM pg_stat_activity \
-        WHERE backend_xid IS NOT NULL AND datname <> current_database()))";
 
 pub(super) async fn processed(db: &DatabaseConnection, command_id: Uuid) -> anyhow::Result<Option<ProcessedCommand>> {
     let row =

@@ -29,33 +29,38 @@ impl Projection for ClientsProjection {
         &["clients"]
     }
 
-    async fn apply(&self, txn: &DatabaseTransaction, target: Target, event: &RecordedEvent) -> anyhow::Result<()> {
-        if event.stream_type == StreamType::Client && event.event_type == "ClientRegistered" {
-            let ClientEvent::ClientRegistered(registration) =
-                ClientEvent::from_stored(&event.event_type, event.schema_version, &event.data)
-                    .with_context(|| format!("event {} is not a valid ClientRegistered", event.id))?;
-            let row = ActiveModel {
-                id: Set(event.stream_id),
-                seq: Set(event.position),
-                username: Set(registration.username.as_str().to_owned()),
-                email: Set(registration.email.as_str().to_owned()),
-                email_lower: Set(registration.email.normalized()),
-                password_hash: Set(registration.password_hash),
-                first_name: Set(registration.first_name.as_str().to_owned()),
-                last_name: Set(registration.last_name.as_str().to_owned()),
-                is_company: Set(registration.is_company),
-                role: Set(registration.role.as_str().to_owned()),
-                created_at: Set(event.recorded_at),
-                version: Set(event.version),
-            };
+    async fn apply(&self, txn: &DatabaseTransaction, target: Target, events: &[RecordedEvent]) -> anyhow::Result<()> {
+        let mut rows = Vec::new();
+        for event in events {
+            if event.stream_type == StreamType::Client && event.event_type == "ClientRegistered" {
+                let ClientEvent::ClientRegistered(registration) =
+                    ClientEvent::from_stored(&event.event_type, event.schema_version, &event.data)
+                        .with_context(|| format!("event {} is not a valid ClientRegistered", event.id))?;
+                rows.push(ActiveModel {
+                    id: Set(event.stream_id),
+                    seq: Set(event.position),
+                    username: Set(registration.username.as_str().to_owned()),
+                    email: Set(registration.email.as_str().to_owned()),
+                    email_lower: Set(registration.email.normalized()),
+                    password_hash: Set(registration.password_hash),
+                    first_name: Set(registration.first_name.as_str().to_owned()),
+                    last_name: Set(registration.last_name.as_str().to_owned()),
+                    is_company: Set(registration.is_company),
+                    role: Set(registration.role.as_str().to_owned()),
+                    created_at: Set(event.recorded_at),
+                    version: Set(event.version),
+                });
+            }
+        }
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             // Replaying a registration that is already projected is a no-op.
-            let insert = Entity::insert(row).on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned());
-            target
-                .insert(insert)
-                .exec_without_returning(txn)
-                .await
-                .with_context(|| format!("cannot project client {}", event.stream_id))?;
+            let insert =
+                Entity::insert_many(chunk.to_vec()).on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned());
+            target.insert(insert).exec_without_returning(txn).await.context("cannot project the clients")?;
         }
         Ok(())
     }
 }
+
+/// Rows per insert, well under either database's limit on parameters.
+const ROWS_PER_STATEMENT: usize = 500;

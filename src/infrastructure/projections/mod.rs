@@ -8,6 +8,7 @@ mod clients;
 pub mod rebuild;
 mod target;
 mod transfers;
+mod update_rows;
 
 pub use accounts::AccountsProjection;
 pub use checkpoint::{advance_checkpoint, advance_checkpoints, all_checkpoints, checkpoint};
@@ -36,9 +37,10 @@ pub trait Projection: Send + Sync {
     /// shadow of each and swaps them all in at once.
     fn tables(&self) -> &'static [&'static str];
 
-    /// Applies one event to the tables of `target`. Checkpoints are not this
+    /// Applies a run of events, in log order, to the tables of `target`,
+    /// with a few statements for the whole run. Checkpoints are not this
     /// method's business: [`project`] moves them once per batch.
-    async fn apply(&self, txn: &DatabaseTransaction, target: Target, event: &RecordedEvent) -> anyhow::Result<()>;
+    async fn apply(&self, txn: &DatabaseTransaction, target: Target, events: &[RecordedEvent]) -> anyhow::Result<()>;
 }
 
 /// The projections of the running service, in the order they are applied.
@@ -59,13 +61,11 @@ pub async fn project(
     let Some(last) = events.last() else {
         return Ok(());
     };
-    for event in events {
-        for projection in projections {
-            projection
-                .apply(txn, target, event)
-                .await
-                .with_context(|| format!("projection {} failed on event {}", projection.name(), event.id))?;
-        }
+    for projection in projections {
+        projection
+            .apply(txn, target, events)
+            .await
+            .with_context(|| format!("projection {} failed", projection.name()))?;
     }
     if target == Target::Live {
         // In the commit's own transaction: the projections are exactly as far

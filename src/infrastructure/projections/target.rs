@@ -2,7 +2,7 @@
 //! shadow copies a rebuild fills before it swaps them in.
 
 use sea_orm::sea_query::Alias;
-use sea_orm::{ActiveModelTrait, EntityName, EntityTrait, Insert, QueryTrait, UpdateMany};
+use sea_orm::{ActiveModelTrait, EntityName, InsertMany, QueryTrait};
 
 /// Suffix of a shadow table and of a rebuild's checkpoint row.
 pub const SHADOW_SUFFIX: &str = "__rebuild";
@@ -30,22 +30,11 @@ impl Target {
     }
 
     /// Points an insert at this target's table of its entity.
-    pub fn insert<A: ActiveModelTrait>(self, mut insert: Insert<A>) -> Insert<A> {
+    pub fn insert<A: ActiveModelTrait>(self, mut insert: InsertMany<A>) -> InsertMany<A> {
         if self == Target::Shadow {
             let table = self.table(A::Entity::default().table_name());
             QueryTrait::query(&mut insert).into_table(Alias::new(table));
         }
         insert
-    }
-
-    /// Points an update at this target's table of its entity. Its filters
-    /// must name columns unqualified (`Expr::col(Column::Id)`), since SeaORM's
-    /// `Column::Id.eq(..)` says `"accounts"."id"`.
-    pub fn update<E: EntityTrait>(self, mut update: UpdateMany<E>) -> UpdateMany<E> {
-        if self == Target::Shadow {
-            let table = self.table(E::default().table_name());
-            QueryTrait::query(&mut update).table(Alias::new(table));
-        }
-        update
     }
 }

@@ -2,9 +2,10 @@
 
 use anyhow::Context;
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, SimpleExpr};
-use sea_orm::{DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{DatabaseTransaction, EntityTrait, Set, Value};
 
+use super::update_rows::{Assign, RowUpdates};
 use super::{Projection, Target};
 use crate::application::ports::RecordedEvent;
 use crate::domain::transfer::{TransferEvent, TransferStatus};
@@ -31,71 +32,67 @@ impl Projection for TransfersProjection {
         &["transfers"]
     }
 
-    async fn apply(&self, txn: &DatabaseTransaction, target: Target, event: &RecordedEvent) -> anyhow::Result<()> {
-        if event.stream_type != StreamType::Transfer {
-            return Ok(());
-        }
-        project(txn, target, event)
-            .await
-            .with_context(|| format!("cannot project event {} on transfer {}", event.id, event.stream_id))
-    }
-}
-
-async fn project(txn: &DatabaseTransaction, target: Target, event: &RecordedEvent) -> anyhow::Result<()> {
-    let Ok(parsed) = TransferEvent::from_stored(&event.event_type, event.schema_version, &event.data) else {
-        return Ok(()); // a type this version does not know
-    };
-    let finished = |status: TransferStatus, reason: Option<String>| {
-        vec![
-            (transfer::Column::Status, Expr::value(status.as_str())),
-            (transfer::Column::FailureReason, Expr::value(reason)),
-            (transfer::Column::CompletedAt, Expr::value(Some(event.recorded_at))),
-        ]
-    };
-    match parsed {
-        TransferEvent::TransferRequested(request) => {
-            let row = transfer::ActiveModel {
-                id: Set(event.stream_id),
-                from_account_id: Set(request.from_account_id),
-                to_account_id: Set(request.to_account_id),
-                amount_cents: Set(to_cents(request.amount.value())),
-                currency: Set(request.currency.as_str().to_owned()),
-                description: Set(request.description.map(|d| d.as_str().to_owned())),
-                status: Set(TransferStatus::Pending.as_str().to_owned()),
-                failure_reason: Set(None),
-                requested_at: Set(event.recorded_at),
-                completed_at: Set(None),
-                version: Set(event.version),
+    async fn apply(&self, txn: &DatabaseTransaction, target: Target, events: &[RecordedEvent]) -> anyhow::Result<()> {
+        let mut requested = Vec::new();
+        let mut finished: Vec<Vec<Value>> = Vec::new();
+        for event in events.iter().filter(|e| e.stream_type == StreamType::Transfer) {
+            let Ok(parsed) = TransferEvent::from_stored(&event.event_type, event.schema_version, &event.data) else {
+                continue; // a type this version does not know
             };
-            let insert = transfer::Entity::insert(row)
+            match parsed {
+                TransferEvent::TransferRequested(request) => requested.push(transfer::ActiveModel {
+                    id: Set(event.stream_id),
+                    from_account_id: Set(request.from_account_id),
+                    to_account_id: Set(request.to_account_id),
+                    amount_cents: Set(to_cents(request.amount.value())),
+                    currency: Set(request.currency.as_str().to_owned()),
+                    description: Set(request.description.map(|d| d.as_str().to_owned())),
+                    status: Set(TransferStatus::Pending.as_str().to_owned()),
+                    failure_reason: Set(None),
+                    requested_at: Set(event.recorded_at),
+                    completed_at: Set(None),
+                    version: Set(event.version),
+                }),
+                TransferEvent::TransferCompleted {} => {
+                    finished.push(finish(event, TransferStatus::Completed, None));
+                }
+                TransferEvent::TransferFailed { reason } => {
+                    finished.push(finish(event, TransferStatus::Failed, Some(reason)));
+                }
+            }
+        }
+        for chunk in requested.chunks(ROWS_PER_STATEMENT) {
+            let insert = transfer::Entity::insert_many(chunk.to_vec())
                 .on_conflict(OnConflict::column(transfer::Column::Id).do_nothing().to_owned());
-            target.insert(insert).exec_without_returning(txn).await?;
-            Ok(())
+            target.insert(insert).exec_without_returning(txn).await.context("cannot insert the transfers")?;
         }
-        TransferEvent::TransferCompleted {} => {
-            bump(txn, target, event, finished(TransferStatus::Completed, None)).await
+        if !finished.is_empty() {
+            // A transfer finishes once, right after its request: one change
+            // per row, as the multi-row update needs.
+            let table = target.table("transfers");
+            RowUpdates { table: &table, columns: &FINISHED_COLUMNS, rows: finished }.apply(txn).await?;
         }
-        TransferEvent::TransferFailed { reason } => {
-            bump(txn, target, event, finished(TransferStatus::Failed, Some(reason))).await
-        }
+        Ok(())
     }
 }
 
-async fn bump(
-    txn: &DatabaseTransaction,
-    target: Target,
-    event: &RecordedEvent,
-    set: Vec<(transfer::Column, SimpleExpr)>,
-) -> anyhow::Result<()> {
-    let mut update = transfer::Entity::update_many().col_expr(transfer::Column::Version, Expr::value(event.version));
-    for (column, value) in set {
-        update = update.col_expr(column, value);
-    }
-    target
-        .update(update)
-        .filter(Expr::col(transfer::Column::Id).eq(event.stream_id))
-        .filter(Expr::col(transfer::Column::Version).eq(event.version - 1))
-        .exec(txn)
-        .await?;
-    Ok(())
+/// Rows per insert, well under either database's limit on parameters.
+const ROWS_PER_STATEMENT: usize = 500;
+
+const FINISHED_COLUMNS: [(&str, Assign); 4] = [
+    ("version", Assign::Always),
+    ("status", Assign::Always),
+    ("failure_reason", Assign::Always),
+    ("completed_at", Assign::Always),
+];
+
+fn finish(event: &RecordedEvent, status: TransferStatus, reason: Option<String>) -> Vec<Value> {
+    vec![
+        event.stream_id.into(),
+        (event.version - 1).into(),
+        event.version.into(),
+        status.as_str().to_owned().into(),
+        reason.into(),
+        Some(event.recorded_at).into(),
+    ]
 }

@@ -9,9 +9,10 @@
 //!    progress is kept as checkpoint `<name>__rebuild`. On SQLite, where a
 //!    batch holds the only write lock, the rebuild then pauses as long.
 //! 3. **Switch.** One transaction that first stops appends (see
-//!    `event_store::stop_appends`: on PostgreSQL the lock appends take turns
-//!    under, then waiting for those in flight; on SQLite the write lock, taken
-//!    by `BEGIN IMMEDIATE`), so no event can appear behind it; applies the
+//!    `event_store::stop_appends`: on PostgreSQL the lock appends hold until
+//!    they have committed, so taking it waits for those in flight; on SQLite
+//!    the write lock, taken by `BEGIN IMMEDIATE`), so no event can appear
+//!    behind it; applies the
 //!    last events to the shadows; swaps the tables; and drops the shadows'
 //!    checkpoints. DDL is transactional on both backends: readers see the old
 //!    tables or the new ones, never a mix, and a failed switch changes nothing.
@@ -22,13 +23,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait};
 
 use super::{Projection, Target, project};
 use crate::application::ports::RecordedEvent;
+use crate::infrastructure::database::Dialect;
 use crate::infrastructure::entities::{event, projection_checkpoint};
-use crate::infrastructure::event_store::{read_log, read_stopped_log, stop_appends};
-use crate::infrastructure::transactions::begin_write;
+use crate::infrastructure::event_store::{read_log, stop_appends};
 
 /// How often a switch that could not get its locks in time is tried again.
 const SWITCH_ATTEMPTS: u32 = 5;
@@ -105,7 +106,7 @@ impl Rebuilder {
         let name = projection.name();
         let total = event::Entity::find().count(&self.db).await.context("cannot count the events")?;
         progress.advanced(0, total);
-        let txn = begin_write(&self.db).await?;
+        let txn = Dialect::of(&self.db).begin_write(&self.db).await?;
         shadow::create(&txn, projection.tables()).await?;
         forget_checkpoint(&txn, &Target::Shadow.checkpoint(name)).await?;
         txn.commit().await.context("cannot create the shadow tables")?;
@@ -118,12 +119,12 @@ impl Rebuilder {
                 break; // close to the head: the switch does the rest
             }
             let batch_started = Instant::now();
-            let txn = begin_write(&self.db).await?;
+            let txn = Dialect::of(&self.db).begin_write(&self.db).await?;
             project(&txn, &projections, Target::Shadow, &events).await?;
             txn.commit().await.context("cannot commit a rebuild batch")?;
             built.add(&events);
             progress.advanced(built.events, total.max(built.events));
-            if self.db.get_database_backend() == DbBackend::Sqlite {
+            if Dialect::of(&self.db) == Dialect::Sqlite {
                 // SQLite has one writer, and a waiting one polls (up to every
                 // 100 ms): without a pause, the rebuild would take the lock
                 // back before the server's commits get it.
@@ -152,7 +153,7 @@ impl Rebuilder {
     /// the next rebuild would drop them anyway), the live tables never changed.
     async fn abandon(&self, projection: &dyn Projection) {
         let cleared = async {
-            let txn = begin_write(&self.db).await?;
+            let txn = Dialect::of(&self.db).begin_write(&self.db).await?;
             shadow::drop_leftovers(&txn, projection.tables()).await?;
             forget_checkpoint(&txn, &Target::Shadow.checkpoint(projection.name())).await?;
             txn.commit().await.context("cannot commit")
@@ -165,15 +166,15 @@ impl Rebuilder {
     /// Stops writers, applies the rest of the log, swaps the tables in and
     /// sets the checkpoints, all in one transaction.
     async fn switch(&self, projections: &[Arc<dyn Projection>], mut built: Built) -> anyhow::Result<Built> {
-        let txn = begin_write(&self.db).await?;
-        if txn.get_database_backend() == DbBackend::Postgres {
+        let txn = Dialect::of(&self.db).begin_write(&self.db).await?;
+        if Dialect::of(&txn) == Dialect::Postgres {
             txn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{SWITCH_LOCK_TIMEOUT}'"))
                 .await
                 .context("cannot set the lock timeout")?;
         }
         stop_appends(&txn).await?;
         loop {
-            let events = read_stopped_log(&txn, built.position, self.batch).await?;
+            let events = read_log(&txn, built.position, self.batch).await?;
             if events.is_empty() {
                 break;
             }
