@@ -15,11 +15,14 @@ use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
 use crate::application::process::TransferProcess;
 use crate::application::stream_locks::StreamLocks;
 use crate::application::{AppContext, MessageBus, Snapshots};
+use crate::http::metrics::{MetricsEndpoint, Samplers};
 use crate::http::websocket::GoingAway;
 use crate::http::{HttpSettings, router};
+use crate::infrastructure::database::Dialect;
 use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, connect_readers, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
 use crate::infrastructure::notifications::spawn_listener;
+use crate::infrastructure::pool_gauges;
 use crate::infrastructure::projections;
 use crate::infrastructure::read_models::{
     SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel,
@@ -54,6 +57,8 @@ pub struct Settings {
     /// How long stopping may take: requests in flight finish and websockets
     /// close within it; what is still open then is cut.
     pub shutdown_grace: std::time::Duration,
+    /// Also serve `/metrics`, to anyone who can reach it, on this address.
+    pub metrics_listen: Option<String>,
 }
 
 /// The shutdown grace period unless configured otherwise.
@@ -75,6 +80,7 @@ impl Settings {
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
             aggregate_cache: crate::application::aggregate_cache::DEFAULT_CAPACITY,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            metrics_listen: None,
         }
     }
 }
@@ -98,11 +104,22 @@ fn jwt_secret(configured: Option<&str>) -> Vec<u8> {
 
 /// Connects, migrates and wires the application.
 pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext>> {
+    Ok(build(settings).await?.0)
+}
+
+/// The application, and what reads its database pools' use for the metrics.
+async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers)> {
+    crate::http::metrics::install();
     let db = connect(&settings.database_url, &settings.pool).await.context("Failed to connect to the database")?;
     migrate(&db).await.context("Failed to migrate the database")?;
     let reader = connect_readers(&settings.database_url, &settings.pool, &db)
         .await
         .context("Failed to open the database's reader connections")?;
+    let pools = match Dialect::of(&db) {
+        Dialect::Sqlite => vec![("writer", db.clone()), ("reader", reader.clone())],
+        Dialect::Postgres => vec![("main", db.clone())],
+    };
+    let samplers = Samplers::new(vec![pool_gauges::sampler(pools)]);
     let store = Arc::new(SeaOrmEventStore::new(db.clone(), projections::all()).reading_from(reader.clone()));
     let hasher = Arc::new(Argon2Hasher);
     let snapshots = Snapshots::new(Arc::new(SeaOrmSnapshotStore::new(db.clone())), settings.snapshot_every)
@@ -127,7 +144,7 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         // Other instances' commits arrive as notifications.
         spawn_listener(settings.database_url.clone(), feed.clone());
     }
-    Ok(Arc::new(AppContext {
+    let ctx = Arc::new(AppContext {
         bus,
         store,
         snapshots,
@@ -140,7 +157,8 @@ pub async fn build_context(settings: &Settings) -> anyhow::Result<Arc<AppContext
         login_throttle: crate::application::login_throttle::LoginThrottle::default(),
         health: Arc::new(DatabaseHealth(db)),
         feed,
-    }))
+    });
+    Ok((ctx, samplers))
 }
 
 /// A server running in the background (tests, embedding).
@@ -152,6 +170,9 @@ pub struct RunningServer {
     going_away: watch::Sender<bool>,
     grace: std::time::Duration,
     task: JoinHandle<std::io::Result<()>>,
+    /// Where `/metrics` is served on its own (`Settings::metrics_listen`).
+    pub metrics_addr: Option<SocketAddr>,
+    metrics_task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl RunningServer {
@@ -159,6 +180,9 @@ impl RunningServer {
     /// operation and closes every websocket with 1001, and waits for all of
     /// that for at most the grace period; then cuts whatever is left.
     pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(metrics) = self.metrics_task.take() {
+            metrics.abort();
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -187,7 +211,11 @@ impl RunningServer {
 
 /// Builds everything and serves on `settings.listen` until `stop`.
 pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
-    let ctx = build_context(&settings).await?;
+    let (ctx, samplers) = build(&settings).await?;
+    let metrics = match &settings.metrics_listen {
+        Some(listen) => Some(serve_metrics(listen, MetricsEndpoint::new(ctx.clone(), samplers.clone())).await?),
+        None => None,
+    };
     let listener = TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("Failed to listen on {}", settings.listen))?;
@@ -195,6 +223,7 @@ pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
     let (going_away, announcement) = GoingAway::channel();
     let mut http = settings.http.clone();
     http.websocket.going_away = announcement;
+    http.metric_samplers = samplers;
     let app = router(ctx.clone(), &http);
     drop(http);
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -202,7 +231,35 @@ pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
     let task = tokio::spawn(crate::http::serve::serve(listener, app, connections, async move {
         let _ = stopped.await;
     }));
-    Ok(RunningServer { addr, ctx, shutdown: Some(shutdown), going_away, grace: settings.shutdown_grace, task })
+    let (metrics_addr, metrics_task) = metrics.unzip();
+    Ok(RunningServer {
+        addr,
+        ctx,
+        shutdown: Some(shutdown),
+        going_away,
+        grace: settings.shutdown_grace,
+        task,
+        metrics_addr,
+        metrics_task,
+    })
+}
+
+/// `/metrics` alone on `listen`, for a scraper on a private network.
+async fn serve_metrics(
+    listen: &str,
+    endpoint: MetricsEndpoint,
+) -> anyhow::Result<(SocketAddr, JoinHandle<std::io::Result<()>>)> {
+    let listener =
+        TcpListener::bind(listen).await.with_context(|| format!("Failed to listen for metrics on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let limits = crate::http::ConnectionSettings { max_connections: 64, max_per_peer: 16, ..Default::default() };
+    let task = tokio::spawn(crate::http::serve::serve(
+        listener,
+        crate::http::metrics::router(endpoint),
+        limits,
+        std::future::pending(),
+    ));
+    Ok((addr, task))
 }
 
 /// Serves until Ctrl-C or SIGTERM, then shuts down gracefully.
@@ -211,6 +268,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     // it is must shut down gracefully, not kill the process.
     let signalled = shutdown_signal();
     let server = spawn(settings).await?;
+    if let Some(metrics) = server.metrics_addr {
+        tracing::info!("metrics at http://{metrics}/metrics");
+    }
     tracing::info!("GraphiQL at http://{0}/graphql (POST and websocket on the same path)", server.addr);
     signalled.await;
     let started = std::time::Instant::now();

@@ -137,6 +137,11 @@ pub struct SettingsArgs {
     /// finish and websockets close with 1001 within it; what is left then is cut.
     #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
     pub shutdown_grace_seconds: u64,
+    /// Also serve GET /metrics (Prometheus) on this address, to anyone who can
+    /// reach it (for example 10.0.0.5:9100 on a private network). The main
+    /// port serves it too, to loopback callers and admins only.
+    #[arg(long, env = "METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<String>,
     /// Run the transfer process manager in this instance (any number of
     /// instances may; turn it off for API-only instances).
     #[arg(long, env = "TRANSFER_PROCESS", default_value_t = true, action = clap::ArgAction::Set, global = true)]

@@ -50,10 +50,12 @@ fn settings(args: SettingsArgs) -> Settings {
                 max_per_peer: usize::try_from(args.max_connections_per_peer).unwrap_or(usize::MAX),
                 header_read_timeout: Duration::from_secs(args.header_read_timeout_seconds),
             },
+            ..HttpSettings::default()
         },
         snapshot_every: args.snapshot_every,
         aggregate_cache: args.aggregate_cache,
         shutdown_grace: Duration::from_secs(args.shutdown_grace_seconds),
+        metrics_listen: args.metrics_listen,
         feed: FeedConfig {
             buffer_capacity: args.feed_buffer.max(1),
             poll_interval: Duration::from_millis(args.feed_poll_ms.max(10)),

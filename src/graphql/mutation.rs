@@ -46,7 +46,11 @@ impl Mutation {
     #[graphql(complexity = "super::schema::PASSWORD_COMPLEXITY + child_complexity")]
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
         let from = super::request::client_address(ctx);
-        auth::login(app(ctx), &input.login, &input.password, from).await.map(AuthPayload::from).gql()
+        let signed_in = auth::login(app(ctx), &input.login, &input.password, from).await;
+        if let Err(error) = &signed_in {
+            count_refused_login(error);
+        }
+        signed_in.map(AuthPayload::from).gql()
     }
 
     async fn open_account(&self, ctx: &Context<'_>, input: OpenAccountInput) -> async_graphql::Result<AccountPayload> {
@@ -100,4 +104,14 @@ impl Mutation {
         let (transfer, events) = transfers::request_transfer(app(ctx), command, meta).await.gql()?;
         Ok(TransferPayload { transfer: Transfer(transfer), events: events.into_iter().map(Event::from).collect() })
     }
+}
+
+/// For the metrics' `minibank_login_failures_total`, by reason.
+fn count_refused_login(error: &AppError) {
+    let reason = match error {
+        AppError::InvalidCredentials => "invalid_credentials",
+        AppError::Throttled { .. } => "throttled",
+        _ => return,
+    };
+    metrics::counter!("minibank_login_failures_total", "reason" => reason).increment(1);
 }

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::future::join_all;
 
+use super::metrics::OperationOutcome;
 use super::parsed_queries::Prepared;
 use super::persisted_queries::{self, Unresolved};
 use super::problem::problem;
@@ -82,10 +83,29 @@ pub async fn post(State(state): State<HttpState>, request: axum::extract::Reques
         {
             return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", SUBSCRIPTION_OVER_HTTP);
         }
-        return logged.attach(respond(BatchResponse::Single(run(&state, prepared, auth, address).await)));
+        let shape = shape(&prepared);
+        let response = run(&state, prepared, auth, address).await;
+        let logged = logged.with_outcomes(vec![outcome(shape, &response)]);
+        return logged.attach(respond(BatchResponse::Single(response)));
     }
+    let shapes: Vec<_> = prepared.iter().map(shape).collect();
     let responses = join_all(prepared.into_iter().map(|p| run(&state, p, auth, address))).await;
+    let logged = logged.with_outcomes(shapes.into_iter().zip(&responses).map(|(s, r)| outcome(s, r)).collect());
     logged.attach(respond(BatchResponse::Batch(responses)))
+}
+
+/// The selected operation's name and type, when the document parsed.
+fn shape(prepared: &Result<(Request, Prepared), ServerError>) -> (Option<String>, Option<OperationType>) {
+    let selected =
+        prepared.as_ref().ok().and_then(|(request, p)| p.checked.selected(request.operation_name.as_deref()));
+    selected.map_or((None, None), |operation| (operation.name.clone(), operation.ty))
+}
+
+fn outcome(
+    (name, ty): (Option<String>, Option<OperationType>),
+    response: &async_graphql::Response,
+) -> OperationOutcome {
+    OperationOutcome::new(name.as_deref(), ty, response)
 }
 
 /// GET /graphql: a websocket upgrade, a query in the query string, or GraphiQL.
@@ -131,7 +151,10 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
     }
     let auth = request_auth(&state, &headers);
     let logged = Logged::new([operation_name.as_deref()], &auth);
-    logged.attach(respond(BatchResponse::Single(run(&state, prepared, auth, address).await)))
+    let shape = shape(&prepared);
+    let response = run(&state, prepared, auth, address).await;
+    let logged = logged.with_outcomes(vec![outcome(shape, &response)]);
+    logged.attach(respond(BatchResponse::Single(response)))
 }
 
 /// Reads the body, refusing more than `MAX_BODY_BYTES` with 413.

@@ -6,7 +6,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::request_log::Refused;
+
 pub fn problem(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+    let mut response = (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response();
+    // For the request's metrics.
+    response.extensions_mut().insert(Refused(code.to_string()));
+    response
 }

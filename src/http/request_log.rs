@@ -1,24 +1,28 @@
 //! One INFO line per request: method, path, GraphQL operation name, status,
-//! duration, request id and, once authenticated, the caller. The handler,
-//! which parses the body anyway, records what only it knows into the
-//! response's extensions; this middleware reads it from there.
+//! duration, request id and, once authenticated, the caller; and the same
+//! request in the metrics (by route and status, and each GraphQL operation by
+//! name, type and outcome code). The handler, which parses the body anyway,
+//! records what only it knows into the response's extensions; this
+//! middleware reads it from there.
 //!
 //! A websocket upgrade is logged when the socket closes instead (see
 //! `websocket::serve_socket`), inside this request's span.
 
 use std::time::Instant;
 
-use axum::extract::{Query, Request};
+use axum::extract::{MatchedPath, Query, Request};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 use uuid::Uuid;
 
+use super::metrics::{self, OperationOutcome};
 use crate::application::Actor;
 use crate::graphql::RequestAuth;
 
 pub const REQUEST_ID: &str = "x-request-id";
+const GRAPHQL_ROUTE: &str = "/graphql";
 /// Apollo Client sends the operation name here too.
 const OPERATION_HEADER: &str = "x-apollo-operation-name";
 
@@ -29,7 +33,13 @@ pub struct Logged {
     pub operation: Option<String>,
     /// The authenticated caller.
     pub client_id: Option<Uuid>,
+    /// What each operation came to, for the metrics.
+    pub outcomes: Vec<OperationOutcome>,
 }
+
+/// The code of a request refused before GraphQL ran (see `problem`).
+#[derive(Debug, Clone)]
+pub struct Refused(pub String);
 
 impl Logged {
     /// From the requests' `operationName`s (`None` for a request without one)
@@ -41,7 +51,12 @@ impl Logged {
             RequestAuth::Valid(Actor::Client { id, .. }) => Some(*id),
             _ => None,
         };
-        Self { operation, client_id }
+        Self { operation, client_id, outcomes: Vec::new() }
+    }
+
+    pub fn with_outcomes(mut self, outcomes: Vec<OperationOutcome>) -> Self {
+        self.outcomes = outcomes;
+        self
     }
 
     /// Attaches itself to `response`, for the log line.
@@ -57,6 +72,7 @@ impl Logged {
 pub async fn log_requests(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |path| path.as_str()).to_owned();
     let path = request.uri().path().to_owned();
     let request_id = header(request.headers(), REQUEST_ID).unwrap_or_default();
     let named_operation = header(request.headers(), OPERATION_HEADER).or_else(|| {
@@ -65,15 +81,24 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
     });
     let span = tracing::info_span!("http", method = %method, uri = %request.uri(), request_id = %request_id);
     let response = next.run(request).instrument(span).await;
-    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+    let status = response.status();
+    let logged = response.extensions().get::<Logged>().cloned().unwrap_or_default();
+    let mut outcomes = logged.outcomes;
+    if let Some(Refused(code)) = response.extensions().get::<Refused>()
+        && outcomes.is_empty()
+        && route == GRAPHQL_ROUTE
+    {
+        outcomes.push(OperationOutcome::refused(code));
+    }
+    metrics::record_request(method.as_str(), &route, status.as_u16(), started.elapsed(), &outcomes);
+    if status == StatusCode::SWITCHING_PROTOCOLS {
         return response;
     }
-    let logged = response.extensions().get::<Logged>().cloned().unwrap_or_default();
     tracing::info!(
         method = %method,
         path = %path,
         operation = logged.operation.or(named_operation).as_deref(),
-        status = response.status().as_u16(),
+        status = status.as_u16(),
         duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         request_id = %request_id,
         client_id = logged.client_id.map(tracing::field::display),

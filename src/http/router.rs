@@ -9,6 +9,7 @@ use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
+use super::metrics::{self, MetricsEndpoint, Samplers};
 use super::request_log::{REQUEST_ID, log_requests};
 use super::serve::ConnectionSettings;
 use super::websocket::WsConfig;
@@ -23,9 +24,12 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     pub websocket: WsConfig,
     pub connections: ConnectionSettings,
+    /// Gauges read at each scrape of `/metrics` (database pools).
+    pub metric_samplers: Samplers,
 }
 
 pub fn router(ctx: Arc<AppContext>, settings: &HttpSettings) -> Router {
+    let metrics = MetricsEndpoint::new(ctx.clone(), settings.metric_samplers.clone());
     let state = HttpState {
         schemas: Arc::new(build_schemas(ctx.clone())),
         parsed_queries: Arc::default(),
@@ -39,6 +43,7 @@ pub fn router(ctx: Arc<AppContext>, settings: &HttpSettings) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::scrape).with_state(metrics))
         .with_state(state)
         .layer(cors(settings))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

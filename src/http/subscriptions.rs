@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
+use super::metrics::Open;
 use super::problem::problem;
 use super::serve::client_address;
 use super::websocket::{Authenticator, Protocol, WsSession, serve_socket};
@@ -88,6 +89,10 @@ pub async fn upgrade(state: HttpState, request: Request) -> Response {
         .max_frame_size(MAX_WS_MESSAGE_BYTES)
         .protocols([protocol.name()])
         .on_upgrade(move |socket| {
-            serve_socket(socket, protocol, schema, authorization, authenticate, config).instrument(span)
+            async move {
+                let _open = Open::websocket();
+                serve_socket(socket, protocol, schema, authorization, authenticate, config).await;
+            }
+            .instrument(span)
         })
 }

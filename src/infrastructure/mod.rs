@@ -11,6 +11,7 @@ pub mod memory;
 pub mod nats;
 pub mod notifications;
 pub mod pool_gauges;
+pub mod pool_gauges;
 pub mod projections;
 pub mod read_models;
 pub mod security;

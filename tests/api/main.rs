@@ -7,9 +7,12 @@ mod concurrency;
 mod helpers;
 mod idempotency;
 mod invariants;
+mod metrics;
 mod persisted_queries;
 mod projections;
 mod schema;
+#[path = "../common/server_process.rs"]
+mod server_process;
 mod subscriptions;
 #[path = "../common/test_database.rs"]
 mod test_database;

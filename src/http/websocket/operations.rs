@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::{Protocol, outgoing};
+use crate::http::metrics::Open;
 
 /// Sent by an operation's task as soon as its stream is over, before its
 /// last message is queued: by the time the client learns the id is free, the
@@ -34,6 +35,8 @@ struct Live {
     task: JoinHandle<()>,
     /// A subscription, which runs until stopped; a query or mutation ends by itself.
     lasting: bool,
+    /// Counts a subscription among the live ones while it is in the set.
+    _counted: Option<Open>,
 }
 
 impl Operations {
@@ -71,7 +74,7 @@ impl Operations {
         self.next_generation += 1;
         let done = Finished { id: id.clone(), generation };
         let task = tokio::spawn(run(id.clone(), stream, protocol, out, self.finished.clone(), done));
-        let live = Live { generation, task, lasting };
+        let live = Live { generation, task, lasting, _counted: lasting.then(Open::subscription) };
         if let Some(replaced) = self.live.insert(id, live) {
             replaced.task.abort();
         }
