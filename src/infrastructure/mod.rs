@@ -11,7 +11,6 @@ pub mod memory;
 pub mod nats;
 pub mod notifications;
 pub mod pool_gauges;
-pub mod pool_gauges;
 pub mod projections;
 pub mod read_models;
 pub mod security;
