@@ -2,13 +2,19 @@
 //! limit, close): run the command, answer with the account as that command
 //! left it.
 
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use lru::LruCache;
 use uuid::Uuid;
 
 use super::commands::{Command, CommandMeta};
-use super::handlers::load;
+use super::handlers::{Loaded, load};
 use super::ports::{AccountView, RecordedEvent, StreamBound, StreamVersion};
 use super::{AppContext, AppError};
 use crate::domain::account::Account;
+use crate::domain::value::{from_cents, to_cents};
 
 /// The answer to an account mutation.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,17 +43,68 @@ pub async fn change_account(
         .or_else(|| events.first().map(|e| e.stream_id))
         .or_else(|| outcome.unchanged.map(|found| found.stream_id))
         .ok_or_else(|| anyhow::anyhow!("the command recorded nothing and names no account"))?;
+    if let Some(last) = events.iter().rev().find(|e| e.stream_id == account_id)
+        && let Some(account) = as_committed(ctx, account_id, last)
+    {
+        return Ok(AccountChange { account, position: last.position, events });
+    }
     let now = ctx
         .accounts
         .get(account_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("account {account_id} is missing from the read model after a command"))?;
+    ctx.account_openings.remember(&now);
     let account = match last_event(ctx, account_id, &events, outcome.unchanged).await? {
         Some(last) if last.version < now.version => as_of(ctx, now, &last).await?,
         _ => now,
     };
     let position = events.last().map_or(account.last_position, |e| e.position);
     Ok(AccountChange { account, events, position })
+}
+
+/// The account as the command's commit left it, from the state the command
+/// decided on and committed (kept in memory by the handler), when it is
+/// still there and the account's opening instant is known: no read needed.
+fn as_committed(ctx: &AppContext, account_id: Uuid, last: &RecordedEvent) -> Option<AccountView> {
+    let loaded = ctx.snapshots.memory().get::<Loaded<Account>>(account_id)?;
+    let account = loaded.state.opened().filter(|_| loaded.version == last.version)?;
+    let opened_at = if last.version == 1 { last.recorded_at } else { ctx.account_openings.get(account_id)? };
+    Some(AccountView {
+        id: account_id,
+        number: account.number.as_str().to_owned(),
+        owner_id: account.owner_id,
+        currency: account.currency.as_str().to_owned(),
+        balance: from_cents(to_cents(account.balance)),
+        overdraft_limit: from_cents(to_cents(account.overdraft_limit.value())),
+        status: account.status,
+        version: last.version,
+        opened_at,
+        updated_at: last.recorded_at,
+        last_position: last.position,
+    })
+}
+
+/// When accounts were opened, for answers built without a read: it never
+/// changes, so the read model is asked once per account.
+pub struct AccountOpenings(Mutex<LruCache<Uuid, DateTime<Utc>>>);
+
+/// Accounts whose opening instant is kept.
+const OPENINGS_KEPT: NonZeroUsize = NonZeroUsize::new(10_000).unwrap();
+
+impl Default for AccountOpenings {
+    fn default() -> Self {
+        AccountOpenings(Mutex::new(LruCache::new(OPENINGS_KEPT)))
+    }
+}
+
+impl AccountOpenings {
+    fn get(&self, account_id: Uuid) -> Option<DateTime<Utc>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&account_id).copied()
+    }
+
+    fn remember(&self, account: &AccountView) {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).put(account.id, account.opened_at);
+    }
 }
 
 /// The account's event that the answer shows the account right after: the

@@ -2,11 +2,13 @@
 //! reads only the events recorded since it was cached (usually none) instead
 //! of a snapshot and the events after it.
 //!
-//! The cache is never trusted on its own: a load always reads the stream
-//! after the cached version, so events appended by another instance, by a
-//! multi-stream commit or by a writer that raced this one are applied before
-//! anything is decided, and an append made from a stale state would still
-//! fail on the stream version. An entry only saves work.
+//! A command decides on a cached state as it is (see `handlers::execute`): an
+//! append made from a stale state fails on the stream version, and the
+//! command then reads the stream and decides again; a refusal or a no-op
+//! decided on a cached state is checked against the stream first. Every
+//! other load reads the stream after the cached version, so events appended
+//! by another instance, by a multi-stream commit or by a writer that raced
+//! this one are applied. An entry only saves work.
 
 use std::any::Any;
 use std::num::NonZeroUsize;

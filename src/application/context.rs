@@ -26,4 +26,6 @@ pub struct AppContext {
     pub health: Arc<dyn HealthCheck>,
     /// Committed events for subscribers.
     pub feed: Arc<LiveFeed>,
+    /// When accounts were opened, for the answers to account mutations.
+    pub account_openings: super::accounts::AccountOpenings,
 }

@@ -4,6 +4,7 @@
 mod append;
 mod claims;
 mod events;
+mod group_commit;
 mod idempotency;
 mod ordering;
 mod projections;

@@ -47,6 +47,11 @@ pub async fn load<A: Aggregate>(
     Ok(loaded)
 }
 
+/// The cached state of `stream_id`, as it is (see [`execute`]).
+fn cached<A: Aggregate>(deps: &Deps, stream_id: Uuid) -> Option<Loaded<A>> {
+    deps.snapshots.memory().get::<Loaded<A>>(stream_id)
+}
+
 /// Caches the state of a stream that exists (an unknown id is not worth a slot).
 fn remember<A: Aggregate>(snapshots: &Snapshots, stream_id: Uuid, loaded: &Loaded<A>) {
     if loaded.version > 0 {
@@ -180,16 +185,32 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let loaded = load::<A>(deps.store.as_ref(), &deps.snapshots, stream_id, StreamBound::All).await?;
+        // The first attempt decides on the cached state as it is: if another
+        // writer moved the stream meanwhile, the commit conflicts and the
+        // next attempt reads the stream. What the cached state alone would
+        // refuse or leave unchanged is checked against the stream first.
+        let (loaded, cached) = match cached::<A>(deps, stream_id).filter(|_| attempt == 1) {
+            Some(cached) => (cached, true),
+            None => (load::<A>(deps.store.as_ref(), &deps.snapshots, stream_id, StreamBound::All).await?, false),
+        };
         // `prepare` authorizes first, so a stale version never reveals a stream
         // that the caller may not see.
         let decision = prepare(&loaded, attempt)?;
         if let Some(expected) = expected_version
             && expected != loaded.version
         {
+            if cached {
+                continue;
+            }
             return Err(stale(expected, loaded.version));
         }
-        let events = loaded.state.decide(decision.command)?;
+        let events = match loaded.state.decide(decision.command) {
+            Err(_) if cached => continue,
+            decided => decided?,
+        };
+        if events.is_empty() && cached {
+            continue;
+        }
         if events.is_empty() && meta.idempotency.is_none() {
             return Ok(Handled::unchanged(stream_id, loaded.version));
         }
@@ -206,6 +227,9 @@ where
                 let last_recorded_at = recorded.last().map(|e| e.recorded_at);
                 remember(&deps.snapshots, stream_id, &Loaded { state, version: new_version, last_recorded_at });
                 return Ok(Handled::recorded(recorded));
+            }
+            Err(CommitError::Conflict { .. }) if cached => {
+                tracing::debug!(%stream_id, "the cached state was stale; reading the stream");
             }
             Err(CommitError::Conflict { .. }) if expected_version.is_none() && attempt < deps.max_attempts => {
                 tracing::debug!(%stream_id, attempt, "version conflict, deciding again");
