@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(name = "loadgen", version, about = "Load generator and benchmark for a running minibank server")]
@@ -67,6 +67,8 @@ pub enum Scenario {
     HotAccount(Baseline),
     /// Only the account + last 20 transactions query.
     Queries,
+    /// 50 accounts with their owner and last 5 transactions, in one query.
+    Nested(NestedArgs),
     /// `transfer` between random accounts (the server may not have it yet).
     Transfers,
     /// Websocket subscribers on `events` while a writer deposits.
@@ -112,6 +114,37 @@ pub struct SubscribeArgs {
     /// subscription (needs --server-pid).
     #[arg(long)]
     pub idle: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NestedArgs {
+    /// Who asks: an admin (every account) or a new customer with 20 accounts.
+    #[arg(long = "as", value_enum, default_value_t = NestedActor::Admin)]
+    pub actor: NestedActor,
+    /// Admin: clients to create first, each with --accounts-each accounts.
+    #[arg(long, default_value_t = 30)]
+    pub owners: usize,
+    #[arg(long, default_value_t = 2)]
+    pub accounts_each: usize,
+    #[arg(long, env = "LOADGEN_ADMIN_LOGIN", default_value = "admin")]
+    pub admin_login: String,
+    #[arg(long, env = "LOADGEN_ADMIN_PASSWORD")]
+    pub admin_password: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NestedActor {
+    Admin,
+    Customer,
+}
+
+impl NestedActor {
+    pub fn name(self) -> &'static str {
+        match self {
+            NestedActor::Admin => "admin",
+            NestedActor::Customer => "customer",
+        }
+    }
 }
 
 /// `10s`, `250ms`, `2m`, or a bare number of seconds.

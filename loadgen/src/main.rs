@@ -22,7 +22,7 @@ use clap::Parser;
 use cli::{Cli, Scenario};
 use client::Gql;
 use report::Summary;
-use scenarios::{Ctx, Unsupported, catch_up, http, idle, subscribe};
+use scenarios::{Ctx, Unsupported, catch_up, http, idle, nested, subscribe};
 
 /// Exit codes: 0 passed, 1 failed (errors, unanswered or missed events),
 /// 2 could not run, 3 the server does not support the scenario yet.
@@ -59,6 +59,7 @@ async fn run(ctx: &Ctx, scenario: &Scenario) -> anyhow::Result<Summary> {
         Scenario::HotAccount(args) => http::deposits(ctx, args, "hot-account", 1).await,
         Scenario::Mixed { read_ratio } => http::mixed(ctx, *read_ratio).await,
         Scenario::Queries => http::queries(ctx).await,
+        Scenario::Nested(args) => nested::run(ctx, args).await,
         Scenario::Transfers => http::transfers(ctx).await,
         Scenario::Subscribe(args) if args.idle => idle::run(ctx, args).await,
         Scenario::Subscribe(args) => subscribe::run(ctx, args).await,

@@ -8,6 +8,7 @@ mod m20261121_000003_transfers;
 mod m20261121_000004_processed_commands;
 mod m20261121_000005_event_transaction_ids;
 mod m20261201_000006_processed_unchanged;
+mod m20261202_000007_list_order_indexes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_processed_commands::Migration),
             Box::new(m20261121_000005_event_transaction_ids::Migration),
             Box::new(m20261201_000006_processed_unchanged::Migration),
+            Box::new(m20261202_000007_list_order_indexes::Migration),
         ]
     }
 }

@@ -21,6 +21,10 @@ use crate::domain::client::SECRET_FIELDS;
 use crate::domain::value::{AccountNumber, SearchTerm};
 use crate::domain::{current_schema_version, upcast};
 
+mod batched;
+
+pub use batched::TransferParty;
+
 /// An account rebuilt from its own events as of a version or an instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountSnapshot {

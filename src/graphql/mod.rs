@@ -6,6 +6,7 @@ mod error_codes;
 mod errors;
 pub mod guard;
 mod inputs;
+mod loaders;
 mod mutation;
 mod query;
 mod request;

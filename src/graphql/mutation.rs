@@ -102,7 +102,10 @@ impl Mutation {
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
         let (transfer, events) = transfers::request_transfer(app(ctx), command, meta).await.gql()?;
-        Ok(TransferPayload { transfer: Transfer(transfer), events: events.into_iter().map(Event::from).collect() })
+        Ok(TransferPayload {
+            transfer: Transfer::from(transfer),
+            events: events.into_iter().map(Event::from).collect(),
+        })
     }
 }
 

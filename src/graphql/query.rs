@@ -36,7 +36,8 @@ impl Query {
     ) -> async_graphql::Result<ClientConnection> {
         let page = page_args(ctx, first, after).gql()?;
         let result = Queries::new(app(ctx), actor(ctx)?).clients(search.as_deref(), &page).await.gql()?;
-        Ok(ClientConnection::from_page(result, &page, Client::from))
+        let level = Client::listed(result.items.iter().map(|(_, c)| c.id));
+        Ok(ClientConnection::from_page(result, &page, |c| Client::in_level(c, &level)))
     }
 
     async fn account(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Account>> {
@@ -64,7 +65,8 @@ impl Query {
         let owner_id = owner_id.as_ref().map(|id| parse_id("ownerId", id)).transpose().gql()?;
         let result =
             Queries::new(app(ctx), actor(ctx)?).accounts(owner_id, status.map(Into::into), &page).await.gql()?;
-        Ok(AccountConnection::from_page(result, &page, Account::from))
+        let level = Account::listed(result.items.iter().map(|(_, a)| a.clone()));
+        Ok(AccountConnection::from_page(result, &page, |a| Account::in_level(a, &level)))
     }
 
     /// Time travel: replay the account's events up to a version or an instant (one of them).
@@ -83,7 +85,7 @@ impl Query {
 
     async fn transfer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Transfer>> {
         let id = parse_id("id", &id).gql()?;
-        Ok(Queries::new(app(ctx), actor(ctx)?).transfer(id).await.gql()?.map(Transfer))
+        Ok(Queries::new(app(ctx), actor(ctx)?).transfer(id).await.gql()?.map(Transfer::from))
     }
 
     /// Admin only: where each projection (read model), the transfer process

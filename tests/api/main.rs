@@ -3,6 +3,7 @@
 
 mod authorization;
 mod bad_input;
+mod batched_authorization;
 mod concurrency;
 mod helpers;
 mod idempotency;
@@ -13,6 +14,7 @@ mod projections;
 mod schema;
 #[path = "../common/server_process.rs"]
 mod server_process;
+mod statement_counts;
 mod subscriptions;
 #[path = "../common/test_database.rs"]
 mod test_database;

@@ -4,6 +4,7 @@ pub mod catch_up;
 mod fleet;
 pub mod http;
 pub mod idle;
+pub mod nested;
 pub mod subscribe;
 
 use crate::cli::Common;

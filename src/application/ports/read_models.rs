@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -103,6 +105,8 @@ pub struct AccountListFilter {
 #[async_trait]
 pub trait ClientReadModel: Send + Sync {
     async fn get(&self, id: Uuid) -> anyhow::Result<Option<ClientView>>;
+    /// The clients of these ids that exist, in one statement.
+    async fn get_many(&self, ids: &[Uuid]) -> anyhow::Result<Vec<ClientView>>;
     /// By username or e-mail, case-insensitively.
     async fn credentials(&self, login: &str) -> anyhow::Result<Option<ClientCredentials>>;
     /// `search` matches username, e-mail, first or last name (case-insensitive substring).
@@ -118,6 +122,24 @@ pub trait AccountReadModel: Send + Sync {
     async fn list(&self, filter: &AccountListFilter, page: &PageRequest) -> anyhow::Result<Page<AccountView>>;
     async fn ids_owned_by(&self, owner_id: Uuid) -> anyhow::Result<Vec<Uuid>>;
     async fn transactions(&self, account_id: Uuid, page: &PageRequest) -> anyhow::Result<Page<TransactionView>>;
+
+    // One statement per call however many ids, for the levels of a nested
+    // query; each id given gets an entry (an empty page when it has nothing).
+
+    /// The accounts of these ids that exist.
+    async fn get_many(&self, ids: &[Uuid]) -> anyhow::Result<Vec<AccountView>>;
+    /// The same page of each owner's accounts (its total in a second statement).
+    async fn pages_by_owner(
+        &self,
+        owner_ids: &[Uuid],
+        page: &PageRequest,
+    ) -> anyhow::Result<HashMap<Uuid, Page<AccountView>>>;
+    /// The same page of each account's transactions (its total in a second statement).
+    async fn transaction_pages(
+        &self,
+        account_ids: &[Uuid],
+        page: &PageRequest,
+    ) -> anyhow::Result<HashMap<Uuid, Page<TransactionView>>>;
 }
 
 /// Is the backing store reachable?
@@ -144,6 +166,8 @@ pub struct TransferView {
 #[async_trait]
 pub trait TransferReadModel: Send + Sync {
     async fn get(&self, id: Uuid) -> anyhow::Result<Option<TransferView>>;
+    /// The transfers of these ids that exist, in one statement.
+    async fn get_many(&self, ids: &[Uuid]) -> anyhow::Result<Vec<TransferView>>;
     /// Transfers from or to any of these accounts.
     async fn ids_involving(&self, account_ids: &[Uuid]) -> anyhow::Result<Vec<Uuid>>;
 }

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
@@ -6,6 +8,7 @@ use crate::application::AppError;
 use crate::application::ports::AccountView;
 use crate::application::queries::Queries;
 use crate::graphql::errors::{OrGql, gql_error};
+use crate::graphql::loaders::AccountLevel;
 use crate::graphql::request::{actor, app};
 use crate::graphql::scalars::Decimal;
 
@@ -14,7 +17,7 @@ use crate::graphql::scalars::Decimal;
 /// status), not what it holds nor its history. Every other field answers
 /// FORBIDDEN there.
 #[derive(Clone)]
-pub struct Account(pub AccountView, Access);
+pub struct Account(pub AccountView, Access, Arc<AccountLevel>);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Access {
@@ -24,13 +27,24 @@ enum Access {
 
 impl From<AccountView> for Account {
     fn from(view: AccountView) -> Self {
-        Account(view, Access::Full)
+        let level = AccountLevel::new(vec![view.clone()]);
+        Account(view, Access::Full, level)
     }
 }
 
 impl Account {
+    /// An account of a list whose relations load with its siblings'.
+    pub fn in_level(view: AccountView, level: &Arc<AccountLevel>) -> Self {
+        Account(view, Access::Full, level.clone())
+    }
+
+    /// The accounts of one page, as one level.
+    pub fn listed(views: impl IntoIterator<Item = AccountView>) -> Arc<AccountLevel> {
+        AccountLevel::new(views.into_iter().collect())
+    }
+
     pub fn counterparty(view: AccountView) -> Self {
-        Account(view, Access::Public)
+        Account(view, Access::Public, AccountLevel::new(Vec::new()))
     }
 
     fn full(&self) -> async_graphql::Result<&AccountView> {
@@ -55,8 +69,8 @@ impl Account {
     }
 
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
-        self.full()?;
-        let owner = Queries::new(app(ctx), actor(ctx)?).client(self.0.owner_id).await.gql()?;
+        let view = self.full()?;
+        let owner = self.2.owner(&Queries::new(app(ctx), actor(ctx)?), view).await.gql()?;
         owner
             .map(Client::from)
             .ok_or_else(|| anyhow::anyhow!("owner {} of account {} is missing", self.0.owner_id, self.0.id))
@@ -109,8 +123,9 @@ impl Account {
         after: Option<String>,
     ) -> async_graphql::Result<TransactionConnection> {
         let page = page_args(ctx, first, after).gql()?;
-        let result = Queries::new(app(ctx), actor(ctx)?).transactions(self.full()?, &page).await.gql()?;
-        Ok(TransactionConnection::from_page(result, &page, Transaction::from))
+        let view = self.full()?;
+        let pages = self.2.transactions(&Queries::new(app(ctx), actor(ctx)?), page).await.gql()?;
+        Ok(TransactionConnection::from_page(pages.of(view.id), &page, |t| Transaction::in_level(t, &pages.level)))
     }
 
     /// The account's own event stream, oldest first.

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -5,6 +7,7 @@ use super::{Account, AccountConnection, Role, page_args, to_id};
 use crate::application::ports::ClientView;
 use crate::application::queries::Queries;
 use crate::graphql::errors::OrGql;
+use crate::graphql::loaders::ClientLevel;
 use crate::graphql::request::{actor, app};
 
 #[derive(SimpleObject, Clone)]
@@ -22,10 +25,26 @@ pub struct Client {
     pub version: i32,
     #[graphql(skip)]
     pub view: ClientView,
+    /// The clients listed with this one, whose accounts load together.
+    #[graphql(skip)]
+    level: Arc<ClientLevel>,
 }
 
 impl From<ClientView> for Client {
     fn from(view: ClientView) -> Self {
+        let level = ClientLevel::new(vec![view.id]);
+        Client::in_level(view, &level)
+    }
+}
+
+impl Client {
+    /// The clients of one page, as one level.
+    pub fn listed(ids: impl IntoIterator<Item = uuid::Uuid>) -> Arc<ClientLevel> {
+        ClientLevel::new(ids.into_iter().collect())
+    }
+
+    /// A client of a list whose accounts load with its siblings'.
+    pub fn in_level(view: ClientView, level: &Arc<ClientLevel>) -> Self {
         Client {
             id: to_id(view.id),
             username: view.username.clone(),
@@ -37,6 +56,7 @@ impl From<ClientView> for Client {
             created_at: view.created_at,
             version: view.version,
             view,
+            level: level.clone(),
         }
     }
 }
@@ -51,7 +71,7 @@ impl Client {
         after: Option<String>,
     ) -> async_graphql::Result<AccountConnection> {
         let page = page_args(ctx, first, after).gql()?;
-        let result = Queries::new(app(ctx), actor(ctx)?).accounts(Some(self.view.id), None, &page).await.gql()?;
-        Ok(AccountConnection::from_page(result, &page, Account::from))
+        let pages = self.level.accounts(&Queries::new(app(ctx), actor(ctx)?), page).await.gql()?;
+        Ok(AccountConnection::from_page(pages.of(self.view.id), &page, |a| Account::in_level(a, &pages.level)))
     }
 }

@@ -1,16 +1,23 @@
-use async_graphql::{ID, Object};
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{TransactionKind, to_id};
+use super::{TransactionKind, Transfer, to_id};
 use crate::application::ports::TransactionView;
+use crate::application::queries::Queries;
+use crate::graphql::errors::OrGql;
+use crate::graphql::loaders::TransactionLevel;
+use crate::graphql::request::{actor, app};
 use crate::graphql::scalars::{Decimal, Position};
 
 #[derive(Clone)]
-pub struct Transaction(pub TransactionView);
+pub struct Transaction(pub TransactionView, Arc<TransactionLevel>);
 
-impl From<TransactionView> for Transaction {
-    fn from(view: TransactionView) -> Self {
-        Transaction(view)
+impl Transaction {
+    /// A transaction of a list whose transfers load with its siblings'.
+    pub fn in_level(view: TransactionView, level: &Arc<TransactionLevel>) -> Self {
+        Transaction(view, level.clone())
     }
 }
 
@@ -39,6 +46,15 @@ impl Transaction {
 
     async fn transfer_id(&self) -> Option<ID> {
         self.0.transfer_id.map(to_id)
+    }
+
+    /// The transfer that moved this money; null for deposits and withdrawals.
+    async fn transfer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Transfer>> {
+        let Some(transfer_id) = self.0.transfer_id else {
+            return Ok(None);
+        };
+        let loaded = self.1.transfer(&Queries::new(app(ctx), actor(ctx)?), transfer_id).await.gql()?;
+        Ok(loaded.map(|(view, level)| Transfer::in_level(view, &level)))
     }
 
     async fn occurred_at(&self) -> DateTime<Utc> {

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -7,6 +9,7 @@ use crate::application::AppError;
 use crate::application::ports::TransferView;
 use crate::application::queries::Queries;
 use crate::graphql::errors::OrGql;
+use crate::graphql::loaders::TransferLevel;
 use crate::graphql::request::{actor, app};
 use crate::graphql::scalars::Decimal;
 
@@ -18,20 +21,31 @@ pub enum TransferStatus {
     Failed,
 }
 
-pub struct Transfer(pub TransferView);
+pub struct Transfer(pub TransferView, Arc<TransferLevel>);
 
-/// One side of the transfer: in full to whoever may see the account, else
-/// its public face (the sender sees the destination's number, not its balance).
-async fn side(ctx: &Context<'_>, account_id: Uuid) -> async_graphql::Result<Account> {
-    let queries = Queries::new(app(ctx), actor(ctx)?);
-    if let Some(own) = queries.account(account_id).await.gql()? {
-        return Ok(Account::from(own));
+impl From<TransferView> for Transfer {
+    fn from(view: TransferView) -> Self {
+        let level = TransferLevel::new(vec![view.clone()]);
+        Transfer(view, level)
     }
-    let other = queries.counterparty(account_id).await.gql()?;
-    other
-        .map(Account::counterparty)
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("account {account_id} of a transfer is missing")))
-        .gql()
+}
+
+impl Transfer {
+    /// A transfer of a list whose sides load with its siblings'.
+    pub fn in_level(view: TransferView, level: &Arc<TransferLevel>) -> Self {
+        Transfer(view, level.clone())
+    }
+
+    /// One side of the transfer: in full to whoever may see the account, else
+    /// its public face (the sender sees the destination's number, not its balance).
+    async fn side(&self, ctx: &Context<'_>, account_id: Uuid) -> async_graphql::Result<Account> {
+        let queries = Queries::new(app(ctx), actor(ctx)?);
+        match self.1.party(&queries, account_id).await.gql()? {
+            Some((party, level)) if party.visible => Ok(Account::in_level(party.account, &level)),
+            Some((party, _)) => Ok(Account::counterparty(party.account)),
+            None => Err(AppError::Unexpected(anyhow::anyhow!("account {account_id} of a transfer is missing"))).gql(),
+        }
+    }
 }
 
 #[Object]
@@ -41,11 +55,11 @@ impl Transfer {
     }
 
     async fn from(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        side(ctx, self.0.from_account_id).await
+        self.side(ctx, self.0.from_account_id).await
     }
 
     async fn to(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        side(ctx, self.0.to_account_id).await
+        self.side(ctx, self.0.to_account_id).await
     }
 
     async fn amount(&self) -> Decimal {

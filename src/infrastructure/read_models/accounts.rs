@@ -1,11 +1,16 @@
 //! [`AccountReadModel`] over the `accounts` and `account_transactions` tables.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use async_trait::async_trait;
+use sea_orm::sea_query::Order;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
+
+use super::per_parent::{count_per_parent, first_per_parent};
 
 use crate::application::pagination::{Page, PageRequest};
 use crate::application::ports::{AccountListFilter, AccountReadModel, AccountView, TransactionKind, TransactionView};
@@ -100,6 +105,108 @@ impl AccountReadModel for SeaOrmAccountReadModel {
             .map(|row| Ok((i64::from(row.version), to_transaction_view(row)?)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.first, total))
+    }
+
+    async fn get_many(&self, ids: &[Uuid]) -> anyhow::Result<Vec<AccountView>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = account::Entity::find()
+            .filter(account::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await
+            .context("cannot read accounts")?;
+        rows.into_iter().map(to_account_view).collect()
+    }
+
+    async fn pages_by_owner(
+        &self,
+        owner_ids: &[Uuid],
+        page: &PageRequest,
+    ) -> anyhow::Result<HashMap<Uuid, Page<AccountView>>> {
+        if owner_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let of_owners = Condition::all().add(account::Column::OwnerId.is_in(owner_ids.iter().copied()));
+        let mut totals = if page.count_total {
+            count_per_parent::<account::Entity, _, Uuid>(&self.db, of_owners.clone(), account::Column::OwnerId)
+                .await
+                .context("cannot count the accounts of clients")?
+        } else {
+            HashMap::new()
+        };
+        let mut condition = of_owners;
+        if let Some(after) = page.after {
+            condition = condition.add(account::Column::Seq.gt(after));
+        }
+        let rows = first_per_parent::<account::Entity, _>(
+            &self.db,
+            condition,
+            account::Column::OwnerId,
+            (account::Column::Seq, Order::Asc),
+            page.first + 1,
+        )
+        .await
+        .context("cannot list the accounts of clients")?;
+        let mut items: HashMap<Uuid, Vec<(i64, AccountView)>> = HashMap::new();
+        for row in rows {
+            items.entry(row.owner_id).or_default().push((row.seq, to_account_view(row)?));
+        }
+        Ok(owner_ids
+            .iter()
+            .map(|owner| {
+                let rows = items.remove(owner).unwrap_or_default();
+                (*owner, Page::from_rows(rows, page.first, totals.remove(owner).unwrap_or(0)))
+            })
+            .collect())
+    }
+
+    async fn transaction_pages(
+        &self,
+        account_ids: &[Uuid],
+        page: &PageRequest,
+    ) -> anyhow::Result<HashMap<Uuid, Page<TransactionView>>> {
+        if account_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let of_accounts =
+            Condition::all().add(account_transaction::Column::AccountId.is_in(account_ids.iter().copied()));
+        let mut totals = if page.count_total {
+            count_per_parent::<account_transaction::Entity, _, Uuid>(
+                &self.db,
+                of_accounts.clone(),
+                account_transaction::Column::AccountId,
+            )
+            .await
+            .context("cannot count the transactions of accounts")?
+        } else {
+            HashMap::new()
+        };
+        let mut condition = of_accounts;
+        // Newest first: the next page holds the versions below the cursor.
+        if let Some(after) = page.after {
+            condition = condition.add(account_transaction::Column::Version.lt(after));
+        }
+        let rows = first_per_parent::<account_transaction::Entity, _>(
+            &self.db,
+            condition,
+            account_transaction::Column::AccountId,
+            (account_transaction::Column::Version, Order::Desc),
+            page.first + 1,
+        )
+        .await
+        .context("cannot list the transactions of accounts")?;
+        let mut items: HashMap<Uuid, Vec<(i64, TransactionView)>> = HashMap::new();
+        for row in rows {
+            items.entry(row.account_id).or_default().push((i64::from(row.version), to_transaction_view(row)?));
+        }
+        Ok(account_ids
+            .iter()
+            .map(|account| {
+                let rows = items.remove(account).unwrap_or_default();
+                (*account, Page::from_rows(rows, page.first, totals.remove(account).unwrap_or(0)))
+            })
+            .collect())
     }
 }
 

@@ -31,6 +31,18 @@ impl ClientReadModel for SeaOrmClientReadModel {
         row.map(to_view).transpose()
     }
 
+    async fn get_many(&self, ids: &[Uuid]) -> anyhow::Result<Vec<ClientView>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = Entity::find()
+            .filter(Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await
+            .context("cannot read clients")?;
+        rows.into_iter().map(to_view).collect()
+    }
+
     async fn credentials(&self, login: &str) -> anyhow::Result<Option<ClientCredentials>> {
         // Usernames are stored lower-case, e-mails also in a lower-case column.
         let login = login.trim().to_lowercase();

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod clients;
+mod per_parent;
 mod search;
 mod transfers;
 

@@ -30,6 +30,18 @@ impl TransferReadModel for SeaOrmTransferReadModel {
         row.map(to_view).transpose()
     }
 
+    async fn get_many(&self, ids: &[Uuid]) -> anyhow::Result<Vec<TransferView>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = transfer::Entity::find()
+            .filter(transfer::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await
+            .context("cannot read transfers")?;
+        rows.into_iter().map(to_view).collect()
+    }
+
     async fn ids_involving(&self, account_ids: &[Uuid]) -> anyhow::Result<Vec<Uuid>> {
         if account_ids.is_empty() {
             return Ok(Vec::new());
