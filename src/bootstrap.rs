@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::application::bus::Deps;
 use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
 use crate::application::process::TransferProcess;
+use crate::application::relay::{EventRelay, RelayLease, RelaySettings, SoleLease};
 use crate::application::stream_locks::StreamLocks;
 use crate::application::{AppContext, MessageBus, Snapshots};
 use crate::http::metrics::{MetricsEndpoint, Samplers};
@@ -21,7 +22,9 @@ use crate::http::{HttpSettings, router};
 use crate::infrastructure::database::Dialect;
 use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, connect_readers, migrate};
 use crate::infrastructure::event_store::SeaOrmEventStore;
-use crate::infrastructure::notifications::spawn_listener;
+use crate::infrastructure::leadership::PgAdvisoryLease;
+use crate::infrastructure::nats::{self, NatsSettings};
+use crate::infrastructure::notifications::{PostgresWaker, spawn_listener};
 use crate::infrastructure::pool_gauges;
 use crate::infrastructure::projections;
 use crate::infrastructure::read_models::{
@@ -29,7 +32,6 @@ use crate::infrastructure::read_models::{
 };
 use crate::infrastructure::security::{Argon2Hasher, JwtTokens, RandomAccountNumbers};
 use crate::infrastructure::snapshot_store::SeaOrmSnapshotStore;
-use sea_orm::DbBackend;
 
 /// How often a command handler decides again after losing a race to another writer.
 const MAX_COMMAND_ATTEMPTS: u32 = 20;
@@ -57,6 +59,9 @@ pub struct Settings {
     /// How long stopping may take: requests in flight finish and websockets
     /// close within it; what is still open then is cut.
     pub shutdown_grace: std::time::Duration,
+    /// NATS for other services (events out, commands in, wake-ups between
+    /// instances); `None`: no broker.
+    pub nats: Option<NatsSettings>,
     /// Also serve `/metrics`, to anyone who can reach it, on this address.
     pub metrics_listen: Option<String>,
 }
@@ -77,6 +82,7 @@ impl Settings {
             feed: FeedConfig::default(),
             process_transfers: true,
             crash_after: None,
+            nats: None,
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
             aggregate_cache: crate::application::aggregate_cache::DEFAULT_CAPACITY,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
@@ -135,14 +141,25 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
         crash_after: settings.crash_after.clone(),
     });
     bus.subscribe(Arc::new(FeedNotifier(feed.clone())));
+    let instance = uuid::Uuid::now_v7();
+    let shares_database = Dialect::of(&db) == Dialect::Postgres;
+    let nats = match &settings.nats {
+        Some(settings) => Some((connect_nats(settings).await?, settings)),
+        None => None,
+    };
+    if let Some((client, nats)) = &nats {
+        // Through NATS, other instances learn of this one's commits, and this one of theirs.
+        bus.subscribe(Arc::new(nats::NatsWaker::spawn(client.clone(), nats.wake_subject())));
+        nats::spawn_wake_listener(client.clone(), nats.wake_subject(), feed.clone());
+    } else if shares_database {
+        // Other instances learn of this one's commits, and this one of theirs.
+        bus.subscribe(Arc::new(PostgresWaker::start(db.clone(), instance)));
+        spawn_listener(settings.database_url.clone(), instance, feed.clone());
+    }
     let bus = Arc::new(bus);
     let checkpoints = Arc::new(SeaOrmCheckpoints::new(db.clone()));
     if settings.process_transfers {
         tokio::spawn(TransferProcess::new(bus.clone(), feed.clone(), checkpoints.clone()).run());
-    }
-    if db.get_database_backend() == DbBackend::Postgres {
-        // Other instances' commits arrive as notifications.
-        spawn_listener(settings.database_url.clone(), feed.clone());
     }
     let ctx = Arc::new(AppContext {
         bus,
@@ -157,8 +174,59 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
         login_throttle: crate::application::login_throttle::LoginThrottle::default(),
         health: Arc::new(DatabaseHealth(db)),
         feed,
+        account_openings: Default::default(),
     });
+    if let Some((client, nats)) = nats {
+        start_integration(client, nats, &ctx, &settings.database_url, shares_database);
+    }
     Ok((ctx, samplers))
+}
+
+/// Connects to NATS; when it answers at start, also makes sure of the
+/// stream, refusing to start if an existing one does not capture the
+/// events' subjects. A broker that is down only delays the integration.
+async fn connect_nats(settings: &NatsSettings) -> anyhow::Result<async_nats::Client> {
+    settings.validate()?;
+    let client = nats::connect(settings).await?;
+    let connected = async {
+        while client.connection_state() != async_nats::connection::State::Connected {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    if tokio::time::timeout(NATS_START_WAIT, connected).await.is_err() {
+        tracing::warn!(url = settings.url, "NATS does not answer yet; events will be relayed once it does");
+        return Ok(client);
+    }
+    nats::ensure_stream(&nats::jetstream(client.clone()), settings).await.context("Failed to set up NATS")?;
+    Ok(client)
+}
+
+/// How long the server waits for NATS at start before starting without it.
+const NATS_START_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The relay of committed events to JetStream (one instance at a time on a
+/// shared database) and the commands other services send by request/reply.
+fn start_integration(
+    client: async_nats::Client,
+    settings: &NatsSettings,
+    ctx: &Arc<AppContext>,
+    database_url: &str,
+    shares_database: bool,
+) {
+    let lease: Arc<dyn RelayLease> = if shares_database {
+        Arc::new(PgAdvisoryLease::new(database_url, &settings.stream, std::time::Duration::from_secs(1)))
+    } else {
+        Arc::new(SoleLease)
+    };
+    let broker = Arc::new(nats::JetStreamBroker::new(nats::jetstream(client.clone()), settings.clone()));
+    let relay = EventRelay::new(ctx.feed.clone(), ctx.checkpoints.clone(), broker, lease, RelaySettings::default());
+    tokio::spawn(relay.run());
+    crate::broker::spawn_command_listener(
+        client,
+        settings,
+        ctx.clone(),
+        crate::graphql::build_schemas(ctx.clone()).main,
+    );
 }
 
 /// A server running in the background (tests, embedding).

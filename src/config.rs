@@ -55,6 +55,12 @@ fn projection_names() -> Vec<&'static str> {
     crate::infrastructure::projections::all().iter().map(|p| p.name()).collect()
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqliteSynchronousArg {
+    Full,
+    Normal,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -78,6 +84,11 @@ pub struct SettingsArgs {
     /// Milliseconds after which PostgreSQL cancels a statement.
     #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 10_000, global = true)]
     pub database_statement_timeout_ms: u64,
+    /// When SQLite makes a commit durable: `full` (every acknowledged command
+    /// survives a power loss) or `normal` (faster, but a power loss, not a
+    /// crash of the process, can drop the last acknowledged commands).
+    #[arg(long, env = "SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSynchronousArg::Full, global = true)]
+    pub sqlite_synchronous: SqliteSynchronousArg,
     /// HS256 secret for tokens; unset: a random one per process.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,
@@ -153,4 +164,22 @@ pub struct SettingsArgs {
     /// Log format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+    /// NATS with JetStream (nats://HOST:PORT) for other services: every
+    /// committed event to a stream, commands by request/reply, and wake-ups
+    /// between instances. Unset: no broker.
+    #[arg(long, env = "NATS_URL", global = true)]
+    pub nats_url: Option<String>,
+    /// The first token(s) of every subject this deployment uses on NATS.
+    #[arg(long, env = "NATS_SUBJECT_PREFIX", default_value = "minibank", global = true)]
+    pub nats_subject_prefix: String,
+    /// The JetStream stream of the events (created when missing).
+    #[arg(long, env = "NATS_STREAM", default_value = "MINIBANK_EVENTS", global = true)]
+    pub nats_stream: String,
+    /// Hours a stream minibank creates keeps each event (0: for ever).
+    #[arg(long, env = "NATS_STREAM_MAX_AGE_HOURS", default_value_t = 0, global = true)]
+    pub nats_stream_max_age_hours: u64,
+    /// Seconds JetStream remembers event ids to drop a re-sent event, in a
+    /// stream minibank creates.
+    #[arg(long, env = "NATS_DUPLICATE_WINDOW_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(120..=86_400), global = true)]
+    pub nats_duplicate_window_seconds: u64,
 }

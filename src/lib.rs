@@ -7,6 +7,7 @@
 
 pub mod application;
 pub mod bootstrap;
+pub mod broker;
 pub mod config;
 pub mod domain;
 pub mod graphql;

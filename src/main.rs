@@ -6,11 +6,13 @@ use minibank::application::Actor;
 use minibank::application::commands::{Command as AppCommand, CommandMeta, PlainPassword, RegisterClient};
 use minibank::application::live::FeedConfig;
 use minibank::bootstrap::{self, Settings};
-use minibank::config::{Cli, Command, LogFormat, SettingsArgs};
+use minibank::config::{Cli, Command, LogFormat, SettingsArgs, SqliteSynchronousArg};
 use minibank::domain::value::{Email, PersonName, Role, Username};
 use minibank::http::websocket::WsConfig;
 use minibank::http::{ConnectionSettings, HttpSettings};
 use minibank::infrastructure::PoolSettings;
+use minibank::infrastructure::database::SqliteSynchronous;
+use minibank::infrastructure::nats::NatsSettings;
 use std::time::Duration;
 
 fn init_tracing(format: LogFormat) {
@@ -32,6 +34,10 @@ fn settings(args: SettingsArgs) -> Settings {
             max_connections: args.database_max_connections,
             acquire_timeout: Duration::from_secs(args.database_acquire_timeout_seconds.max(1)),
             statement_timeout: Duration::from_millis(args.database_statement_timeout_ms.max(100)),
+            sqlite_synchronous: match args.sqlite_synchronous {
+                SqliteSynchronousArg::Full => SqliteSynchronous::Full,
+                SqliteSynchronousArg::Normal => SqliteSynchronous::Normal,
+            },
         },
         jwt_secret: args.jwt_secret,
         jwt_ttl: chrono::Duration::seconds(args.jwt_ttl_seconds),
@@ -64,6 +70,14 @@ fn settings(args: SettingsArgs) -> Settings {
         },
         process_transfers: args.transfer_process,
         crash_after: args.crash_after,
+        nats: args.nats_url.map(|url| NatsSettings {
+            url,
+            subject_prefix: args.nats_subject_prefix,
+            stream: args.nats_stream,
+            duplicate_window: Duration::from_secs(args.nats_duplicate_window_seconds),
+            max_age: (args.nats_stream_max_age_hours > 0)
+                .then(|| Duration::from_secs(args.nats_stream_max_age_hours.saturating_mul(3600))),
+        }),
     }
 }
 

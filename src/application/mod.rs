@@ -16,6 +16,7 @@ pub mod pagination;
 pub mod ports;
 pub mod process;
 pub mod queries;
+pub mod relay;
 pub mod snapshots;
 pub mod stream_locks;
 pub mod transfers;
