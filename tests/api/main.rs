@@ -21,4 +21,5 @@ mod test_database;
 mod time_travel;
 mod transfers;
 mod walkthrough;
+mod write_round_trips;
 mod ws_client;

@@ -3,7 +3,7 @@
 //! another.
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
 
 /// Key of the advisory lock that orders appends ("mbevents").
 pub const APPEND_ORDER_LOCK: i64 = 0x6d62_6576_656e_7473;
@@ -26,7 +26,8 @@ pub async fn begin_write(db: &DatabaseConnection) -> anyhow::Result<DatabaseTran
 /// commands, so one flush carries a whole batch; instances sharing the
 /// database take turns batch by batch.
 pub async fn order_appends(txn: &DatabaseTransaction) -> anyhow::Result<()> {
-    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({APPEND_ORDER_LOCK})"))
+    let lock = "SELECT pg_advisory_xact_lock($1)";
+    txn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, lock, [APPEND_ORDER_LOCK.into()]))
         .await
         .context("cannot take the append order lock")?;
     Ok(())
