@@ -34,9 +34,14 @@ pub struct Common {
     /// Amount each account is funded with at setup.
     #[arg(long, default_value = "1000.00", global = true)]
     pub fund: String,
-    /// The server's process id, to report its RSS and peak RSS.
+    /// The server's process id, to report its RSS, peak RSS and CPU per operation.
     #[arg(long, global = true)]
     pub server_pid: Option<u32>,
+    /// The server's PostgreSQL database, when PostgreSQL runs on this
+    /// machine: reports the CPU its backends (and all PostgreSQL processes)
+    /// spend per operation.
+    #[arg(long, global = true)]
+    pub postgres_database: Option<String>,
     /// Write every figure to this JSON file.
     #[arg(long, global = true)]
     pub json: Option<PathBuf>,
@@ -73,6 +78,12 @@ pub enum Scenario {
     Transfers,
     /// Websocket subscribers on `events` while a writer deposits.
     Subscribe(SubscribeArgs),
+    /// Deposits at a fixed rate; each event's time from commit to its NATS
+    /// subject (the server runs with NATS_URL).
+    RelayLatency(RelayLatencyArgs),
+    /// Waits for the NATS relay to publish a backlog to a new stream:
+    /// events per second and server CPU per event.
+    RelayBacklog(RelayBacklogArgs),
     /// One subscriber replays the log from position 0.
     CatchUp {
         /// Events (visible to the tool's customer) that must exist first.
@@ -97,6 +108,38 @@ pub struct Baseline {
     /// the commit would cost).
     #[arg(long)]
     pub baseline_order_lock: bool,
+}
+
+/// Where the server publishes its events (its NATS_URL, NATS_SUBJECT_PREFIX, NATS_STREAM).
+#[derive(Debug, Clone, Args)]
+pub struct NatsArgs {
+    #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+    #[arg(long, env = "NATS_SUBJECT_PREFIX", default_value = "minibank")]
+    pub prefix: String,
+    #[arg(long, env = "NATS_STREAM", default_value = "MINIBANK_EVENTS")]
+    pub stream: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RelayLatencyArgs {
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// Deposits per second (open loop).
+    #[arg(long, default_value_t = 1000.0)]
+    pub rate: f64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RelayBacklogArgs {
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// Messages the stream must hold: the log's length.
+    #[arg(long, default_value_t = 100_000)]
+    pub events: u64,
+    /// Delete the stream afterwards (smoke runs).
+    #[arg(long)]
+    pub delete_stream: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -4,12 +4,15 @@
 mod baseline;
 mod cli;
 mod client;
+mod cpu;
 mod ops;
+mod probe;
 mod progress;
 mod report;
 mod rss;
 mod runner;
 mod scenarios;
+mod server_metrics;
 mod setup;
 mod stats;
 mod ws;
@@ -22,7 +25,7 @@ use clap::Parser;
 use cli::{Cli, Scenario};
 use client::Gql;
 use report::Summary;
-use scenarios::{Ctx, Unsupported, catch_up, http, idle, nested, subscribe};
+use scenarios::{Ctx, Unsupported, catch_up, http, idle, nested, relay_backlog, relay_latency, subscribe};
 
 /// Exit codes: 0 passed, 1 failed (errors, unanswered or missed events),
 /// 2 could not run, 3 the server does not support the scenario yet.
@@ -33,6 +36,7 @@ const UNSUPPORTED: u8 = 3;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    probe::install(&cli.common);
     let ctx = match Gql::new(&cli.common.url, Duration::from_secs(cli.common.timeout_seconds)) {
         Ok(anonymous) => Ctx { common: cli.common.clone(), anonymous },
         Err(err) => {
@@ -64,6 +68,8 @@ async fn run(ctx: &Ctx, scenario: &Scenario) -> anyhow::Result<Summary> {
         Scenario::Subscribe(args) if args.idle => idle::run(ctx, args).await,
         Scenario::Subscribe(args) => subscribe::run(ctx, args).await,
         Scenario::CatchUp { events } => catch_up::run(ctx, *events).await,
+        Scenario::RelayLatency(args) => relay_latency::run(ctx, args).await,
+        Scenario::RelayBacklog(args) => relay_backlog::run(ctx, args).await,
     }
 }
 

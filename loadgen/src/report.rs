@@ -76,7 +76,35 @@ impl Summary {
         if run.unanswered > 0 {
             summary.fail(format!("{} mutations were not answered", run.unanswered));
         }
+        if let Some(measured) = &run.measured {
+            summary.cost(measured, answered);
+        }
         summary
+    }
+
+    /// CPU milliseconds per operation (server; PostgreSQL backends of the
+    /// database; all PostgreSQL processes) and what the server counted.
+    pub fn cost(&mut self, measured: &crate::probe::Measured, operations: u64) {
+        let per_op = |seconds: Option<f64>| seconds.map(|s| s * 1000.0 / operations.max(1) as f64);
+        let mut cpu = serde_json::Map::new();
+        for (key, seconds) in [
+            ("server_ms_per_op", measured.cpu.server_s),
+            ("database_ms_per_op", measured.cpu.database_backends_s),
+            ("postgres_all_ms_per_op", measured.cpu.postgres_all_s),
+        ] {
+            if let Some(ms) = per_op(seconds) {
+                cpu.insert(key.to_owned(), serde_json::json!(ms));
+            }
+        }
+        if !cpu.is_empty() {
+            self.detail("cpu", cpu);
+        }
+        if let Some(server) = measured.server {
+            self.detail("server", server);
+            if server.commands_committed > 0.0 {
+                self.detail("statements_per_command", server.db_statements / server.commands_committed);
+            }
+        }
     }
 
     pub fn fail(&mut self, reason: impl Into<String>) {

@@ -44,11 +44,14 @@ pub struct RunResult {
     pub elapsed: Duration,
     /// Mutations sent that got no GraphQL answer.
     pub unanswered: u64,
+    /// CPU spent and the server's counters over the run.
+    pub measured: Option<crate::probe::Measured>,
 }
 
 pub async fn run(label: &str, gql: &Gql, plan: Plan, make_op: MakeOp) -> RunResult {
     let progress = Progress::start(label, plan.goal(), plan.quiet);
     let issued = Arc::new(AtomicU64::new(0));
+    let reading = crate::probe::start().await;
     let started = Instant::now();
     let deadline = started + plan.duration;
     let mut clients = Vec::new();
@@ -75,8 +78,9 @@ pub async fn run(label: &str, gql: &Gql, plan: Plan, make_op: MakeOp) -> RunResu
         }
     }
     let elapsed = started.elapsed();
+    let measured = crate::probe::finish(reading).await;
     progress.finish().await;
-    RunResult { tally, elapsed, unanswered }
+    RunResult { tally, elapsed, unanswered, measured }
 }
 
 struct Client {

@@ -174,3 +174,74 @@ async fn a_crash_right_after_a_refund_commits_refunds_once() {
     assert_eq!(count(&rows, "TRANSFER_REFUND"), 1, "refunded once");
     assert_eq!(balance(&http, &last, &token, &from).await, 100.0, "no money created or destroyed");
 }
+
+/// kill -9 while deposits stream in from eight clients at once (so commits
+/// are grouped): after a restart, every acknowledged deposit is there, and
+/// each deposit is wholly there or wholly absent: an account's balance is
+/// the sum of its movements, and its version counts its events.
+#[tokio::test]
+async fn a_kill_during_group_commits_keeps_every_acknowledged_deposit_and_no_half_of_any() {
+    let bank = bank();
+    let http = http();
+    let server = ServerProcess::start(&bank.url, &[ENV]);
+    let token = sign_up(&http, &server.url(), "dora").await;
+    let mut accounts = Vec::new();
+    for _ in 0..8 {
+        accounts.push(open_account(&http, &server.url(), &token).await);
+    }
+    let url = server.url();
+    let depositors: Vec<_> = accounts
+        .iter()
+        .map(|account| {
+            let (http, url, token, account) = (http.clone(), url.clone(), token.clone(), account.clone());
+            tokio::spawn(async move {
+                let mut acknowledged = 0u32;
+                loop {
+                    let answer = tokio::time::timeout(
+                        Duration::from_secs(5),
+                        gql(
+                            &http,
+                            &url,
+                            Some(&token),
+                            "mutation($input: MoneyInput!) { deposit(input: $input) { position } }",
+                            json!({ "input": { "accountId": account, "amount": "1.00" } }),
+                        ),
+                    )
+                    .await;
+                    match answer {
+                        Ok(answer) if answer["data"]["deposit"]["position"].is_string() => acknowledged += 1,
+                        _ => return acknowledged,
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let mut server = server;
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    let mut acknowledged = Vec::new();
+    for depositor in depositors {
+        acknowledged.push(depositor.await.unwrap());
+    }
+    assert!(acknowledged.iter().sum::<u32>() > 8, "the load was running when the server died: {acknowledged:?}");
+
+    let server = ServerProcess::start(&bank.url, &[ENV]);
+    for (account, acknowledged) in accounts.iter().zip(acknowledged) {
+        let data = gql(
+            &http,
+            &server.url(),
+            Some(&token),
+            "query($id: ID!) { account(id: $id) { balance version transactions { totalCount } } }",
+            json!({ "id": account }),
+        )
+        .await;
+        let account = &data["data"]["account"];
+        let movements = account["transactions"]["totalCount"].as_u64().unwrap_or_else(|| panic!("{data}")) as u32;
+        let balance: f64 = account["balance"].as_str().unwrap().parse().unwrap();
+        assert!(movements >= acknowledged, "{movements} deposits kept, {acknowledged} acknowledged");
+        assert!(movements <= acknowledged + 1, "at most the one in flight beyond those acknowledged: {movements}");
+        assert_eq!(balance, f64::from(movements), "the balance is the sum of the movements");
+        assert_eq!(account["version"], movements + 1, "one event per deposit after the opening");
+    }
+}

@@ -117,7 +117,7 @@ impl Writer {
         }
         let elapsed = started.elapsed();
         progress.finish().await;
-        let run = RunResult { tally, elapsed, unanswered };
+        let run = RunResult { tally, elapsed, unanswered, measured: None };
         (run, positions)
     }
 }
