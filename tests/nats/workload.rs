@@ -85,6 +85,11 @@ async fn after_a_mixed_workload_the_stream_holds_every_logged_event_once_in_orde
     let messages = stream_messages(&names).await;
     assert_stream_equals_log(&names, &messages, &logged);
 
+    // A durable consumer as the README shows it gets the account events, in order.
+    let account_events: Vec<&Value> = logged.iter().filter(|e| e["streamType"] == "ACCOUNT").collect();
+    let consumed = consume_account_events(&names, account_events.len()).await;
+    assert_eq!(consumed.iter().collect::<Vec<_>>(), account_events);
+
     // The admin sees the relay among the readers of the log, at the head.
     let mut relay = Value::Null;
     for _ in 0..20 {
@@ -105,4 +110,31 @@ async fn after_a_mixed_workload_the_stream_holds_every_logged_event_once_in_orde
     assert_eq!(relay["position"], logged.last().unwrap()["position"]);
     assert!(server.error_lines().is_empty(), "{:?}", server.error_lines());
     names.delete_stream().await;
+}
+
+/// The README's consumer: a durable pull consumer on the account events.
+async fn consume_account_events(names: &Names, count: usize) -> Vec<Value> {
+    use async_nats::jetstream::{self, consumer::pull};
+    use futures::StreamExt;
+
+    let js = jetstream::new(async_nats::connect(names.url.as_str()).await.unwrap());
+    let stream = js.get_stream(&names.stream).await.unwrap();
+    let config = pull::Config {
+        durable_name: Some("accounting".into()),
+        filter_subject: format!("{}.events.account.>", names.prefix),
+        ..Default::default()
+    };
+    let consumer = stream.get_or_create_consumer("accounting", config).await.unwrap();
+    let mut messages = consumer.messages().await.unwrap();
+    let mut events = Vec::new();
+    while events.len() < count {
+        let message = tokio::time::timeout(Duration::from_secs(10), messages.next())
+            .await
+            .expect("the consumer delivers")
+            .expect("a message")
+            .unwrap();
+        events.push(serde_json::from_slice(&message.payload).unwrap());
+        message.ack().await.unwrap();
+    }
+    events
 }
