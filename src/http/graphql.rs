@@ -8,7 +8,7 @@ use async_graphql::{BatchRequest, BatchResponse, Request, ServerError};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures::future::join_all;
 
 use super::metrics::OperationOutcome;
@@ -117,7 +117,7 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
     let address = peer(request.extensions());
     let query = request.uri().query().map(String::from);
     let Some(query) = query.filter(|q| !q.is_empty()) else {
-        return graphiql::page().into_response();
+        return graphiql::page();
     };
     if csrf::is_blocked(&headers) {
         return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", csrf::MESSAGE);

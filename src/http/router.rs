@@ -13,7 +13,7 @@ use super::metrics::{self, MetricsEndpoint, Samplers};
 use super::request_log::{REQUEST_ID, log_requests};
 use super::serve::ConnectionSettings;
 use super::websocket::WsConfig;
-use super::{HttpState, graphql, health};
+use super::{HttpState, graphiql, graphql, health};
 use crate::application::AppContext;
 use crate::graphql::build_schemas;
 
@@ -43,6 +43,7 @@ pub fn router(ctx: Arc<AppContext>, settings: &HttpSettings) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route(graphiql::ASSETS_ROUTE, get(graphiql::asset))
         .route("/metrics", get(metrics::scrape).with_state(metrics))
         .with_state(state)
         .layer(cors(settings))

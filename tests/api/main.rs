@@ -5,6 +5,7 @@ mod authorization;
 mod bad_input;
 mod batched_authorization;
 mod concurrency;
+mod graphiql;
 mod helpers;
 mod idempotency;
 mod invariants;
