@@ -12,8 +12,7 @@ use uuid::Uuid;
 use super::handlers::load;
 use super::pagination::{Page, PageRequest};
 use super::ports::{
-    AccountListFilter, AccountView, Checkpoint, ClientView, EventFilter, RecordedEvent, StreamBound, TransactionView,
-    TransferView,
+    AccountListFilter, AccountView, Checkpoint, ClientView, EventFilter, RecordedEvent, StreamBound, TransferView,
 };
 use super::{Actor, AppContext, AppError};
 use crate::domain::account::{Account, AccountStatus};
@@ -124,15 +123,6 @@ impl<'a> Queries<'a> {
         Ok(self.ctx.accounts.list(&AccountListFilter { owner_id, status }, page).await?)
     }
 
-    /// Newest first; `account` must come from a visible query.
-    pub async fn transactions(
-        &self,
-        account: &AccountView,
-        page: &PageRequest,
-    ) -> Result<Page<TransactionView>, AppError> {
-        Ok(self.ctx.accounts.transactions(account.id, page).await?)
-    }
-
     /// Where every projection, process manager and rebuild in progress has
     /// got, and how far behind the head of the log it is. Admin only.
     pub async fn projections(&self) -> Result<Vec<ProjectionStatus>, AppError> {
@@ -149,18 +139,6 @@ impl<'a> Queries<'a> {
                 ProjectionStatus { lag: (head - c.position).max(0), head, checkpoint: c }
             })
             .collect())
-    }
-
-    /// The account's own stream, oldest first; the cursor is the stream version.
-    pub async fn account_events(
-        &self,
-        account: &AccountView,
-        page: &PageRequest,
-    ) -> Result<Page<RecordedEvent>, AppError> {
-        let after = page.after.unwrap_or(0).max(0) as i32;
-        let rows = self.ctx.store.read_stream_page(account.id, after, page.first + 1).await?;
-        let items = rows.into_iter().map(|e| (e.version as i64, public_view(e))).collect();
-        Ok(Page::from_rows(items, page.first, account.version.max(0) as u64))
     }
 
     pub async fn account_at(

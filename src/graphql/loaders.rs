@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::application::AppError;
 use crate::application::pagination::{Page, PageRequest};
-use crate::application::ports::{AccountView, ClientView, TransactionView, TransferView};
+use crate::application::ports::{AccountView, ClientView, RecordedEvent, TransactionView, TransferView};
 use crate::application::queries::{Queries, TransferParty};
 
 /// A value per key (a page request: siblings may select the same field with
@@ -63,6 +63,7 @@ pub struct AccountLevel {
     accounts: Vec<AccountView>,
     owners: OnceCell<HashMap<Uuid, ClientView>>,
     transactions: PerKey<PageRequest, Pages<TransactionView, TransactionLevel>>,
+    events: PerKey<PageRequest, HashMap<Uuid, Page<RecordedEvent>>>,
 }
 
 impl AccountLevel {
@@ -87,6 +88,16 @@ impl AccountLevel {
                 Ok(Pages { pages, level })
             })
             .await
+    }
+}
+
+impl AccountLevel {
+    pub async fn events(
+        &self,
+        queries: &Queries<'_>,
+        page: PageRequest,
+    ) -> Result<Arc<HashMap<Uuid, Page<RecordedEvent>>>, AppError> {
+        self.events.get_or_load(page, queries.account_event_pages(&self.accounts, &page)).await
     }
 }
 

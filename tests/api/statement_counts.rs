@@ -147,6 +147,18 @@ async fn nested_queries_cost_statements_by_depth_not_by_rows() {
     let (few, _) = bank.statements_of(&bank.admin, ACCOUNTS_WITH_OWNERS_AND_TRANSACTIONS, json!({ "first": 5 })).await;
     assert_eq!(few, statements, "5 accounts cost what 50 cost");
 
+    // Each account's own events: the accounts, then one statement for every stream.
+    let events = "{ accounts(first: 50) { nodes { id events(first: 2) { totalCount nodes { type version } } } } }";
+    let (statements, data) = bank.statements_of(&bank.admin, events, json!({})).await;
+    for node in data["accounts"]["nodes"].as_array().unwrap() {
+        assert_eq!(node["events"]["totalCount"], 1 + DEPOSITS_PER_ACCOUNT, "opened, then the deposits");
+        assert_eq!(
+            node["events"]["nodes"],
+            json!([{ "type": "AccountOpened", "version": 1 }, { "type": "MoneyDeposited", "version": 2 }])
+        );
+    }
+    assert!(statements <= 2, "the events of 50 accounts cost {statements} statements");
+
     // A customer's own 5 accounts through the same query.
     let (customer, customer_accounts) = &bank.clients[3];
     let (statements, data) =

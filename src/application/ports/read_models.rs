@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::application::pagination::{Page, PageRequest};
+use crate::application::ports::RecordedEvent;
 use crate::domain::account::AccountStatus;
 use crate::domain::transfer::TransferStatus;
 use crate::domain::value::Role;
@@ -140,6 +141,13 @@ pub trait AccountReadModel: Send + Sync {
         account_ids: &[Uuid],
         page: &PageRequest,
     ) -> anyhow::Result<HashMap<Uuid, Page<TransactionView>>>;
+    /// Up to `limit` events of each account's own stream after `after_version`, oldest first.
+    async fn event_pages(
+        &self,
+        account_ids: &[Uuid],
+        after_version: i32,
+        limit: u64,
+    ) -> anyhow::Result<HashMap<Uuid, Vec<RecordedEvent>>>;
 }
 
 /// Is the backing store reachable?

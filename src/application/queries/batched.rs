@@ -7,10 +7,10 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
-use super::Queries;
+use super::{Queries, public_view};
 use crate::application::AppError;
 use crate::application::pagination::{Page, PageRequest};
-use crate::application::ports::{AccountView, ClientView, TransactionView, TransferView};
+use crate::application::ports::{AccountView, ClientView, RecordedEvent, TransactionView, TransferView};
 
 /// One side of a transfer, and whether the actor sees it in full (see
 /// [`Queries::counterparty`]).
@@ -58,6 +58,27 @@ impl Queries<'_> {
     ) -> Result<HashMap<Uuid, Page<TransactionView>>, AppError> {
         let ids = distinct(accounts.iter().filter(|a| self.actor.may_access(a.owner_id)).map(|a| a.id));
         Ok(self.ctx.accounts.transaction_pages(&ids, page).await?)
+    }
+
+    /// The same page of each account's own stream, oldest first (the cursor
+    /// is the stream version); the accounts must come from a visible query.
+    pub async fn account_event_pages(
+        &self,
+        accounts: &[AccountView],
+        page: &PageRequest,
+    ) -> Result<HashMap<Uuid, Page<RecordedEvent>>, AppError> {
+        let visible: Vec<&AccountView> = accounts.iter().filter(|a| self.actor.may_access(a.owner_id)).collect();
+        let ids = distinct(visible.iter().map(|a| a.id));
+        let after = page.after.unwrap_or(0).clamp(0, i64::from(i32::MAX)) as i32;
+        let mut events = self.ctx.accounts.event_pages(&ids, after, page.first + 1).await?;
+        Ok(visible
+            .into_iter()
+            .map(|account| {
+                let rows = events.remove(&account.id).unwrap_or_default();
+                let items = rows.into_iter().map(|e| (i64::from(e.version), public_view(e))).collect();
+                (account.id, Page::from_rows(items, page.first, account.version.max(0) as u64))
+            })
+            .collect())
     }
 
     /// The transfers behind transactions of visible accounts, by id: each

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{AccountStatus, Client, Event, EventConnection, Transaction, TransactionConnection, page_args, to_id};
 use crate::application::AppError;
+use crate::application::pagination::Page;
 use crate::application::ports::AccountView;
 use crate::application::queries::Queries;
 use crate::graphql::errors::{OrGql, gql_error};
@@ -137,7 +138,9 @@ impl Account {
         after: Option<String>,
     ) -> async_graphql::Result<EventConnection> {
         let page = page_args(ctx, first, after).gql()?;
-        let result = Queries::new(app(ctx), actor(ctx)?).account_events(self.full()?, &page).await.gql()?;
-        Ok(EventConnection::from_page(result, &page, Event::from))
+        let view = self.full()?;
+        let pages = self.2.events(&Queries::new(app(ctx), actor(ctx)?), page).await.gql()?;
+        let page_of_account = pages.get(&view.id).cloned().unwrap_or_else(|| Page::from_rows(Vec::new(), 0, 0));
+        Ok(EventConnection::from_page(page_of_account, &page, Event::from))
     }
 }

@@ -10,10 +10,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::account_events::stream_pages;
 use super::per_parent::{count_per_parent, first_per_parent};
 
 use crate::application::pagination::{Page, PageRequest};
-use crate::application::ports::{AccountListFilter, AccountReadModel, AccountView, TransactionKind, TransactionView};
+use crate::application::ports::{
+    AccountListFilter, AccountReadModel, AccountView, RecordedEvent, TransactionKind, TransactionView,
+};
 use crate::domain::account::AccountStatus;
 use crate::domain::value::from_cents;
 use crate::infrastructure::entities::{account, account_transaction};
@@ -124,6 +127,11 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         owner_ids: &[Uuid],
         page: &PageRequest,
     ) -> anyhow::Result<HashMap<Uuid, Page<AccountView>>> {
+        if let [owner_id] = owner_ids {
+            // One parent: the plain keyset query, cheaper than ranking.
+            let filter = AccountListFilter { owner_id: Some(*owner_id), status: None };
+            return Ok(HashMap::from([(*owner_id, self.list(&filter, page).await?)]));
+        }
         if owner_ids.is_empty() {
             return Ok(HashMap::new());
         }
@@ -166,6 +174,10 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         account_ids: &[Uuid],
         page: &PageRequest,
     ) -> anyhow::Result<HashMap<Uuid, Page<TransactionView>>> {
+        if let [account_id] = account_ids {
+            // One parent: the plain keyset query, cheaper than ranking.
+            return Ok(HashMap::from([(*account_id, self.transactions(*account_id, page).await?)]));
+        }
         if account_ids.is_empty() {
             return Ok(HashMap::new());
         }
@@ -207,6 +219,15 @@ impl AccountReadModel for SeaOrmAccountReadModel {
                 (*account, Page::from_rows(rows, page.first, totals.remove(account).unwrap_or(0)))
             })
             .collect())
+    }
+
+    async fn event_pages(
+        &self,
+        account_ids: &[Uuid],
+        after_version: i32,
+        limit: u64,
+    ) -> anyhow::Result<HashMap<Uuid, Vec<RecordedEvent>>> {
+        stream_pages(&self.db, account_ids, after_version, limit).await
     }
 }
 

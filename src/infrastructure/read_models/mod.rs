@@ -1,5 +1,6 @@
 //! Queries over the read model tables the projections maintain.
 
+mod account_events;
 mod accounts;
 mod clients;
 mod per_parent;
