@@ -5,6 +5,8 @@ mod fleet;
 pub mod http;
 pub mod idle;
 pub mod nested;
+pub mod relay_backlog;
+pub mod relay_latency;
 pub mod subscribe;
 
 use crate::cli::Common;

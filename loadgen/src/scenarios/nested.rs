@@ -97,7 +97,7 @@ async fn admin(ctx: &Ctx, args: &NestedArgs) -> anyhow::Result<Gql> {
 }
 
 /// The process's user + system CPU time so far, from /proc/PID/stat.
-fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+pub(crate) fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
     let path = format!("/proc/{pid}/stat");
     let stat = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
     parse_cpu(&stat).with_context(|| format!("no utime/stime in {path}"))
