@@ -61,11 +61,13 @@ pub async fn run(ctx: &Ctx, args: &RelayLatencyArgs) -> anyhow::Result<Summary> 
     let (run, answered) = write(ctx, &session, args.rate).await;
     let drained = Instant::now();
     while drained.elapsed() < DRAIN {
-        let arrived = arrivals.lock().unwrap_or_else(|p| p.into_inner());
-        if answered.keys().all(|position| arrived.contains_key(position)) {
+        let arrived = {
+            let arrived = arrivals.lock().unwrap_or_else(|p| p.into_inner());
+            answered.keys().all(|position| arrived.contains_key(position))
+        };
+        if arrived {
             break;
         }
-        drop(arrived);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     collector.abort();
