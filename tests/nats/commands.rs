@@ -118,7 +118,7 @@ async fn each_command_answers_with_its_graphql_payload() {
         bank.command("transfer", &alice, json!({ "fromAccountId": id, "toAccountId": bobs, "amount": "9.5" })).await;
     let transfer = &data(&moved)["transfer"];
     assert_eq!(transfer["amount"], "9.50");
-    assert_eq!(transfer["from"]["balance"].as_str().is_some(), true, "the sender's own account in full: {transfer}");
+    assert!(transfer["from"]["balance"].as_str().is_some(), "the sender's own account in full: {transfer}");
     assert_eq!(transfer["to"]["id"], bobs.as_str());
     assert!(transfer["to"].get("balance").is_none(), "the other side's public face only: {transfer}");
     assert_eq!(data(&moved)["events"][0]["type"], "TransferRequested");
