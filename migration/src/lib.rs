@@ -9,6 +9,7 @@ mod m20261121_000004_processed_commands;
 mod m20261121_000005_event_transaction_ids;
 mod m20261201_000006_processed_unchanged;
 mod m20261202_000007_list_order_indexes;
+mod m20261202_000008_drop_event_transaction_ids;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_event_transaction_ids::Migration),
             Box::new(m20261201_000006_processed_unchanged::Migration),
             Box::new(m20261202_000007_list_order_indexes::Migration),
+            Box::new(m20261202_000008_drop_event_transaction_ids::Migration),
         ]
     }
 }

@@ -1,7 +1,8 @@
 //! PostgreSQL only: each event row keeps the id of the transaction that
 //! inserted it, so that readers can tell when every earlier position has
 //! either committed or rolled back (see the event store's `commit` and
-//! `read` modules). SQLite has a single writer and needs none of it.
+//! `read` modules). SQLite has a single writer and needs none of it. (Dropped
+//! again by `m20261202_000008`, once appends became visible in order.)
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
