@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use futures::future::join_all;
 
+use super::media_type::MediaType;
 use super::metrics::OperationOutcome;
 use super::parsed_queries::Prepared;
 use super::persisted_queries::{self, Unresolved};
@@ -86,12 +87,12 @@ pub async fn post(State(state): State<HttpState>, request: axum::extract::Reques
         let shape = shape(&prepared);
         let response = run(&state, prepared, auth, address).await;
         let logged = logged.with_outcomes(vec![outcome(shape, &response)]);
-        return logged.attach(respond(BatchResponse::Single(response)));
+        return logged.attach(respond(BatchResponse::Single(response), MediaType::from_accept(&headers)));
     }
     let shapes: Vec<_> = prepared.iter().map(shape).collect();
     let responses = join_all(prepared.into_iter().map(|p| run(&state, p, auth, address))).await;
     let logged = logged.with_outcomes(shapes.into_iter().zip(&responses).map(|(s, r)| outcome(s, r)).collect());
-    logged.attach(respond(BatchResponse::Batch(responses)))
+    logged.attach(respond(BatchResponse::Batch(responses), MediaType::from_accept(&headers)))
 }
 
 /// The selected operation's name and type, when the document parsed.
@@ -154,7 +155,7 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
     let shape = shape(&prepared);
     let response = run(&state, prepared, auth, address).await;
     let logged = logged.with_outcomes(vec![outcome(shape, &response)]);
-    logged.attach(respond(BatchResponse::Single(response)))
+    logged.attach(respond(BatchResponse::Single(response), MediaType::from_accept(&headers)))
 }
 
 /// Reads the body, refusing more than `MAX_BODY_BYTES` with 413.
@@ -267,11 +268,14 @@ fn passed_validation(response: &async_graphql::Response) -> bool {
 }
 
 /// Serializes the answer once; one larger than `MAX_RESPONSE_BYTES` is
-/// replaced by an error saying so.
-fn respond(batch: BatchResponse) -> Response {
+/// replaced by an error saying so. In `application/graphql-response+json`, a
+/// single request that never reached execution is a 400 without `data`.
+fn respond(batch: BatchResponse, media_type: MediaType) -> Response {
     let cache_control = batch.is_ok().then(|| batch.cache_control().value()).flatten();
     let http_headers = batch.http_headers();
-    let Ok(mut body) = serde_json::to_vec(&batch) else {
+    let request_error = media_type == MediaType::GraphqlResponseJson
+        && matches!(&batch, BatchResponse::Single(response) if is_request_error(response));
+    let Ok(mut body) = serialize(&batch, request_error) else {
         return problem(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE);
     };
     if body.len() > MAX_RESPONSE_BYTES {
@@ -287,11 +291,35 @@ fn respond(batch: BatchResponse) -> Response {
         body = serde_json::to_vec(&replaced).unwrap_or_default();
     }
     let mut response = Response::new(Body::from(body));
+    if request_error {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/graphql-response+json"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type.content_type()));
     if let Some(value) = cache_control.and_then(|value| HeaderValue::from_str(&value).ok()) {
         headers.insert(header::CACHE_CONTROL, value);
     }
     headers.extend(http_headers);
     response
+}
+
+/// The request did not parse or validate (its variables included): nothing
+/// ran, so there is no `data`, and no error has a `path`. A persisted query
+/// the server does not know is not one: Apollo's link resends on a 200.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+        && !response.errors.iter().any(persisted_queries::is_not_found)
+}
+
+fn serialize(batch: &BatchResponse, without_data: bool) -> serde_json::Result<Vec<u8>> {
+    if !without_data {
+        return serde_json::to_vec(batch);
+    }
+    let mut value = serde_json::to_value(batch)?;
+    if let Some(object) = value.as_object_mut() {
+        object.remove("data");
+    }
+    serde_json::to_vec(&value)
 }

@@ -4,6 +4,7 @@ mod csrf;
 mod graphiql;
 mod graphql;
 mod health;
+mod media_type;
 pub mod metrics;
 mod parsed_queries;
 mod persisted_queries;

@@ -118,6 +118,12 @@ pub fn not_found() -> ServerError {
     error
 }
 
+/// Whether `error` is the one `not_found` makes.
+pub fn is_not_found(error: &ServerError) -> bool {
+    let code = error.extensions.as_ref().and_then(|extensions| extensions.get("code"));
+    matches!(code, Some(async_graphql::Value::String(code)) if code == NOT_FOUND_CODE)
+}
+
 /// The hash the request's `persistedQuery` extension names, if it has one.
 fn requested_hash(request: &Request) -> Result<Option<&str>, Unresolved> {
     let Some(extension) = request.extensions.get(EXTENSION) else {

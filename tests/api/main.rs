@@ -6,6 +6,7 @@ mod bad_input;
 mod batched_authorization;
 mod concurrency;
 mod graphiql;
+mod graphql_over_http;
 mod helpers;
 mod idempotency;
 mod invariants;
