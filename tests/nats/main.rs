@@ -11,6 +11,7 @@
 mod commands;
 mod failures;
 mod instances;
+mod stream_setup;
 mod support;
 mod workload;
 
