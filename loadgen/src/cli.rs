@@ -103,11 +103,14 @@ pub struct Baseline {
     /// Baseline pool size; default: 1 on SQLite (like the server), --clients on PostgreSQL.
     #[arg(long)]
     pub baseline_connections: Option<u32>,
-    /// PostgreSQL: the baseline also holds minibank's position-order lock from
-    /// its insert through its commit (what ordering by taking turns through
-    /// the commit would cost).
+    /// PostgreSQL: the baseline also holds minibank's append order lock from
+    /// its insert through its commit, as the server's group commits do.
     #[arg(long)]
     pub baseline_order_lock: bool,
+    /// SQLite: the baseline syncs with `synchronous=NORMAL` (for a server run
+    /// with `--sqlite-synchronous normal`) instead of `FULL`.
+    #[arg(long)]
+    pub baseline_sqlite_normal_sync: bool,
 }
 
 /// Where the server publishes its events (its NATS_URL, NATS_SUBJECT_PREFIX, NATS_STREAM).

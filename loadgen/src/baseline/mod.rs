@@ -33,14 +33,14 @@ enum Database {
 }
 
 impl Database {
-    async fn connect(url: &str, connections: Option<u32>, clients: usize, ordered: bool) -> anyhow::Result<Self> {
+    async fn connect(url: &str, connections: Option<u32>, clients: usize, options: Options) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {
-            let pool = sqlite::connect(url, connections.unwrap_or(1)).await?;
+            let pool = sqlite::connect(url, connections.unwrap_or(1), !options.sqlite_normal_sync).await?;
             Ok(Database::Sqlite(pool))
         } else {
             let size = connections.unwrap_or(u32::try_from(clients).unwrap_or(u32::MAX));
             let pool = postgres::connect(url, size).await?;
-            Ok(Database::Postgres { pool, ordered })
+            Ok(Database::Postgres { pool, ordered: options.order_lock })
         }
     }
 
@@ -50,6 +50,15 @@ impl Database {
             Database::Postgres { pool, ordered } => postgres::deposit(pool, account, cents, *ordered).await,
         }
     }
+}
+
+/// How the baseline writes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// PostgreSQL: also hold the server's order lock through the commit.
+    pub order_lock: bool,
+    /// SQLite: `synchronous=NORMAL` instead of the server's default `FULL`.
+    pub sqlite_normal_sync: bool,
 }
 
 pub struct BaselineResult {
@@ -79,14 +88,14 @@ pub async fn run(
     accounts: &[String],
     plan: Plan,
     connections: Option<u32>,
-    order_lock: bool,
+    options: Options,
 ) -> anyhow::Result<BaselineResult> {
     let ids: Vec<Uuid> = accounts
         .iter()
         .map(|id| Uuid::parse_str(id).with_context(|| format!("account id {id} is not a UUID")))
         .collect::<anyhow::Result<_>>()?;
     let ids = Arc::new(ids);
-    let database = Database::connect(url, connections, plan.clients, order_lock).await?;
+    let database = Database::connect(url, connections, plan.clients, options).await?;
     let progress = Progress::start("baseline", plan.goal(), plan.quiet);
     let issued = Arc::new(AtomicU64::new(0));
     let started = Instant::now();

@@ -12,12 +12,14 @@ use uuid::Uuid;
 
 use super::event;
 
-/// Same pragmas as the server's connections.
-pub async fn connect(url: &str, connections: u32) -> anyhow::Result<SqlitePool> {
+/// Same pragmas as the server's connections (`full_sync`: the server's
+/// default `synchronous=FULL`, else `NORMAL`).
+pub async fn connect(url: &str, connections: u32, full_sync: bool) -> anyhow::Result<SqlitePool> {
+    let synchronous = if full_sync { SqliteSynchronous::Full } else { SqliteSynchronous::Normal };
     let options = SqliteConnectOptions::from_str(url)
         .with_context(|| format!("bad SQLite URL {url}"))?
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(synchronous)
         .busy_timeout(Duration::from_secs(5))
         .create_if_missing(false);
     SqlitePoolOptions::new()

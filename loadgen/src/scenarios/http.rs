@@ -83,7 +83,11 @@ pub async fn deposits(ctx: &Ctx, args: &Baseline, name: &str, accounts: usize) -
         let url = args.database_url.as_deref().context("--baseline needs --database-url")?;
         ctx.say("baseline: the same deposits as hand-written SQL");
         let connections = args.baseline_connections;
-        let base = baseline::run(url, &session.accounts, ctx.plan(), connections, args.baseline_order_lock).await?;
+        let options = baseline::Options {
+            order_lock: args.baseline_order_lock,
+            sqlite_normal_sync: args.baseline_sqlite_normal_sync,
+        };
+        let base = baseline::run(url, &session.accounts, ctx.plan(), connections, options).await?;
         summary.detail("baseline", base.figures(summary.throughput_ops_s));
         if base.errors > 0 {
             summary.fail(format!("{} baseline transactions failed", base.errors));
