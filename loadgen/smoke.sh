@@ -20,10 +20,15 @@ cleanup() {
 trap cleanup EXIT
 
 db="$work/smoke.db"
+# With NATS on 127.0.0.1:4222 the server relays its events there (the relay scenarios).
+nats_env=()
+if (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then
+    nats_env=(NATS_URL=nats://127.0.0.1:4222 NATS_SUBJECT_PREFIX="smoke_$$" NATS_STREAM="SMOKE_$$")
+fi
 DATABASE_URL="sqlite://$db?mode=rwc" \
     JWT_SECRET="loadgen-smoke-secret-0123456789abcdef" \
     RUST_LOG=warn,minibank=info \
-    "$MINIBANK_BIN" serve --listen 127.0.0.1:0 >"$work/server.log" 2>&1 &
+    env "${nats_env[@]}" "$MINIBANK_BIN" serve --listen 127.0.0.1:0 >"$work/server.log" 2>&1 &
 server_pid=$!
 
 addr=""
@@ -68,6 +73,12 @@ check transfers "0 3" -- transfers "${short[@]}"
 check subscribe 0 -- subscribe "${short[@]}" --subscribers 20 --rate 20
 check subscribe-idle 0 -- subscribe --idle --subscribers 20
 check catch-up 0 -- catch-up --clients 4 --accounts 10 --events 500
+if [ ${#nats_env[@]} -gt 0 ]; then
+    check relay-latency 0 -- relay-latency "${short[@]}" --rate 100 --prefix "smoke_$$" --stream "SMOKE_$$"
+    check relay-backlog 0 -- relay-backlog --stream "SMOKE_$$" --events 100 --delete-stream
+else
+    echo "smoke: no NATS on 127.0.0.1:4222: relay-latency and relay-backlog skipped"
+fi
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "smoke: the server died:" >&2
