@@ -28,14 +28,20 @@ pub enum Command {
     },
     /// Register an administrator through the normal command path.
     CreateAdmin {
+        /// The admin's login: 3 to 32 of a-z, 0-9, '.', '_' and '-'.
         #[arg(long)]
         username: String,
+        /// The admin's e-mail address (also accepted as the login).
         #[arg(long)]
         email: String,
+        /// 8 to 128 characters; prefer the environment variable, which
+        /// stays out of the shell's history and the process list.
         #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
+        /// Shown in the admin's profile.
         #[arg(long, default_value = "Admin")]
         first_name: String,
+        /// Shown in the admin's profile.
         #[arg(long, default_value = "User")]
         last_name: String,
     },

@@ -82,9 +82,21 @@ fn settings(args: SettingsArgs) -> Settings {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.settings.log_format);
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // What went wrong and why, in words: a wrong flag or an absent
+            // database is no place for a stack backtrace, even with RUST_BACKTRACE set.
+            eprintln!("Error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = settings(cli.settings);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => bootstrap::serve(settings).await,

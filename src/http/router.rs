@@ -56,7 +56,10 @@ fn cors(settings: &HttpSettings) -> CorsLayer {
     let allow_origin = if settings.cors_origins.iter().any(|o| o == "*") {
         AllowOrigin::any()
     } else {
-        AllowOrigin::list(settings.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+        // Browsers send an origin without a trailing slash; a configured
+        // "https://app.example/" means the same origin.
+        let origins = settings.cors_origins.iter().map(|origin| origin.trim().trim_end_matches('/'));
+        AllowOrigin::list(origins.filter_map(|origin| HeaderValue::from_str(origin).ok()))
     };
     CorsLayer::new()
         .allow_origin(allow_origin)

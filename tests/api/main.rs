@@ -5,6 +5,7 @@ mod authorization;
 mod bad_input;
 mod batched_authorization;
 mod concurrency;
+mod cors;
 mod graphiql;
 mod graphql_over_http;
 mod helpers;

@@ -406,3 +406,34 @@ fn a_token_lifetime_out_of_range_is_refused_clearly_before_anything_starts() {
     assert!(stderr.contains("60..=2592000"), "the message names the range: {stderr}");
     assert!(!dir.path().join("bank.db").exists(), "nothing was touched");
 }
+
+#[test]
+fn a_user_error_is_said_in_words_without_a_backtrace_even_with_rust_backtrace_set() {
+    let output = std::process::Command::new(server_process::BIN)
+        .args(["create-admin", "--username", "x", "--email", "root@example.com"])
+        .env("ADMIN_PASSWORD", "a long password")
+        .env("RUST_BACKTRACE", "1")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Error: ") && stderr.contains("username"), "{stderr}");
+    assert!(!stderr.contains("backtrace") && !stderr.contains("Backtrace"), "{stderr}");
+}
+
+#[test]
+fn create_admin_help_explains_each_flag() {
+    let output = std::process::Command::new(server_process::BIN).args(["create-admin", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for (flag, words) in [
+        ("--username", "3 to 32"),
+        ("--email", "e-mail"),
+        ("--password", "ADMIN_PASSWORD"),
+        ("--first-name", "profile"),
+        ("--last-name", "profile"),
+    ] {
+        let line = help.lines().skip_while(|l| !l.trim_start().starts_with(flag)).take(3).collect::<String>();
+        assert!(line.contains(words), "{flag}: {help}");
+    }
+}
