@@ -25,6 +25,11 @@ nats_env=()
 if (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then
     nats_env=(NATS_URL=nats://127.0.0.1:4222 NATS_SUBJECT_PREFIX="smoke_$$" NATS_STREAM="SMOKE_$$")
 fi
+# An admin for `nested --as admin`.
+DATABASE_URL="sqlite://$db?mode=rwc" RUST_LOG=warn \
+    "$MINIBANK_BIN" create-admin --username smokeadmin --email smokeadmin@example.com \
+    --password "smoke admin password" >"$work/create-admin.log" 2>&1 ||
+    { echo "smoke: create-admin failed:" >&2; cat "$work/create-admin.log" >&2; exit 1; }
 DATABASE_URL="sqlite://$db?mode=rwc" \
     JWT_SECRET="loadgen-smoke-secret-0123456789abcdef" \
     RUST_LOG=warn,minibank=info \
@@ -68,6 +73,9 @@ check deposits 0 -- deposits "${short[@]}" --baseline --database-url "sqlite://$
 check mixed 0 -- mixed "${short[@]}"
 check hot-account 0 -- hot-account "${short[@]}"
 check queries 0 -- queries "${short[@]}"
+check nested-admin 0 -- nested "${short[@]}" --as admin --owners 5 \
+    --admin-login smokeadmin --admin-password "smoke admin password"
+check nested-customer 0 -- nested "${short[@]}" --as customer
 # 3: the server has no transfer mutation yet; 0 once it does.
 check transfers "0 3" -- transfers "${short[@]}"
 check subscribe 0 -- subscribe "${short[@]}" --subscribers 20 --rate 20

@@ -1,6 +1,7 @@
 //! `nested`: the accounts list with each owner and the last transactions
 //! (issue 17's query), as an admin over every account or as a customer over
-//! their own 20, with the server's CPU time per query.
+//! their own 20. The report adds the server's CPU and statements per query
+//! (with `--server-pid`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,24 +50,10 @@ pub async fn run(ctx: &Ctx, args: &NestedArgs) -> anyhow::Result<Summary> {
     let listed = first["accounts"]["nodes"].as_array().map_or(0, Vec::len);
     let name = format!("nested-{}", args.actor.name());
     let make: MakeOp = Arc::new(|_| Op { query: NESTED, variables: json!({}), mutation: false, expected: &[] });
-    let cpu_before = ctx.common.server_pid.map(cpu_seconds).transpose()?;
     let run = runner::run(&name, &gql, ctx.plan(), make).await;
-    let cpu_after = ctx.common.server_pid.map(cpu_seconds).transpose()?;
     let mut summary = Summary::from_run(&name, ctx.common.clients, &run);
     summary.detail("accounts_per_query", listed);
-    if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
-        let cpu = after - before;
-        let queries = summary.operations_ok.max(1) as f64;
-        summary.detail("server_cpu_s", round(cpu, 2));
-        summary.detail("server_cpu_ms_per_query", round(cpu * 1000.0 / queries, 3));
-        summary.detail("server_cpu_cores_busy", round(cpu / run.elapsed.as_secs_f64().max(1e-9), 2));
-    }
     Ok(summary)
-}
-
-fn round(value: f64, digits: i32) -> f64 {
-    let scale = 10f64.powi(digits);
-    (value * scale).round() / scale
 }
 
 /// A new customer with `accounts` accounts, each funded and with two more deposits.
