@@ -4,6 +4,7 @@ use std::time::Duration;
 use anyhow::Context;
 use futures::StreamExt;
 use futures::stream::FuturesOrdered;
+use tokio::sync::watch;
 
 use super::ports::{BrokerSession, EventBroker, RelayLease};
 use crate::application::live::LiveFeed;
@@ -103,22 +104,17 @@ impl EventRelay {
         let from = session.last_position().unwrap_or(checkpoint);
         // Also lists the relay among the projections from its first run on.
         self.checkpoints.advance(Self::NAME, from).await?;
-        let mut saved = from;
-        let mut acked = from;
+        // Written beside the publishing, never in its way: on SQLite the
+        // checkpoint waits for the one writer connection behind the commits.
+        let (acked, acked_rx) = watch::channel(from);
+        tokio::spawn(write_checkpoints(self.checkpoints.clone(), acked_rx, self.settings.checkpoint_interval));
         let mut events = Box::pin(self.feed.subscribe(Some(from)).await?.into_stream());
         let mut pending = FuturesOrdered::new();
-        let mut save = tokio::time::interval(self.settings.checkpoint_interval);
         loop {
             tokio::select! {
                 biased;
-                _ = save.tick() => {
-                    if acked > saved {
-                        self.checkpoints.advance(Self::NAME, acked).await?;
-                        saved = acked;
-                    }
-                }
                 Some(stored) = pending.next(), if !pending.is_empty() => {
-                    acked = stored?;
+                    acked.send_replace(stored?);
                     *failures = 0;
                 }
                 next = events.next(), if pending.len() < self.settings.window => {
@@ -136,6 +132,26 @@ impl EventRelay {
                 }
             }
         }
+    }
+}
+
+/// Records the last acknowledged position at most once per `every`, and
+/// once more when the session has ended.
+async fn write_checkpoints(checkpoints: Arc<dyn CheckpointStore>, mut acked: watch::Receiver<i64>, every: Duration) {
+    let mut saved = *acked.borrow_and_update();
+    loop {
+        let open = acked.changed().await.is_ok();
+        let position = *acked.borrow_and_update();
+        if position > saved {
+            match checkpoints.advance(EventRelay::NAME, position).await {
+                Ok(()) => saved = position,
+                Err(error) => tracing::warn!(error = format!("{error:#}"), "cannot record the relay's checkpoint"),
+            }
+        }
+        if !open {
+            return;
+        }
+        tokio::time::sleep(every).await;
     }
 }
 
