@@ -32,6 +32,10 @@ async fn account_command(
 
 #[Object]
 impl Mutation {
+    /// Registers a customer and signs them in: the answer carries a token.
+    /// ALREADY_EXISTS when the username or e-mail is taken (e-mails compare
+    /// case-insensitively); BAD_USER_INPUT, with `extensions.field`, for a
+    /// value that breaks a rule.
     #[graphql(complexity = "super::schema::PASSWORD_COMPLEXITY + child_complexity")]
     async fn register_client(
         &self,
@@ -43,6 +47,10 @@ impl Mutation {
         auth::register(app(ctx), command, meta).await.map(AuthPayload::from).gql()
     }
 
+    /// Signs in with a username or e-mail and the password; the token goes in
+    /// `Authorization: Bearer <token>`. INVALID_CREDENTIALS whether the login
+    /// or the password was wrong; TOO_MANY_REQUESTS (with
+    /// `extensions.retryAfter`, in seconds) after repeated failures.
     #[graphql(complexity = "super::schema::PASSWORD_COMPLEXITY + child_complexity")]
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
         let from = super::request::client_address(ctx);
@@ -53,6 +61,9 @@ impl Mutation {
         signed_in.map(AuthPayload::from).gql()
     }
 
+    /// Opens an account for the caller (an admin may name another owner), at
+    /// balance 0.00. UNAUTHENTICATED without a token; FORBIDDEN for a
+    /// customer who names another owner or an overdraft.
     async fn open_account(&self, ctx: &Context<'_>, input: OpenAccountInput) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
@@ -60,6 +71,10 @@ impl Mutation {
         account_command(app(ctx), meta, None, Command::OpenAccount(command)).await.gql()
     }
 
+    /// Adds `amount` (more than 0) to the account. NOT_FOUND for an account
+    /// the caller may not see; ACCOUNT_CLOSED on a closed one; CONFLICT for a
+    /// stale `expectedVersion` or a `commandId` reused with other input (the
+    /// same input with the same `commandId` answers the same, once applied).
     async fn deposit(&self, ctx: &Context<'_>, input: MoneyInput) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
@@ -67,6 +82,8 @@ impl Mutation {
         account_command(app(ctx), meta, Some(command.account_id), Command::Deposit(command)).await.gql()
     }
 
+    /// Takes `amount` (more than 0) from the account. INSUFFICIENT_FUNDS when
+    /// the balance would go below −overdraftLimit; otherwise as `deposit`.
     async fn withdraw(&self, ctx: &Context<'_>, input: MoneyInput) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
@@ -86,6 +103,8 @@ impl Mutation {
         account_command(app(ctx), meta, Some(command.account_id), Command::ChangeOverdraftLimit(command)).await.gql()
     }
 
+    /// Closes the account for good. ACCOUNT_NOT_EMPTY while its balance is not
+    /// zero or money is in flight; ACCOUNT_CLOSED if it already is.
     async fn close_account(
         &self,
         ctx: &Context<'_>,
@@ -97,6 +116,11 @@ impl Mutation {
         account_command(app(ctx), meta, Some(command.account_id), Command::CloseAccount(command)).await.gql()
     }
 
+    /// Moves `amount` from one of the caller's accounts to another account.
+    /// Answers once settled, or after 2 seconds with the
+    /// transfer still PENDING (it settles all the same: watch `transfer(id)`
+    /// or the events). CURRENCY_MISMATCH between currencies; a refused
+    /// transfer ends FAILED with a `failureReason`.
     async fn transfer(&self, ctx: &Context<'_>, input: TransferInput) -> async_graphql::Result<TransferPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;

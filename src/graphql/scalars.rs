@@ -49,6 +49,10 @@ impl ScalarType for Decimal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position(pub i64);
 
+/// A position in the event log (increasing in commit order; 0 is before
+/// the first event), as a decimal string ("42") in answers; in inputs a
+/// string or an Int of 0 or more. Resume a subscription with
+/// `events(after: <last position you handled>)`.
 #[Scalar(name = "Position")]
 impl ScalarType for Position {
     fn parse(value: Value) -> InputValueResult<Self> {
