@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Context;
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryTrait, Set};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryTrait, Set, Statement};
 use uuid::Uuid;
 
 use crate::application::ports::{Commit, CommitError, ProcessedCommand, RecordedEvent, StreamAppend};
@@ -52,7 +52,7 @@ pub(super) async fn write(
     dialect: Dialect,
     commits: &[&Commit],
 ) -> Result<Written, anyhow::Error> {
-    let found = Found::read(txn, commits).await?;
+    let found = Found::read(txn, dialect, commits).await?;
     let mut admitted = Admitted::default();
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(commits.len());
     for commit in commits {
@@ -93,13 +93,13 @@ struct Found {
 }
 
 impl Found {
-    async fn read(txn: &DatabaseTransaction, commits: &[&Commit]) -> anyhow::Result<Self> {
+    async fn read(txn: &DatabaseTransaction, dialect: Dialect, commits: &[&Commit]) -> anyhow::Result<Self> {
         let streams: HashSet<Uuid> = commits.iter().flat_map(|c| c.appends.iter().map(|a| a.stream_id)).collect();
         let claims: Vec<(String, String)> =
             commits.iter().flat_map(|c| c.claims.iter().map(|k| (k.scope.to_owned(), k.value.clone()))).collect();
         let keys: Vec<Uuid> = commits.iter().filter_map(|c| c.idempotency.as_ref().map(|k| k.command_id)).collect();
         Ok(Found {
-            versions: versions(txn, &streams).await?,
+            versions: versions(txn, dialect, &streams).await?,
             claims: claimed(txn, &claims).await?,
             processed: processed(txn, &keys).await?,
             head: head(txn).await?,
@@ -107,22 +107,29 @@ impl Found {
     }
 }
 
-async fn versions(txn: &DatabaseTransaction, streams: &HashSet<Uuid>) -> anyhow::Result<HashMap<Uuid, i32>> {
+/// One index probe per stream (its newest version), not a scan of its events.
+async fn versions(
+    txn: &DatabaseTransaction,
+    dialect: Dialect,
+    streams: &HashSet<Uuid>,
+) -> anyhow::Result<HashMap<Uuid, i32>> {
     let mut versions = HashMap::with_capacity(streams.len());
     let streams: Vec<Uuid> = streams.iter().copied().collect();
     for chunk in streams.chunks(ROWS_PER_STATEMENT) {
-        let query = Query::select()
-            .column(event::Column::StreamId)
-            .expr(Expr::col(event::Column::Version).max())
-            .from(event::Entity)
-            .and_where(Expr::col(event::Column::StreamId).is_in(chunk.iter().copied()))
-            .group_by_col(event::Column::StreamId)
-            .to_owned();
-        let rows = txn.query_all(&query).await.context("cannot read the versions of the streams")?;
+        let listed: Vec<String> = (1..=chunk.len()).map(|n| format!("({})", dialect.parameter(n))).collect();
+        let sql = format!(
+            "SELECT listed.column1, (SELECT MAX(version) FROM events WHERE stream_id = listed.column1) \
+             FROM (VALUES {}) AS listed",
+            listed.join(", ")
+        );
+        let values: Vec<sea_orm::Value> = chunk.iter().map(|&id| id.into()).collect();
+        let statement = Statement::from_sql_and_values(dialect.backend(), sql, values);
+        let rows = txn.query_all_raw(statement).await.context("cannot read the versions of the streams")?;
         for row in rows {
             let stream: Uuid = row.try_get_by_index(0)?;
-            let version: i32 = row.try_get_by_index(1)?;
-            versions.insert(stream, version);
+            if let Some(version) = row.try_get_by_index::<Option<i32>>(1)? {
+                versions.insert(stream, version);
+            }
         }
     }
     Ok(versions)
