@@ -3,6 +3,7 @@
 
 mod append;
 mod claims;
+mod durability;
 mod events;
 mod group_commit;
 mod idempotency;

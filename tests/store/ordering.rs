@@ -242,3 +242,33 @@ async fn on_postgres_another_databases_open_transaction_does_not_delay_readers()
     })
     .await;
 }
+
+/// A transaction left open in minibank's own database that writes elsewhere
+/// (a person's psql session, a long report) holds neither appends nor
+/// readers back: only appends take the order lock.
+#[tokio::test]
+async fn on_postgres_a_long_foreign_transaction_in_the_same_database_delays_nobody() {
+    on_each_backend(|backend| async move {
+        if backend.db.get_database_backend() != DbBackend::Postgres {
+            return;
+        }
+        let foreign = sea_orm::Database::connect(backend.url.as_str()).await.unwrap();
+        let open = foreign.begin().await.unwrap();
+        open.execute_unprepared("CREATE TABLE report (n int); INSERT INTO report VALUES (1)").await.unwrap();
+
+        let store = backend.store();
+        let account = Uuid::now_v7();
+        let committed = tokio::time::timeout(
+            Duration::from_secs(5),
+            store.commit(append(StreamType::Account, account, 0, vec![opened(account, Uuid::now_v7(), 7)])),
+        )
+        .await
+        .expect("an append does not wait for the foreign transaction");
+        let position = committed.unwrap()[0].position;
+        let readable = store.read_all(position - 1, 10, &EventFilter::default()).await.unwrap();
+        assert_eq!(readable.iter().map(|e| e.position).collect::<Vec<_>>(), vec![position]);
+        assert_eq!(store.head().await.unwrap(), position);
+        open.rollback().await.unwrap();
+    })
+    .await;
+}
