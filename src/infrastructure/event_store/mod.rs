@@ -19,6 +19,7 @@ use crate::infrastructure::projections::Projection;
 use group_commit::{GroupCommit, Writer};
 
 pub use group_commit::MAX_BATCH;
+pub(crate) use read::from_model as recorded_event;
 
 /// The log after `after`, oldest first, at most `limit` events, read on any
 /// connection.

@@ -157,7 +157,8 @@ fn to_recorded(rows: Vec<Model>) -> anyhow::Result<Vec<RecordedEvent>> {
     rows.into_iter().map(from_model).collect()
 }
 
-fn from_model(row: Model) -> anyhow::Result<RecordedEvent> {
+/// An `events` row as the event it records.
+pub(crate) fn from_model(row: Model) -> anyhow::Result<RecordedEvent> {
     let stream_type = StreamType::parse(&row.stream_type)
         .with_context(|| format!("event {} has an unknown stream type {}", row.id, row.stream_type))?;
     let metadata: EventMetadata =

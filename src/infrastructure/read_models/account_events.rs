@@ -9,9 +9,9 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 use uuid::Uuid;
 
 use super::per_parent::first_per_parent;
-use crate::application::ports::{EventMetadata, RecordedEvent};
-use crate::domain::StreamType;
-use crate::infrastructure::entities::event::{Column, Entity, Model};
+use crate::application::ports::RecordedEvent;
+use crate::infrastructure::entities::event::{Column, Entity};
+use crate::infrastructure::event_store::recorded_event;
 
 /// Up to `limit` events of each stream after `after_version`.
 pub async fn stream_pages(
@@ -34,26 +34,7 @@ pub async fn stream_pages(
     }
     .context("cannot read the streams of accounts")?;
     for row in rows {
-        pages.entry(row.stream_id).or_default().push(recorded(row)?);
+        pages.entry(row.stream_id).or_default().push(recorded_event(row)?);
     }
     Ok(pages)
-}
-
-fn recorded(row: Model) -> anyhow::Result<RecordedEvent> {
-    let stream_type = StreamType::parse(&row.stream_type)
-        .with_context(|| format!("event {} has an unknown stream type {}", row.id, row.stream_type))?;
-    let metadata: EventMetadata =
-        serde_json::from_value(row.metadata).with_context(|| format!("event {} has invalid metadata", row.id))?;
-    Ok(RecordedEvent {
-        position: row.position,
-        id: row.id,
-        stream_id: row.stream_id,
-        stream_type,
-        version: row.version,
-        event_type: row.event_type,
-        schema_version: row.schema_version,
-        data: row.data,
-        metadata,
-        recorded_at: row.recorded_at,
-    })
 }
