@@ -16,6 +16,10 @@ mod statement_count;
 pub use dialect::Dialect;
 pub use sqlite::{READERS as SQLITE_READERS, Synchronous as SqliteSynchronous};
 
+/// Rows at most per multi-row statement: well under either database's limit
+/// on parameters (32,766 on SQLite, 65,535 on PostgreSQL) at a dozen columns.
+pub const ROWS_PER_STATEMENT: usize = 500;
+
 /// How the pool behaves when the database is slow or gone.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::application::ports::{Commit, CommitError, ProcessedCommand, RecordedEvent, StreamAppend};
 use crate::infrastructure::database::Dialect;
+use crate::infrastructure::database::ROWS_PER_STATEMENT;
 use crate::infrastructure::entities::{event, processed_command, unique_claim};
 
 /// What became of one commit of a batch.
@@ -40,10 +41,6 @@ pub(super) struct Written {
     /// was visible when the batch's events got theirs.
     pub previous_head: i64,
 }
-
-/// Rows at most per multi-row statement (well under either database's limit
-/// on parameters).
-const ROWS_PER_STATEMENT: usize = 500;
 
 /// Checks and writes `commits` in `txn`, which holds the append order.
 /// The caller commits `txn` (or drops it, which writes nothing).

@@ -15,6 +15,7 @@ use crate::application::ports::{RecordedEvent, TransactionKind};
 use crate::domain::account::{AccountEvent, AccountOpened, AccountStatus, MoneyMoved, TransferLeg};
 use crate::domain::value::to_cents;
 use crate::domain::{DomainEvent, StreamType};
+use crate::infrastructure::database::ROWS_PER_STATEMENT;
 use crate::infrastructure::entities::{account, account_transaction};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -208,9 +209,6 @@ impl Changes {
         Ok(())
     }
 }
-
-/// Rows per insert, well under either database's limit on parameters.
-const ROWS_PER_STATEMENT: usize = 500;
 
 const UPDATED_COLUMNS: [(&str, Assign); 6] = [
     ("version", Assign::Always),

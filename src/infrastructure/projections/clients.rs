@@ -9,6 +9,7 @@ use super::{Projection, Target};
 use crate::application::ports::RecordedEvent;
 use crate::domain::client::ClientEvent;
 use crate::domain::{DomainEvent, StreamType};
+use crate::infrastructure::database::ROWS_PER_STATEMENT;
 use crate::infrastructure::entities::client::{ActiveModel, Column, Entity};
 
 /// One row per registered client; `seq` is the registration's log position.
@@ -61,6 +62,3 @@ impl Projection for ClientsProjection {
         Ok(())
     }
 }
-
-/// Rows per insert, well under either database's limit on parameters.
-const ROWS_PER_STATEMENT: usize = 500;

@@ -11,6 +11,7 @@ use crate::application::ports::RecordedEvent;
 use crate::domain::transfer::{TransferEvent, TransferStatus};
 use crate::domain::value::to_cents;
 use crate::domain::{DomainEvent, StreamType};
+use crate::infrastructure::database::ROWS_PER_STATEMENT;
 use crate::infrastructure::entities::transfer;
 
 /// Idempotent like the accounts projection: a row moves only from the
@@ -75,9 +76,6 @@ impl Projection for TransfersProjection {
         Ok(())
     }
 }
-
-/// Rows per insert, well under either database's limit on parameters.
-const ROWS_PER_STATEMENT: usize = 500;
 
 const FINISHED_COLUMNS: [(&str, Assign); 4] = [
     ("version", Assign::Always),

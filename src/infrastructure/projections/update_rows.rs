@@ -6,9 +6,7 @@ use anyhow::Context;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, Value};
 
 use crate::infrastructure::database::Dialect;
-
-/// Rows per statement, well under either database's limit on parameters.
-const ROWS_PER_STATEMENT: usize = 500;
+use crate::infrastructure::database::ROWS_PER_STATEMENT;
 
 /// How a column takes its new value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
