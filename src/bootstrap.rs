@@ -24,7 +24,7 @@ use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, con
 use crate::infrastructure::event_store::SeaOrmEventStore;
 use crate::infrastructure::leadership::PgAdvisoryLease;
 use crate::infrastructure::nats::{self, NatsSettings};
-use crate::infrastructure::notifications::{PostgresWaker, spawn_listener};
+use crate::infrastructure::notifications::{postgres_waker, spawn_listener};
 use crate::infrastructure::pool_gauges;
 use crate::infrastructure::projections;
 use crate::infrastructure::read_models::{
@@ -149,11 +149,11 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
     };
     if let Some((client, nats)) = &nats {
         // Through NATS, other instances learn of this one's commits, and this one of theirs.
-        bus.subscribe(Arc::new(nats::NatsWaker::spawn(client.clone(), nats.wake_subject())));
+        bus.subscribe(Arc::new(nats::nats_waker(client.clone(), nats.wake_subject())));
         nats::spawn_wake_listener(client.clone(), nats.wake_subject(), feed.clone());
     } else if shares_database {
         // Other instances learn of this one's commits, and this one of theirs.
-        bus.subscribe(Arc::new(PostgresWaker::start(db.clone(), instance)));
+        bus.subscribe(Arc::new(postgres_waker(db.clone(), instance)));
         spawn_listener(settings.database_url.clone(), instance, feed.clone());
     }
     let bus = Arc::new(bus);

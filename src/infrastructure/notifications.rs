@@ -9,16 +9,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use crate::application::EventHandler;
-use crate::application::live::LiveFeed;
-use crate::application::ports::RecordedEvent;
+use crate::application::live::{CoalescedSignal, LiveFeed};
 
 /// The channel instances notify on; the payload names the sender, so that an
 /// instance skips its own notifications (its feed has those events already).
@@ -26,40 +22,16 @@ pub const CHANNEL: &str = "minibank_events";
 
 /// Tells the other instances that the log grew: one NOTIFY for however many
 /// commits happened while the previous one was being sent.
-pub struct PostgresWaker {
-    pending: Arc<Notify>,
-}
-
-impl PostgresWaker {
-    /// Sends the notifications on `db` for as long as the waker lives.
-    pub fn start(db: DatabaseConnection, instance: Uuid) -> Self {
-        let pending = Arc::new(Notify::new());
-        let waiting = Arc::downgrade(&pending);
-        tokio::spawn(async move {
-            let sql = format!("SELECT pg_notify('{CHANNEL}', '{instance}')");
-            loop {
-                let Some(pending) = waiting.upgrade() else { return };
-                pending.notified().await;
-                drop(pending);
-                if let Err(error) = db.execute_unprepared(&sql).await {
-                    tracing::warn!(error = format!("{error:#}"), "cannot notify the other instances");
-                }
+pub fn postgres_waker(db: DatabaseConnection, instance: Uuid) -> CoalescedSignal {
+    let sql = format!("SELECT pg_notify('{CHANNEL}', '{instance}')");
+    CoalescedSignal::spawn("other instances (PostgreSQL NOTIFY)", move || {
+        let (db, sql) = (db.clone(), sql.clone());
+        async move {
+            if let Err(error) = db.execute_unprepared(&sql).await {
+                tracing::warn!(error = format!("{error:#}"), "cannot notify the other instances");
             }
-        });
-        PostgresWaker { pending }
-    }
-}
-
-#[async_trait]
-impl EventHandler for PostgresWaker {
-    fn name(&self) -> &'static str {
-        "other instances (PostgreSQL NOTIFY)"
-    }
-
-    async fn handle(&self, _events: &[RecordedEvent]) -> anyhow::Result<()> {
-        self.pending.notify_one();
-        Ok(())
-    }
+        }
+    })
 }
 
 /// Listens for as long as the process runs, reconnecting with backoff; wakes

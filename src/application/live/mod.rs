@@ -9,12 +9,14 @@
 //! bounded, and a lost notification delays an event but never loses it.
 
 mod account_updates;
+mod coalesced;
 mod feed;
 mod notifier;
 mod subscriber;
 mod visibility;
 
 pub use account_updates::{UpdateError, account_updates};
+pub use coalesced::CoalescedSignal;
 pub use feed::{FeedConfig, LiveFeed};
 pub use notifier::FeedNotifier;
 pub use subscriber::{FeedStream, SubscriptionEnded};

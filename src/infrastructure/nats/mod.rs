@@ -14,7 +14,7 @@ use anyhow::Context;
 pub use broker::JetStreamBroker;
 pub use settings::{DEFAULT_DUPLICATE_WINDOW, NatsSettings};
 pub use stream::{captures, ensure_stream};
-pub use wake::{NatsWaker, spawn_wake_listener};
+pub use wake::{nats_waker, spawn_wake_listener};
 
 /// The header that carries an event's position in the log.
 pub const POSITION_HEADER: &str = "Minibank-Position";

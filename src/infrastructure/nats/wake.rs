@@ -6,48 +6,22 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use futures::StreamExt;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::application::EventHandler;
-use crate::application::live::LiveFeed;
-use crate::application::ports::RecordedEvent;
+use crate::application::live::{CoalescedSignal, LiveFeed};
 
-/// Tells the other instances after each commit. Commits in a burst share one
-/// message: the handler only raises a flag, and a task of its own publishes
-/// once per flag, so a slow or absent broker never holds up a command.
-pub struct NatsWaker {
-    raised: Arc<Notify>,
-}
-
-impl NatsWaker {
-    pub fn spawn(client: async_nats::Client, subject: String) -> Self {
-        let raised = Arc::new(Notify::new());
-        let flag = raised.clone();
-        tokio::spawn(async move {
-            loop {
-                flag.notified().await;
-                if let Err(error) = client.publish(subject.clone(), Default::default()).await {
-                    tracing::debug!(%error, "cannot publish a wake-up");
-                }
+/// Tells the other instances after commits: one message for however many
+/// commits happened while the previous one was being published.
+pub fn nats_waker(client: async_nats::Client, subject: String) -> CoalescedSignal {
+    CoalescedSignal::spawn("nats wake-up", move || {
+        let (client, subject) = (client.clone(), subject.clone());
+        async move {
+            if let Err(error) = client.publish(subject, Default::default()).await {
+                tracing::debug!(%error, "cannot publish a wake-up");
             }
-        });
-        NatsWaker { raised }
-    }
-}
-
-#[async_trait]
-impl EventHandler for NatsWaker {
-    fn name(&self) -> &'static str {
-        "nats wake-up"
-    }
-
-    async fn handle(&self, _events: &[RecordedEvent]) -> anyhow::Result<()> {
-        self.raised.notify_one();
-        Ok(())
-    }
+        }
+    })
 }
 
 /// Wakes the live feed whenever any instance says there is more, for as
