@@ -149,8 +149,8 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
     };
     if let Some((client, nats)) = &nats {
         // Through NATS, other instances learn of this one's commits, and this one of theirs.
-        bus.subscribe(Arc::new(nats::nats_waker(client.clone(), nats.wake_subject())));
-        nats::spawn_wake_listener(client.clone(), nats.wake_subject(), feed.clone());
+        bus.subscribe(Arc::new(nats::nats_waker(client.clone(), nats.wake_subject(), instance)));
+        nats::spawn_wake_listener(client.clone(), nats.wake_subject(), instance, feed.clone());
     } else if shares_database {
         // Other instances learn of this one's commits, and this one of theirs.
         bus.subscribe(Arc::new(postgres_waker(db.clone(), instance)));

@@ -8,16 +8,20 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 use crate::application::live::{CoalescedSignal, LiveFeed};
 
 /// Tells the other instances after commits: one message for however many
-/// commits happened while the previous one was being published.
-pub fn nats_waker(client: async_nats::Client, subject: String) -> CoalescedSignal {
+/// commits happened while the previous one was being published. The payload
+/// names the sender, so that an instance skips its own (its feed has those
+/// events already).
+pub fn nats_waker(client: async_nats::Client, subject: String, instance: Uuid) -> CoalescedSignal {
+    let sender = instance.to_string();
     CoalescedSignal::spawn("nats wake-up", move || {
-        let (client, subject) = (client.clone(), subject.clone());
+        let (client, subject, sender) = (client.clone(), subject.clone(), sender.clone());
         async move {
-            if let Err(error) = client.publish(subject, Default::default()).await {
+            if let Err(error) = client.publish(subject, sender.into()).await {
                 tracing::debug!(%error, "cannot publish a wake-up");
             }
         }
@@ -26,7 +30,13 @@ pub fn nats_waker(client: async_nats::Client, subject: String) -> CoalescedSigna
 
 /// Wakes the live feed whenever any instance says there is more, for as
 /// long as the process runs (the client re-subscribes after reconnecting).
-pub fn spawn_wake_listener(client: async_nats::Client, subject: String, feed: Arc<LiveFeed>) -> JoinHandle<()> {
+pub fn spawn_wake_listener(
+    client: async_nats::Client,
+    subject: String,
+    instance: Uuid,
+    feed: Arc<LiveFeed>,
+) -> JoinHandle<()> {
+    let own = instance.to_string();
     tokio::spawn(async move {
         let mut failures = 0u32;
         loop {
@@ -35,8 +45,10 @@ pub fn spawn_wake_listener(client: async_nats::Client, subject: String, feed: Ar
                     failures = 0;
                     // Whatever committed before the subscription.
                     feed.wake();
-                    while wakes.next().await.is_some() {
-                        feed.wake();
+                    while let Some(wake) = wakes.next().await {
+                        if wake.payload.as_ref() != own.as_bytes() {
+                            feed.wake();
+                        }
                     }
                 }
                 Err(error) => {
