@@ -45,6 +45,8 @@ impl CustomValidator<String> for TextRule {
     }
 }
 
+/// A new customer: names, username and e-mail are trimmed; a taken username or e-mail is ALREADY_EXISTS, a
+/// rule broken is BAD_USER_INPUT naming the field in `extensions.field`.
 #[derive(InputObject)]
 pub struct RegisterClientInput {
     /// 3-32 chars of a-z 0-9 _ . - (stored lower-case; unique)
@@ -54,8 +56,11 @@ pub struct RegisterClientInput {
     /// 8-128 chars.
     #[graphql(validator(custom = "TextRule::PASSWORD"))]
     pub password: String,
+    /// Given name (for a company, its name): 1-100 characters.
     pub first_name: String,
+    /// Family name: 1-100 characters.
     pub last_name: String,
+    /// True for a company; false when omitted.
     #[graphql(default_with = "Some(false)")]
     pub is_company: Option<bool>,
 }
@@ -74,24 +79,30 @@ impl RegisterClientInput {
     }
 }
 
+/// Credentials; a wrong login or password is INVALID_CREDENTIALS (which of the
+/// two is not told), and repeated failures are TOO_MANY_REQUESTS for a while.
 #[derive(InputObject)]
 pub struct LoginInput {
-    /// Username or e-mail.
+    /// Username or e-mail, at most 254 characters, no control characters.
     #[graphql(validator(custom = "TextRule::LOGIN"))]
     pub login: String,
+    /// The password given at registration.
     #[graphql(validator(custom = "TextRule::PASSWORD"))]
     pub password: String,
 }
 
+/// A new account with a zero balance.
 #[derive(InputObject)]
 pub struct OpenAccountInput {
-    /// Admin only; defaults to the caller.
+    /// The client who will own the account: admin only (else FORBIDDEN); the caller when omitted.
     pub owner_id: Option<ID>,
+    /// ISO 4217 code such as EUR or USD (case-insensitive); an unknown code is BAD_USER_INPUT.
     #[graphql(default_with = "Some(\"EUR\".to_string())")]
     pub currency: Option<String>,
-    /// Admin only when not zero.
+    /// How far below zero the balance may go, 0 or more: admin only when not zero (else FORBIDDEN).
     #[graphql(default_with = "Some(Decimal(rust_decimal::Decimal::ZERO))")]
     pub overdraft_limit: Option<Decimal>,
+    /// Idempotency key (a UUID of the caller's choosing): a repeat with the same id and input returns the first result and records nothing.
     pub command_id: Option<ID>,
 }
 
@@ -108,15 +119,19 @@ impl OpenAccountInput {
     }
 }
 
+/// A deposit or a withdrawal on one account.
 #[derive(InputObject)]
 pub struct MoneyInput {
+    /// The account's id; an unknown one, or one the caller does not own (unless admin), is NOT_FOUND.
     pub account_id: ID,
+    /// More than 0 and at most 1000000000000, in the account's currency; a withdrawal beyond
+    /// `availableBalance` is INSUFFICIENT_FUNDS, and a closed account is ACCOUNT_CLOSED.
     pub amount: Decimal,
     /// At most 200 chars.
     pub description: Option<String>,
     /// When given, the command is refused with CONFLICT unless the account is at this version.
     pub expected_version: Option<i32>,
-    /// Idempotency key: a repeat with the same id and input returns the first result and records nothing.
+    /// Idempotency key (a UUID of the caller's choosing): a repeat with the same id and input returns the first result and records nothing.
     pub command_id: Option<ID>,
 }
 
@@ -132,11 +147,16 @@ impl MoneyInput {
     }
 }
 
+/// A new overdraft limit for one account (admin only, else FORBIDDEN).
 #[derive(InputObject)]
 pub struct ChangeOverdraftLimitInput {
+    /// The account's id; an unknown one, or one the caller does not own (unless admin), is NOT_FOUND.
     pub account_id: ID,
+    /// The new limit, 0 or more; lowering it below what the balance already uses is INSUFFICIENT_FUNDS.
     pub limit: Decimal,
+    /// When given, the command is refused with CONFLICT unless the account is at this version (0 or more).
     pub expected_version: Option<i32>,
+    /// Idempotency key (a UUID of the caller's choosing): a repeat with the same id and input returns the first result and records nothing.
     pub command_id: Option<ID>,
 }
 
@@ -151,10 +171,15 @@ impl ChangeOverdraftLimitInput {
     }
 }
 
+/// The account to close: its balance must be zero and no transfer in flight
+/// (else ACCOUNT_NOT_EMPTY).
 #[derive(InputObject)]
 pub struct CloseAccountInput {
+    /// The account's id; an unknown one, or one the caller does not own (unless admin), is NOT_FOUND.
     pub account_id: ID,
+    /// When given, the command is refused with CONFLICT unless the account is at this version (0 or more).
     pub expected_version: Option<i32>,
+    /// Idempotency key (a UUID of the caller's choosing): a repeat with the same id and input returns the first result and records nothing.
     pub command_id: Option<ID>,
 }
 
@@ -179,13 +204,18 @@ fn command_id(id: Option<&ID>) -> Result<Option<Uuid>, AppError> {
     id.map(|id| parse_id("commandId", id)).transpose()
 }
 
+/// Money to send between two accounts of the same currency (else CURRENCY_MISMATCH).
 #[derive(InputObject)]
 pub struct TransferInput {
+    /// The caller's own account (any account for an admin); else NOT_FOUND.
     pub from_account_id: ID,
+    /// Any other account, found by its id (the same account is BAD_USER_INPUT).
     pub to_account_id: ID,
+    /// More than 0 and at most 1000000000000; beyond the source's `availableBalance` is INSUFFICIENT_FUNDS.
     pub amount: Decimal,
     /// At most 200 chars.
     pub description: Option<String>,
+    /// Idempotency key (a UUID of the caller's choosing): a repeat with the same id and input returns the first result and records nothing.
     pub command_id: Option<ID>,
 }
 

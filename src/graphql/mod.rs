@@ -13,6 +13,7 @@ mod request;
 mod root_fields;
 mod scalars;
 mod schema;
+mod schema_description;
 mod subscription;
 mod types;
 

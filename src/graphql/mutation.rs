@@ -30,6 +30,10 @@ async fn account_command(
     })
 }
 
+/// Writes. Each command is checked whole before anything is recorded: a
+/// refused one records nothing and answers an error with `extensions.code`.
+/// Every mutation but `registerClient` and `login` needs a bearer token
+/// (else UNAUTHENTICATED).
 #[Object]
 impl Mutation {
     /// Registers a customer and signs them in: the answer carries a token.
@@ -40,7 +44,7 @@ impl Mutation {
     async fn register_client(
         &self,
         ctx: &Context<'_>,
-        input: RegisterClientInput,
+        #[graphql(desc = "The command; the rules of each field are on the input type.")] input: RegisterClientInput,
     ) -> async_graphql::Result<AuthPayload> {
         let command = input.into_command().gql()?;
         let meta = CommandMeta::request(crate::application::Actor::Anonymous, None);
@@ -52,7 +56,11 @@ impl Mutation {
     /// or the password was wrong; TOO_MANY_REQUESTS (with
     /// `extensions.retryAfter`, in seconds) after repeated failures.
     #[graphql(complexity = "super::schema::PASSWORD_COMPLEXITY + child_complexity")]
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The command; the rules of each field are on the input type.")] input: LoginInput,
+    ) -> async_graphql::Result<AuthPayload> {
         let from = super::request::client_address(ctx);
         let signed_in = auth::login(app(ctx), &input.login, &input.password, from).await;
         if let Err(error) = &signed_in {
@@ -64,7 +72,11 @@ impl Mutation {
     /// Opens an account for the caller (an admin may name another owner), at
     /// balance 0.00. UNAUTHENTICATED without a token; FORBIDDEN for a
     /// customer who names another owner or an overdraft.
-    async fn open_account(&self, ctx: &Context<'_>, input: OpenAccountInput) -> async_graphql::Result<AccountPayload> {
+    async fn open_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The command; the rules of each field are on the input type.")] input: OpenAccountInput,
+    ) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
@@ -75,7 +87,11 @@ impl Mutation {
     /// the caller may not see; ACCOUNT_CLOSED on a closed one; CONFLICT for a
     /// stale `expectedVersion` or a `commandId` reused with other input (the
     /// same input with the same `commandId` answers the same, once applied).
-    async fn deposit(&self, ctx: &Context<'_>, input: MoneyInput) -> async_graphql::Result<AccountPayload> {
+    async fn deposit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The command; the rules of each field are on the input type.")] input: MoneyInput,
+    ) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
@@ -84,7 +100,11 @@ impl Mutation {
 
     /// Takes `amount` (more than 0) from the account. INSUFFICIENT_FUNDS when
     /// the balance would go below −overdraftLimit; otherwise as `deposit`.
-    async fn withdraw(&self, ctx: &Context<'_>, input: MoneyInput) -> async_graphql::Result<AccountPayload> {
+    async fn withdraw(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The command; the rules of each field are on the input type.")] input: MoneyInput,
+    ) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
@@ -95,6 +115,7 @@ impl Mutation {
     async fn change_overdraft_limit(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The command; the rules of each field are on the input type.")]
         input: ChangeOverdraftLimitInput,
     ) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
@@ -108,7 +129,7 @@ impl Mutation {
     async fn close_account(
         &self,
         ctx: &Context<'_>,
-        input: CloseAccountInput,
+        #[graphql(desc = "The command; the rules of each field are on the input type.")] input: CloseAccountInput,
     ) -> async_graphql::Result<AccountPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
@@ -121,7 +142,11 @@ impl Mutation {
     /// transfer still PENDING (it settles all the same: watch `transfer(id)`
     /// or the events). CURRENCY_MISMATCH between currencies; a refused
     /// transfer ends FAILED with a `failureReason`.
-    async fn transfer(&self, ctx: &Context<'_>, input: TransferInput) -> async_graphql::Result<TransferPayload> {
+    async fn transfer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The command; the rules of each field are on the input type.")] input: TransferInput,
+    ) -> async_graphql::Result<TransferPayload> {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);

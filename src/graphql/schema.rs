@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use async_graphql::Schema;
+use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
+use chrono::Utc;
 
 use super::ErrorCodes;
 use super::mutation::Mutation;
 use super::query::Query;
 use super::root_fields::RootFieldConcurrency;
+use super::schema_description::SchemaDescription;
 use super::subscription::Subscription;
 use crate::application::AppContext;
 
@@ -41,8 +43,32 @@ pub struct Schemas {
     pub introspection: AppSchema,
 }
 
+/// async-graphql's built-in `DateTime` scalar describes itself as "Implement
+/// the DateTime<Utc> scalar"; a caller needs the format and the time zone.
+const DATE_TIME_DESCRIPTION: &str = "A point in time as an RFC 3339 string. Answers are always in UTC, \
+with a `+00:00` offset and 0, 3, 6 or 9 fraction digits, e.g. \"2026-01-31T09:15:00.123456+00:00\"; \
+inputs may carry any offset (\"2026-01-31T10:15:00+01:00\" is the same instant).";
+
+/// async-graphql's `JSON` scalar says only that it holds any JSON value.
+const JSON_DESCRIPTION: &str = "A JSON value as is (not a string holding JSON). `Event.data` is always \
+an object whose keys depend on the event's `type` and `schemaVersion`; amounts in it are Decimal strings.";
+
+/// async-graphql's built-in `ID` has no description; every id here has one format.
+const ID_DESCRIPTION: &str = "An opaque identifier; in minibank always a UUID string, e.g. \
+\"0b2f6c1e-8a4d-4c7b-9e3f-5d1a2b3c4d5e\". A malformed id in an input or argument is BAD_USER_INPUT.";
+
+/// The three schemas (main, introspection, SDL export) share their types,
+/// descriptions and description of the schema itself.
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query, Mutation, Subscription)
+        .override_output_type_description::<chrono::DateTime<Utc>>(DATE_TIME_DESCRIPTION)
+        .override_output_type_description::<async_graphql::Json<serde_json::Value>>(JSON_DESCRIPTION)
+        .override_output_type_description::<async_graphql::ID>(ID_DESCRIPTION)
+        .extension(SchemaDescription)
+}
+
 pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
-    let main = Schema::build(Query, Mutation, Subscription)
+    let main = builder()
         .data(ctx.clone())
         .extension(ErrorCodes)
         .extension(RootFieldConcurrency)
@@ -51,7 +77,7 @@ pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
         .limit_recursive_depth(32)
         .limit_directives(50)
         .finish();
-    let introspection = Schema::build(Query, Mutation, Subscription)
+    let introspection = builder()
         .data(ctx)
         .extension(ErrorCodes)
         .introspection_only()
@@ -62,7 +88,8 @@ pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
     Schemas { main, introspection }
 }
 
-/// The SDL of the schema, as committed in schema.graphql.
+/// The SDL of the schema, as committed in schema.graphql, with the
+/// `@specifiedBy` of the scalars that follow a published format.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, Subscription).finish().sdl()
+    builder().finish().sdl_with_options(SDLExportOptions::new().include_specified_by())
 }

@@ -24,6 +24,10 @@ fn ended(reason: SubscriptionEnded) -> async_graphql::Error {
     })
 }
 
+/// Live updates over graphql-ws (`/ws`); the token goes in `connection_init`.
+/// A subscriber too slow to keep up, or a server that loses its feed, gets an
+/// error with code SUBSCRIPTION_LAGGED or SERVICE_UNAVAILABLE and
+/// `extensions.resumeAfter`, the position to resubscribe `events(after:)` from.
 #[SubscriptionRoot]
 impl Subscription {
     /// Events the caller may see, in global order. With `after`, first every
@@ -32,8 +36,11 @@ impl Subscription {
     async fn events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Catch up from after this position (the `position` of the last event handled), then go live; live only when omitted."
+        )]
         after: Option<Position>,
-        filter: Option<EventFilterInput>,
+        #[graphql(desc = "Which events to keep; every visible event when omitted.")] filter: Option<EventFilterInput>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Event>> + use<>> {
         let app: &AppContext = app(ctx);
         let filter = filter.unwrap_or_default().parse().gql()?;
@@ -61,7 +68,7 @@ impl Subscription {
     async fn account_updated(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The account's id: the caller's own, or any for an admin (else NOT_FOUND).")] id: ID,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Account>> + use<>> {
         let app: Arc<AppContext> = ctx.data_unchecked::<Arc<AppContext>>().clone();
         let id = parse_id("id", &id).gql()?;

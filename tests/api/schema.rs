@@ -73,3 +73,53 @@ fn the_code_implements_the_api_contract() {
     }
     assert!(missing.is_empty(), "differences from the contract:\n{}", missing.join("\n"));
 }
+
+/// What introspection tells a codegen tool or GraphiQL: this API's own
+/// description, the format of `DateTime` with its `@specifiedBy`, and a
+/// description on every type, field, argument, input field and enum value.
+#[tokio::test]
+async fn introspection_describes_every_type_field_and_argument() {
+    let app = crate::helpers::spawn_app().await;
+    let query = "{ __schema { description types { name description \
+        fields(includeDeprecated: true) { name description args { name description } } \
+        inputFields { name description } enumValues(includeDeprecated: true) { name description } } } \
+        __type(name: \"DateTime\") { description specifiedByURL } }";
+    let response = app.gql(None, query, serde_json::json!({})).await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let schema = &response["data"]["__schema"];
+    let description = schema["description"].as_str().unwrap_or_default();
+    assert!(description.starts_with("minibank"), "generic schema description: {description}");
+
+    let date_time = &response["data"]["__type"];
+    assert_eq!(date_time["specifiedByURL"], "https://datatracker.ietf.org/doc/html/rfc3339");
+    assert!(date_time["description"].as_str().unwrap_or_default().contains("RFC 3339"), "{date_time}");
+
+    let described = |value: &serde_json::Value| value["description"].as_str().is_some_and(|d| !d.trim().is_empty());
+    let list = |value: &serde_json::Value| value.as_array().cloned().unwrap_or_default();
+    let mut undescribed = Vec::new();
+    for ty in list(&schema["types"]) {
+        let name = ty["name"].as_str().unwrap_or_default().to_owned();
+        if name.starts_with("__") {
+            continue;
+        }
+        if !described(&ty) {
+            undescribed.push(name.clone());
+        }
+        for field in list(&ty["fields"]) {
+            if !described(&field) {
+                undescribed.push(format!("{name}.{}", field["name"]));
+            }
+            for arg in list(&field["args"]) {
+                if !described(&arg) {
+                    undescribed.push(format!("{name}.{}({})", field["name"], arg["name"]));
+                }
+            }
+        }
+        for member in list(&ty["inputFields"]).iter().chain(list(&ty["enumValues"]).iter()) {
+            if !described(member) {
+                undescribed.push(format!("{name}.{}", member["name"]));
+            }
+        }
+    }
+    assert!(undescribed.is_empty(), "without a description: {undescribed:?}");
+}

@@ -58,8 +58,13 @@ impl Account {
     }
 }
 
+/// A bank account in one currency, owned by one client. Its owner and admins
+/// see every field; a customer who reaches the other side of a transfer sees
+/// only `id`, `number`, `currency` and `status`, and every other field answers
+/// FORBIDDEN there.
 #[Object]
 impl Account {
+    /// Opaque, stable identifier (a UUID); use it as `accountId` in inputs.
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
@@ -69,6 +74,7 @@ impl Account {
         &self.0.number
     }
 
+    /// The client who owns the account.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
         let view = self.full()?;
         let owner = self.2.owner(&Queries::new(app(ctx), actor(ctx)?), view).await.gql()?;
@@ -84,20 +90,23 @@ impl Account {
         &self.0.currency
     }
 
+    /// What the account holds, in its currency, e.g. "125.50"; negative while an overdraft is used.
     async fn balance(&self) -> async_graphql::Result<Decimal> {
         Ok(Decimal(self.full()?.balance))
     }
 
+    /// How far below zero the balance may go (0.00 means no overdraft); set with `changeOverdraftLimit`.
     async fn overdraft_limit(&self) -> async_graphql::Result<Decimal> {
         Ok(Decimal(self.full()?.overdraft_limit))
     }
 
-    /// balance + overdraftLimit
+    /// `balance + overdraftLimit`: the most a withdrawal or transfer may take now.
     async fn available_balance(&self) -> async_graphql::Result<Decimal> {
         let view = self.full()?;
         Ok(Decimal(view.balance + view.overdraft_limit))
     }
 
+    /// OPEN, or CLOSED once `closeAccount` succeeded (a closed account takes no more money).
     async fn status(&self) -> AccountStatus {
         self.0.status.into()
     }
@@ -107,20 +116,28 @@ impl Account {
         Ok(self.full()?.version)
     }
 
+    /// When the account was opened.
     async fn opened_at(&self) -> async_graphql::Result<DateTime<Utc>> {
         Ok(self.full()?.opened_at)
     }
 
+    /// When the last event of the account was recorded.
     async fn updated_at(&self) -> async_graphql::Result<DateTime<Utc>> {
         Ok(self.full()?.updated_at)
     }
 
-    /// Newest first.
+    /// Deposits, withdrawals and transfer legs booked on the account, newest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn transactions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return: 0 to 100, 20 when omitted (more is capped at 100); a negative number is BAD_USER_INPUT."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return the items after this cursor (an `endCursor` or edge `cursor` of the same list); a malformed cursor is BAD_USER_INPUT."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<TransactionConnection> {
         let page = page_args(ctx, first, after).gql()?;
@@ -134,7 +151,13 @@ impl Account {
     async fn events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return: 0 to 100, 20 when omitted (more is capped at 100); a negative number is BAD_USER_INPUT."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return the items after this cursor (an `endCursor` or edge `cursor` of the same list); a malformed cursor is BAD_USER_INPUT."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<EventConnection> {
         let page = page_args(ctx, first, after).gql()?;

@@ -10,16 +10,26 @@ use crate::graphql::errors::OrGql;
 use crate::graphql::loaders::ClientLevel;
 use crate::graphql::request::{actor, app};
 
+/// A client of the bank: a person or a company who logs in and owns accounts.
+/// A customer sees only itself; admins see every client.
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct Client {
+    /// Opaque, stable identifier (a UUID).
     pub id: ID,
+    /// Unique login name, as given at registration.
     pub username: String,
+    /// Unique e-mail address, also accepted as `login`.
     pub email: String,
+    /// Given name (for a company, its name).
     pub first_name: String,
+    /// Family name (for a company, may repeat or extend its name).
     pub last_name: String,
+    /// True for a company, false for a person.
     pub is_company: bool,
+    /// CUSTOMER, or ADMIN for operators created with `minibank create-admin`.
     pub role: Role,
+    /// When the client registered.
     pub created_at: DateTime<Utc>,
     /// Version of the client's event stream.
     pub version: i32,
@@ -63,11 +73,18 @@ impl Client {
 
 #[ComplexObject]
 impl Client {
+    /// The client's accounts, oldest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn accounts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return: 0 to 100, 20 when omitted (more is capped at 100); a negative number is BAD_USER_INPUT."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return the items after this cursor (an `endCursor` or edge `cursor` of the same list); a malformed cursor is BAD_USER_INPUT."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<AccountConnection> {
         let page = page_args(ctx, first, after).gql()?;

@@ -6,11 +6,16 @@ use super::{Account, Client, Event, Transaction};
 use crate::application::AppError;
 use crate::application::pagination::{Page, PageRequest, encode_cursor};
 
+/// Where a page sits in its list (Relay cursor connections).
 #[derive(SimpleObject)]
 pub struct PageInfo {
+    /// True when more items follow this page; ask for them with `after: endCursor`.
     pub has_next_page: bool,
+    /// True when the page was asked with `after` (items precede it).
     pub has_previous_page: bool,
+    /// Cursor of the first item of the page; null on an empty page.
     pub start_cursor: Option<String>,
+    /// Cursor of the last item of the page, to pass as `after` for the next page; null on an empty page.
     pub end_cursor: Option<String>,
 }
 
@@ -18,17 +23,25 @@ pub struct PageInfo {
 /// (async-graphql's generic objects cannot nest generics).
 macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ty) => {
+        #[doc = concat!("One ", stringify!($node), " of a page, with its cursor.")]
         #[derive(SimpleObject)]
         pub struct $edge {
+            /// Opaque position of this item in the list; pass it as `after` to continue after it.
             pub cursor: String,
+            #[doc = concat!("The ", stringify!($node), ".")]
             pub node: $node,
         }
 
+        #[doc = concat!("A page of ", stringify!($node), " items (Relay cursor connection).")]
         #[derive(SimpleObject)]
         pub struct $connection {
+            /// The items of the page with their cursors.
             pub edges: Vec<$edge>,
+            /// The items of the page, in the same order as `edges`.
             pub nodes: Vec<$node>,
+            /// Cursors and whether more items follow.
             pub page_info: PageInfo,
+            /// Number of items in the whole list, not only this page (counted only when selected).
             pub total_count: i32,
         }
 

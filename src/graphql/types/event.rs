@@ -19,6 +19,7 @@ impl From<RecordedEvent> for Event {
     }
 }
 
+/// Why and on whose behalf an event was recorded (for tracing a request's effects).
 #[derive(SimpleObject)]
 pub struct EventMetadata {
     /// Shared by every event caused, directly or not, by one request.
@@ -31,16 +32,21 @@ pub struct EventMetadata {
     actor_id: Option<ID>,
 }
 
+/// A fact recorded in the append-only event log (secrets such as password
+/// hashes removed). Events are never changed or deleted.
 #[Object]
 impl Event {
+    /// Opaque, unique identifier of the event (a UUID).
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
 
+    /// Global position in the log: increases in commit order across all streams.
     async fn position(&self) -> Position {
         Position(self.0.position)
     }
 
+    /// Id of the client, account or transfer whose stream holds the event.
     async fn stream_id(&self) -> ID {
         to_id(self.0.stream_id)
     }
@@ -61,14 +67,17 @@ impl Event {
         &self.0.event_type
     }
 
+    /// Version of the shape of `data` for this event type (1 for the first shape).
     async fn schema_version(&self) -> i32 {
         self.0.schema_version
     }
 
+    /// The event's own fields as a JSON object; its keys depend on `type` and `schemaVersion` (amounts are Decimal strings).
     async fn data(&self) -> Json<&serde_json::Value> {
         Json(&self.0.data)
     }
 
+    /// Correlation, causation, command and actor of the event.
     async fn metadata(&self) -> EventMetadata {
         let m = &self.0.metadata;
         EventMetadata {
@@ -79,19 +88,22 @@ impl Event {
         }
     }
 
+    /// When the event was committed.
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.0.recorded_at
     }
 }
 
-/// Filters are bounded so that none costs more than an ordinary page: each
-/// list holds at most 100 entries, each type name at most 64 characters.
+/// Which events to keep; omitted or null lists keep every event, and the
+/// lists combine with AND. Filters are bounded so that none costs more than an
+/// ordinary page: each list holds at most 100 entries, each type name at most
+/// 64 characters; beyond that the answer is BAD_USER_INPUT.
 #[derive(InputObject, Default)]
 #[graphql(name = "EventFilter")]
 pub struct EventFilterInput {
-    /// At most 100 ids.
+    /// Keep only events of these streams (client, account or transfer ids); at most 100 ids.
     pub stream_ids: Option<Vec<ID>>,
-    /// CLIENT, ACCOUNT, TRANSFER
+    /// Stream types to keep: CLIENT, ACCOUNT, TRANSFER (anything else is BAD_USER_INPUT); at most 100.
     pub stream_types: Option<Vec<String>>,
     /// Event type names, e.g. MoneyDeposited: at most 100, each 1-64 ASCII
     /// letters or digits. A name no event has matches nothing.

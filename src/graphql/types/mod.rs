@@ -24,26 +24,39 @@ use crate::domain::DomainError;
 use crate::domain::value::quoted;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+/// What a client may do.
 #[graphql(remote = "crate::domain::value::Role")]
 pub enum Role {
+    /// Sees and moves money of its own accounts only.
     Customer,
+    /// Operator: sees every client, account and event (created with `minibank create-admin`).
     Admin,
 }
 
+/// Whether an account still moves money.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::domain::account::AccountStatus")]
 pub enum AccountStatus {
+    /// Takes deposits, withdrawals and transfers.
     Open,
+    /// Closed with `closeAccount` (only at a zero balance); refuses every movement of money.
     Closed,
 }
 
+/// What moved money on an account; `Transaction.amount` is always positive
+/// and the kind gives the direction.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::application::ports::TransactionKind")]
 pub enum TransactionKind {
+    /// Money paid in with `deposit`.
     Deposit,
+    /// Money taken out with `withdraw`.
     Withdrawal,
+    /// Money received from another account by a transfer.
     TransferIn,
+    /// Money sent to another account by a transfer.
     TransferOut,
+    /// Money given back to the sender when its transfer failed.
     TransferRefund,
 }
 

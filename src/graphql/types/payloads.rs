@@ -5,11 +5,14 @@ use super::{Account, Client, Event, Transfer};
 use crate::application::auth::SignedIn;
 use crate::graphql::scalars::Position;
 
+/// The answer of `register` and `login`: a bearer token and who it is for.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
     /// HS256 JWT to send as 'Authorization: Bearer <token>' and in connection_init.
     pub token: String,
+    /// When the token stops being accepted (then log in again; an expired token is UNAUTHENTICATED).
     pub expires_at: DateTime<Utc>,
+    /// The client the token is for.
     pub client: Client,
 }
 
@@ -23,6 +26,7 @@ impl From<SignedIn> for AuthPayload {
     }
 }
 
+/// The answer of a mutation on one account.
 #[derive(SimpleObject)]
 pub struct AccountPayload {
     /// The account as the command left it (at the version of its last event);
@@ -34,8 +38,10 @@ pub struct AccountPayload {
     pub position: Position,
 }
 
+/// The answer of `transfer`.
 #[derive(SimpleObject)]
 pub struct TransferPayload {
+    /// The transfer as it stands when the mutation answers: COMPLETED or FAILED once settled, else PENDING.
     pub transfer: Transfer,
     /// The events of the transfer so far: its request, and its outcome when it
     /// settled while the mutation waited for it.

@@ -21,16 +21,20 @@ impl Transaction {
     }
 }
 
+/// One movement of money on one account, as its statement shows it.
 #[Object]
 impl Transaction {
+    /// Opaque, unique identifier (the id of the event that recorded it).
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
 
+    /// Deposit, withdrawal or transfer leg; gives the direction of `amount`.
     async fn kind(&self) -> TransactionKind {
         self.0.kind.into()
     }
 
+    /// How much moved, always positive, in the account's currency, e.g. "25.00".
     async fn amount(&self) -> Decimal {
         Decimal(self.0.amount)
     }
@@ -40,10 +44,12 @@ impl Transaction {
         Decimal(self.0.balance_after)
     }
 
+    /// The caller's note given with the deposit, withdrawal or transfer; null when none was given.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
 
+    /// Id of the transfer that moved this money; null for deposits and withdrawals.
     async fn transfer_id(&self) -> Option<ID> {
         self.0.transfer_id.map(to_id)
     }
@@ -57,6 +63,7 @@ impl Transaction {
         Ok(loaded.map(|(view, level)| Transfer::in_level(view, &level)))
     }
 
+    /// When the movement was recorded.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
