@@ -93,18 +93,24 @@ impl Settings {
 
 fn jwt_secret(configured: Option<&str>) -> Vec<u8> {
     match configured.filter(|s| !s.is_empty()) {
-        Some(secret) => {
-            if secret.len() < 32 {
-                tracing::warn!("JWT_SECRET is shorter than 32 bytes; use a long random secret in production");
-            }
-            secret.as_bytes().to_vec()
-        }
+        Some(secret) => secret.as_bytes().to_vec(),
         None => {
-            tracing::warn!("JWT_SECRET is not set: using a random secret, so tokens will not survive a restart");
             let mut secret = vec![0u8; 32];
             rand::rng().fill_bytes(&mut secret);
             secret
         }
+    }
+}
+
+/// Said only by the server, the one place tokens are issued: `migrate` or
+/// `create-admin` never sign one, so the warning would only mislead there.
+fn warn_about_jwt_secret(configured: Option<&str>) {
+    match configured.filter(|s| !s.is_empty()) {
+        Some(secret) if secret.len() < 32 => {
+            tracing::warn!("JWT_SECRET is shorter than 32 bytes; use a long random secret in production")
+        }
+        Some(_) => {}
+        None => tracing::warn!("JWT_SECRET is not set: using a random secret, so tokens will not survive a restart"),
     }
 }
 
@@ -279,6 +285,7 @@ impl RunningServer {
 
 /// Builds everything and serves on `settings.listen` until `stop`.
 pub async fn spawn(settings: Settings) -> anyhow::Result<RunningServer> {
+    warn_about_jwt_secret(settings.jwt_secret.as_deref());
     let (ctx, samplers) = build(&settings).await?;
     let metrics = match &settings.metrics_listen {
         Some(listen) => Some(serve_metrics(listen, MetricsEndpoint::new(ctx.clone(), samplers.clone())).await?),

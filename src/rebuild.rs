@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
 use crate::bootstrap::Settings;
 use crate::infrastructure::projections::{
@@ -61,13 +61,24 @@ fn rate(events: u64, elapsed: Duration) -> u64 {
     (events as f64 / elapsed.as_secs_f64().max(1e-3)) as u64
 }
 
+/// A rate as whole events per second, e.g. `8400 ev/s`.
+fn whole_rate(per_second: f64) -> String {
+    let whole = if per_second.is_finite() { per_second.max(0.0).round() as u64 } else { 0 };
+    format!("{whole} ev/s")
+}
+
 /// A progress bar on a terminal.
 struct Bar(ProgressBar);
 
 impl Bar {
     fn new(name: &'static str) -> Self {
-        let style = ProgressStyle::with_template("{prefix}: [{bar:40}] {pos}/{len} events, {per_sec}, ETA {eta}")
+        // indicatif's own `{per_sec}` shows four fraction digits of a rate
+        // that is only an estimate; whole events per second say as much.
+        let style = ProgressStyle::with_template("{prefix}: [{bar:40}] {pos}/{len} events, {rate}, ETA {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = out.write_str(&whole_rate(state.per_sec()));
+            })
             .progress_chars("=> ");
         Bar(ProgressBar::new(0).with_style(style).with_prefix(name))
     }
@@ -104,5 +115,18 @@ impl RebuildProgress for Lines {
         let per_second = rate(done, now - self.started);
         let eta = total.saturating_sub(done).checked_div(per_second).map_or("?".to_owned(), |s| format!("{s}s"));
         eprintln!("{}: {done}/{total} events, {per_second} ev/s, ETA {eta}", self.name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_rates_are_whole_numbers() {
+        assert_eq!(whole_rate(8423.6789), "8424 ev/s");
+        assert_eq!(whole_rate(0.2), "0 ev/s");
+        assert_eq!(whole_rate(f64::NAN), "0 ev/s");
+        assert_eq!(rate(1000, Duration::from_millis(300)), 3333);
     }
 }

@@ -35,6 +35,10 @@ async fn create_admin_then_serve_then_shut_down_gracefully_on_sigterm() {
         .unwrap();
     assert!(created.status.success(), "{created:?}");
     assert!(String::from_utf8_lossy(&created.stdout).contains("admin root registered"));
+    for (subcommand, output) in [("migrate", &migrated), ("create-admin", &created)] {
+        let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(!said.contains("JWT_SECRET"), "{subcommand} issues no token, so says nothing of JWT_SECRET: {said}");
+    }
     let again = minibank(&database_url)
         .args(["create-admin", "--username", "root", "--email", "other@example.com", "--password", "admin password"])
         .output()
