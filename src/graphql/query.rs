@@ -13,9 +13,9 @@ use crate::application::queries::Queries;
 
 pub struct Query;
 
-/// Reads. Every field but `me` answers UNAUTHENTICATED without a valid bearer
-/// token. A single item the caller may not see answers null, as one that does
-/// not exist would.
+/// Reads, for a signed-in caller: without a valid bearer token (or with an
+/// expired one) a field answers UNAUTHENTICATED. A single item the caller
+/// may not see answers null, as one that does not exist would.
 #[Object]
 impl Query {
     /// The signed-in client. UNAUTHENTICATED without a token.
