@@ -153,6 +153,10 @@ pub struct SubscribeArgs {
     /// Subscriptions per websocket connection.
     #[arg(long, default_value_t = 32)]
     pub per_connection: usize,
+    /// Distinct operation texts among the subscribers (subscriber i runs
+    /// the i % N-th; every one receives every event): 1 makes all identical.
+    #[arg(long, default_value_t = 1)]
+    pub operations: usize,
     /// Deposits per second made by the writer.
     #[arg(long, default_value_t = 50.0)]
     pub rate: f64,

@@ -6,12 +6,14 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
+use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
 const PROTOCOL: &str = "graphql-transport-ws";
 
@@ -23,11 +25,20 @@ pub enum Incoming {
     /// `connection_ack`.
     Ack,
     /// `next`: an operation's result (`payload`).
-    Next { id: String, payload: Value },
+    Next { payload: Value },
     /// `error` or `complete`: the operation is over.
     Ended { id: String, message: Value },
     /// The connection is closed (code, reason).
     Closed(String),
+}
+
+/// What the server sent, with `next` messages left as text: a fleet of
+/// thousands of subscribers reads the two fields it needs without building
+/// a JSON tree for every message.
+#[derive(Debug)]
+pub enum Raw {
+    Next(String),
+    Other(Incoming),
 }
 
 pub struct Connection {
@@ -46,20 +57,42 @@ pub fn ws_url(http_url: &str) -> String {
     }
 }
 
+/// Raises this process's soft limit on open files to its hard limit (each
+/// websocket is a file); the limit now in force.
+pub fn raise_open_files() -> Option<u64> {
+    let limit = getrlimit(Resource::Nofile);
+    let hard = limit.maximum?;
+    if limit.current == Some(hard) {
+        return Some(hard);
+    }
+    match setrlimit(Resource::Nofile, Rlimit { current: Some(hard), maximum: Some(hard) }) {
+        Ok(()) => Some(hard),
+        Err(_) => limit.current,
+    }
+}
+
+/// Small buffers, as the server's: thousands of sockets with tungstenite's
+/// 128 KiB defaults would cost the tool gigabytes.
+fn config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(16 * 1024).write_buffer_size(0)
+}
+
 impl Connection {
     /// Connects and initialises with `authToken`, waiting for the ack.
     pub async fn open(http_url: &str, token: &str) -> anyhow::Result<Connection> {
         let url = ws_url(http_url);
         let mut request = url.as_str().into_client_request().with_context(|| format!("bad websocket URL {url}"))?;
         request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(PROTOCOL));
-        let (socket, _) = connect_async(request).await.with_context(|| format!("cannot open a websocket to {url}"))?;
+        let (socket, _) = connect_async_with_config(request, Some(config()), true)
+            .await
+            .with_context(|| format!("cannot open a websocket to {url}"))?;
         let (sink, stream) = socket.split();
         let mut connection = Connection { sink, stream };
         let init = json!({ "type": "connection_init", "payload": { "authToken": token } });
         connection.send(&init).await?;
-        let ack = tokio::time::timeout(Duration::from_secs(10), connection.next())
+        let ack = tokio::time::timeout(Duration::from_secs(30), connection.next())
             .await
-            .map_err(|_| anyhow!("no connection_ack within 10 s"))??;
+            .map_err(|_| anyhow!("no connection_ack within 30 s"))??;
         match ack {
             Incoming::Ack => Ok(connection),
             Incoming::Closed(why) => bail!("closed during connection_init: {why}"),
@@ -78,17 +111,30 @@ impl Connection {
 
     /// The next protocol message (pings and pongs are handled underneath).
     pub async fn next(&mut self) -> anyhow::Result<Incoming> {
+        match self.next_raw().await? {
+            Raw::Other(incoming) => Ok(incoming),
+            Raw::Next(text) => {
+                let mut value: Value =
+                    serde_json::from_str(&text).context("the server sent a frame that is not JSON")?;
+                let payload = value.get_mut("payload").map(Value::take).unwrap_or_default();
+                Ok(Incoming::Next { payload })
+            }
+        }
+    }
+
+    /// The next protocol message, `next` ones as their text.
+    pub async fn next_raw(&mut self) -> anyhow::Result<Raw> {
         loop {
             let frame = match self.stream.next().await {
-                None => return Ok(Incoming::Closed("end of stream".into())),
-                Some(Err(err)) => return Ok(Incoming::Closed(err.to_string())),
+                None => return Ok(Raw::Other(Incoming::Closed("end of stream".into()))),
+                Some(Err(err)) => return Ok(Raw::Other(Incoming::Closed(err.to_string()))),
                 Some(Ok(frame)) => frame,
             };
             let text = match frame {
                 Message::Text(text) => text,
                 Message::Close(frame) => {
                     let why = frame.map_or("1005".into(), |f| format!("{} {}", f.code, f.reason));
-                    return Ok(Incoming::Closed(why));
+                    return Ok(Raw::Other(Incoming::Closed(why)));
                 }
                 Message::Ping(data) => {
                     self.sink.send(Message::Pong(data)).await.ok();
@@ -96,15 +142,17 @@ impl Connection {
                 }
                 _ => continue,
             };
-            let mut value: Value = serde_json::from_str(&text).context("the server sent a frame that is not JSON")?;
+            if text.starts_with(r#"{"type":"next""#)
+                || (text.starts_with(r#"{"id":"#) && text.contains(r#""type":"next""#))
+            {
+                return Ok(Raw::Next(text.as_str().to_owned()));
+            }
+            let value: Value = serde_json::from_str(&text).context("the server sent a frame that is not JSON")?;
             let id = value["id"].as_str().unwrap_or_default().to_owned();
             match value["type"].as_str() {
-                Some("next") => {
-                    let payload = value.get_mut("payload").map(Value::take).unwrap_or_default();
-                    return Ok(Incoming::Next { id, payload });
-                }
-                Some("error" | "complete") => return Ok(Incoming::Ended { id, message: value }),
-                Some("connection_ack") => return Ok(Incoming::Ack),
+                Some("next") => return Ok(Raw::Next(text.as_str().to_owned())),
+                Some("error" | "complete") => return Ok(Raw::Other(Incoming::Ended { id, message: value })),
+                Some("connection_ack") => return Ok(Raw::Other(Incoming::Ack)),
                 Some("ping") => {
                     self.send(&json!({ "type": "pong" })).await?;
                 }

@@ -109,7 +109,7 @@ async fn replay(ctx: &Ctx, token: &str, head: i64, expected: u64) -> anyhow::Res
             .await
             .map_err(|_| anyhow::anyhow!("no event for {STALL:?} after position {last}"))??;
         let payload = match incoming {
-            Incoming::Next { payload, .. } => payload,
+            Incoming::Next { payload } => payload,
             Incoming::Ack => continue,
             Incoming::Ended { message, .. } => bail!("the replay ended early: {message}"),
             Incoming::Closed(why) => bail!("the connection closed during the replay: {why}"),

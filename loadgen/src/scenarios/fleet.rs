@@ -7,28 +7,55 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt, stream};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::ops;
-use crate::ws::{Connection, Incoming};
+use crate::ws::{Connection, Incoming, Raw};
+
+/// Connections opened at once.
+const OPENING_AT_ONCE: usize = 64;
 
 /// One event received by one subscriber.
 #[derive(Debug, Clone, Copy)]
 pub struct Delivery {
     pub subscriber: u32,
+    /// Receive time minus the event's `recordedAt`, microseconds (saturated).
+    pub latency_us: u32,
     pub position: i64,
-    /// Receive time minus the event's `recordedAt`, microseconds.
-    pub latency_us: i64,
 }
 
 /// What the connections gathered.
 #[derive(Debug, Default)]
 pub struct Gathered {
     pub deliveries: Vec<Delivery>,
+    /// Deliveries whose position was not above the subscriber's previous one.
+    pub out_of_order: u64,
     /// Operations ended by the server, connections closed, bad frames.
     pub problems: Vec<String>,
+}
+
+/// Who subscribes to what.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub subscribers: usize,
+    pub per_connection: usize,
+    /// Distinct operation texts among the subscribers: subscriber `i` runs
+    /// the `i % operations`-th. 1: all identical; `subscribers`: all distinct.
+    pub operations: usize,
+}
+
+impl Shape {
+    /// The operation text of one subscriber. Every variant receives every
+    /// event; they differ in their operation name, so the server cannot
+    /// share one evaluation between two variants.
+    pub fn operation(&self, subscriber: usize) -> String {
+        match self.operations {
+            0 | 1 => ops::LIVE_EVENTS.to_owned(),
+            n => format!("subscription Live{} {{ events {{ position recordedAt }} }}", subscriber % n),
+        }
+    }
 }
 
 pub struct Fleet {
@@ -42,22 +69,22 @@ pub struct Fleet {
 impl Fleet {
     /// Opens the connections (a few at a time) and subscribes; returns once
     /// every subscribe message is sent.
-    pub async fn open(url: &str, token: &str, subscribers: usize, per_connection: usize) -> anyhow::Result<Fleet> {
-        let per_connection = per_connection.max(1);
-        let seen: Arc<Vec<AtomicI64>> = Arc::new((0..subscribers).map(|_| AtomicI64::new(0)).collect());
-        let groups: Vec<(usize, usize)> = (0..subscribers)
+    pub async fn open(url: &str, token: &str, shape: Shape) -> anyhow::Result<Fleet> {
+        let per_connection = shape.per_connection.max(1);
+        let seen: Arc<Vec<AtomicI64>> = Arc::new((0..shape.subscribers).map(|_| AtomicI64::new(0)).collect());
+        let groups: Vec<(usize, usize)> = (0..shape.subscribers)
             .step_by(per_connection)
-            .map(|first| (first, (first + per_connection).min(subscribers)))
+            .map(|first| (first, (first + per_connection).min(shape.subscribers)))
             .collect();
         let connections: Vec<(Connection, (usize, usize))> = stream::iter(groups)
             .map(|group| async move {
                 let mut connection = Connection::open(url, token).await?;
                 for subscriber in group.0..group.1 {
-                    connection.subscribe(&subscriber.to_string(), ops::LIVE_EVENTS, json!({})).await?;
+                    connection.subscribe(&subscriber.to_string(), &shape.operation(subscriber), json!({})).await?;
                 }
                 anyhow::Ok((connection, group))
             })
-            .buffer_unordered(16)
+            .buffer_unordered(OPENING_AT_ONCE)
             .try_collect()
             .await
             .context("cannot open the subscribers")?;
@@ -65,7 +92,7 @@ impl Fleet {
         let count = connections.len();
         let tasks = connections
             .into_iter()
-            .map(|(connection, _)| tokio::spawn(listen(connection, seen.clone(), stopped.clone())))
+            .map(|(connection, group)| tokio::spawn(listen(connection, group, seen.clone(), stopped.clone())))
             .collect();
         Ok(Fleet { seen, stop, tasks, connections: count })
     }
@@ -87,6 +114,7 @@ impl Fleet {
             match task.await {
                 Ok(mut gathered) => {
                     all.deliveries.append(&mut gathered.deliveries);
+                    all.out_of_order += gathered.out_of_order;
                     all.problems.append(&mut gathered.problems);
                 }
                 Err(err) => all.problems.push(format!("a connection task failed: {err}")),
@@ -96,32 +124,45 @@ impl Fleet {
     }
 }
 
-async fn listen(mut connection: Connection, seen: Arc<Vec<AtomicI64>>, mut stopped: watch::Receiver<bool>) -> Gathered {
+async fn listen(
+    mut connection: Connection,
+    (first, end): (usize, usize),
+    seen: Arc<Vec<AtomicI64>>,
+    mut stopped: watch::Receiver<bool>,
+) -> Gathered {
     let mut gathered = Gathered::default();
+    let mut last = vec![0i64; end - first];
     loop {
         let incoming = tokio::select! {
             _ = stopped.changed() => break,
-            incoming = connection.next() => incoming,
+            incoming = connection.next_raw() => incoming,
         };
         let received_at = Utc::now();
         match incoming {
-            Ok(Incoming::Next { id, payload }) => match delivery(&id, &payload, received_at) {
+            Ok(Raw::Next(text)) => match delivery(&text, received_at) {
                 Some(delivery) => {
-                    if let Some(slot) = seen.get(delivery.subscriber as usize) {
+                    let subscriber = delivery.subscriber as usize;
+                    if let Some(previous) = subscriber.checked_sub(first).and_then(|at| last.get_mut(at)) {
+                        if delivery.position <= *previous {
+                            gathered.out_of_order += 1;
+                        }
+                        *previous = delivery.position.max(*previous);
+                    }
+                    if let Some(slot) = seen.get(subscriber) {
                         slot.fetch_max(delivery.position, Ordering::Relaxed);
                     }
                     gathered.deliveries.push(delivery);
                 }
-                None => gathered.problems.push(format!("unexpected result for {id}: {payload}")),
+                None => gathered.problems.push(format!("unexpected result: {text}")),
             },
-            Ok(Incoming::Ended { id, message }) => {
+            Ok(Raw::Other(Incoming::Ended { id, message })) => {
                 gathered.problems.push(format!("subscription {id} ended: {message}"));
             }
-            Ok(Incoming::Closed(why)) => {
+            Ok(Raw::Other(Incoming::Closed(why))) => {
                 gathered.problems.push(format!("connection closed: {why}"));
                 break;
             }
-            Ok(Incoming::Ack) => {}
+            Ok(Raw::Other(_)) => {}
             Err(err) => {
                 gathered.problems.push(format!("{err:#}"));
                 break;
@@ -132,12 +173,22 @@ async fn listen(mut connection: Connection, seen: Arc<Vec<AtomicI64>>, mut stopp
     gathered
 }
 
-fn delivery(id: &str, payload: &Value, received_at: DateTime<Utc>) -> Option<Delivery> {
-    let event = &payload["data"]["events"];
-    let position = event["position"].as_str()?.parse().ok()?;
-    let recorded_at = DateTime::parse_from_rfc3339(event["recordedAt"].as_str()?).ok()?;
+/// The string value of the first `"key":"…"` in `text`. Event positions,
+/// times and operation ids hold no escaped quotes.
+fn string_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let pattern = format!("\"{key}\":\"");
+    let start = text.find(&pattern)? + pattern.len();
+    let length = text[start..].find('"')?;
+    Some(&text[start..start + length])
+}
+
+/// A `next` message about one event: who got it, which, and how late.
+fn delivery(text: &str, received_at: DateTime<Utc>) -> Option<Delivery> {
+    let subscriber = string_field(text, "id")?.parse().ok()?;
+    let position = string_field(text, "position")?.parse().ok()?;
+    let recorded_at = DateTime::parse_from_rfc3339(string_field(text, "recordedAt")?).ok()?;
     let latency_us = (received_at - recorded_at.with_timezone(&Utc)).num_microseconds()?;
-    Some(Delivery { subscriber: id.parse().ok()?, position, latency_us })
+    Some(Delivery { subscriber, latency_us: u32::try_from(latency_us.max(1)).unwrap_or(u32::MAX), position })
 }
 
 #[cfg(test)]
@@ -145,10 +196,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_next_payload_is_a_delivery() {
-        let payload = json!({"data": {"events": {"position": "7", "recordedAt": "2026-01-01T00:00:00.000100Z"}}});
+    fn a_next_message_is_a_delivery() {
         let at = DateTime::parse_from_rfc3339("2026-01-01T00:00:00.002100Z").unwrap().with_timezone(&Utc);
-        let d = delivery("3", &payload, at).unwrap();
-        assert_eq!((d.subscriber, d.position, d.latency_us), (3, 7, 2000));
+        for text in [
+            r#"{"id":"3","payload":{"data":{"events":{"position":"7","recordedAt":"2026-01-01T00:00:00.000100Z"}}},"type":"next"}"#,
+            r#"{"type":"next","id":"3","payload":{"data":{"events":{"position":"7","recordedAt":"2026-01-01T00:00:00.000100Z"}}}}"#,
+        ] {
+            let d = delivery(text, at).unwrap();
+            assert_eq!((d.subscriber, d.position, d.latency_us), (3, 7, 2000));
+        }
+        assert!(delivery(r#"{"type":"next","id":"3","payload":{"errors":[]}}"#, at).is_none());
+    }
+
+    #[test]
+    fn variants_differ_by_name_only_when_asked() {
+        let same = Shape { subscribers: 4, per_connection: 1, operations: 1 };
+        assert_eq!(same.operation(0), same.operation(3));
+        let mixed = Shape { subscribers: 4, per_connection: 1, operations: 2 };
+        assert_eq!(mixed.operation(0), mixed.operation(2));
+        assert_ne!(mixed.operation(0), mixed.operation(1));
     }
 }

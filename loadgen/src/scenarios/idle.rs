@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde_json::json;
 
 use super::Ctx;
-use super::fleet::Fleet;
+use super::fleet::{Fleet, Shape};
 use crate::cli::SubscribeArgs;
 use crate::report::Summary;
 use crate::rss;
@@ -20,7 +20,10 @@ pub async fn run(ctx: &Ctx, args: &SubscribeArgs) -> anyhow::Result<Summary> {
     let before = rss::settled(pid).await?;
     ctx.say(format!("opening {} idle subscriptions", args.subscribers));
     let opened = std::time::Instant::now();
-    let fleet = Fleet::open(ctx.anonymous.url(), &session.token, args.subscribers, args.per_connection).await?;
+    let shape =
+        Shape { subscribers: args.subscribers, per_connection: args.per_connection, operations: args.operations };
+    crate::ws::raise_open_files();
+    let fleet = Fleet::open(ctx.anonymous.url(), &session.token, shape).await?;
     let open_s = opened.elapsed().as_secs_f64();
     let after = rss::settled(pid).await?;
     let connections = fleet.connections;
