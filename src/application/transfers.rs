@@ -10,6 +10,7 @@ use super::live::Visibility;
 use super::ports::{EventFilter, RecordedEvent, StreamBound, TransferView};
 use super::{AppContext, AppError};
 use crate::domain::StreamType;
+use crate::domain::transfer::TransferEvent;
 
 /// How long the request waits for the process manager to settle the transfer
 /// before answering with it still PENDING (it settles all the same).
@@ -111,5 +112,5 @@ async fn settlement(
 const SETTLEMENT_PAGE: u64 = 100;
 
 fn is_outcome(event: &RecordedEvent, transfer_id: Uuid) -> bool {
-    event.stream_id == transfer_id && event.event_type != "TransferRequested"
+    event.stream_id == transfer_id && event.event_type != TransferEvent::TRANSFER_REQUESTED
 }

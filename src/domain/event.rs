@@ -94,6 +94,9 @@ pub fn upcast<'a>(
 pub trait DomainEvent: Serialize + DeserializeOwned + Sized {
     const STREAM_TYPE: StreamType;
 
+    /// Every type name this enum writes and reads (see [`Self::event_type`]).
+    const EVENT_TYPES: &'static [&'static str];
+
     /// How older bodies of this enum's event types become today's: one step
     /// per (type, version). Registering a step bumps the version written.
     const UPCASTERS: &'static [Upcaster] = &[];

@@ -14,9 +14,9 @@ use crate::application::bus::Deps;
 use crate::application::commands::{CommandMeta, RequestTransfer};
 use crate::application::ports::{Commit, CommitError, RecordedEvent, StreamBound};
 use crate::application::{Actor, AppError};
-use crate::domain::account::{Account, AccountCommand, AccountStatus};
+use crate::domain::Aggregate;
+use crate::domain::account::{Account, AccountCommand, ensure_receives};
 use crate::domain::transfer::{Transfer, TransferCommand, TransferRequested, TransferStatus};
-use crate::domain::{Aggregate, DomainError};
 
 pub async fn request(deps: &Deps, command: RequestTransfer, meta: &CommandMeta) -> Result<Handled, AppError> {
     if meta.actor == Actor::Anonymous {
@@ -33,13 +33,7 @@ pub async fn request(deps: &Deps, command: RequestTransfer, meta: &CommandMeta) 
         let destination =
             load::<Account>(deps.store.as_ref(), &deps.snapshots, command.to_account_id, StreamBound::All).await?;
         let to = destination.state.opened().ok_or(AppError::NotFound("account"))?;
-        if to.status == AccountStatus::Closed {
-            return Err(DomainError::AccountClosed.into());
-        }
-        if to.currency != from.currency {
-            let (left, right) = (from.currency.as_str().to_string(), to.currency.as_str().to_string());
-            return Err(DomainError::CurrencyMismatch { left, right }.into());
-        }
+        ensure_receives(to, &from.currency)?;
         let requested = TransferRequested {
             transfer_id,
             from_account_id: command.from_account_id,

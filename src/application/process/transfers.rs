@@ -8,6 +8,7 @@ use crate::application::commands::{Command, CommandMeta};
 use crate::application::live::LiveFeed;
 use crate::application::ports::{CheckpointStore, RecordedEvent};
 use crate::application::{Actor, AppError, MessageBus};
+use crate::domain::transfer::TransferEvent;
 
 /// Settles every requested transfer. It is driven from the event store, not
 /// from memory: it follows the log from its own checkpoint (through the live
@@ -42,7 +43,7 @@ impl TransferProcess {
         let mut events = Box::pin(self.feed.subscribe(Some(from)).await?.into_stream());
         while let Some(event) = events.next().await {
             let event = event?;
-            if event.event_type == "TransferRequested" {
+            if event.event_type == TransferEvent::TRANSFER_REQUESTED {
                 self.settle(&event).await?;
                 // Advanced only once the transfer is settled, so none is skipped.
                 self.checkpoints.advance(Self::NAME, event.position).await?;

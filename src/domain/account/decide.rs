@@ -5,7 +5,7 @@ use super::{
     OverdraftLimitChanged, TransferLeg,
 };
 use crate::domain::DomainError;
-use crate::domain::value::{MAX_BALANCE, Money, OverdraftLimit};
+use crate::domain::value::{Currency, MAX_BALANCE, Money, OverdraftLimit};
 
 pub fn decide(state: &Account, command: AccountCommand) -> Result<Vec<AccountEvent>, DomainError> {
     let (account, command) = match (state, command) {
@@ -68,12 +68,7 @@ pub fn decide(state: &Account, command: AccountCommand) -> Result<Vec<AccountEve
             Ok(vec![AccountEvent::TransferDebited(leg)])
         }
         AccountCommand::CreditForTransfer { transfer_id, from_account_id, amount, currency, description } => {
-            if currency != account.currency {
-                return Err(DomainError::CurrencyMismatch {
-                    left: currency.as_str().to_string(),
-                    right: account.currency.as_str().to_string(),
-                });
-            }
+            ensure_receives(account, &currency)?;
             let balance_after = credited(account, amount)?;
             let leg = TransferLeg { transfer_id, counterparty_id: from_account_id, amount, description, balance_after };
             Ok(vec![AccountEvent::TransferCredited(leg)])
@@ -85,6 +80,22 @@ pub fn decide(state: &Account, command: AccountCommand) -> Result<Vec<AccountEve
         }
         AccountCommand::SettleTransfer { transfer_id } => Ok(vec![AccountEvent::TransferSettled { transfer_id }]),
     }
+}
+
+/// May `account` take a transfer in `currency`? Asked when a transfer is
+/// requested, so that a destination that would refuse it refuses it with
+/// nothing written, and again when the credit is decided.
+pub fn ensure_receives(account: &OpenedAccount, currency: &Currency) -> Result<(), DomainError> {
+    if account.status == AccountStatus::Closed {
+        return Err(DomainError::AccountClosed);
+    }
+    if *currency != account.currency {
+        return Err(DomainError::CurrencyMismatch {
+            left: currency.as_str().to_string(),
+            right: account.currency.as_str().to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// The balance after receiving `amount`, within the storage bound.

@@ -4,7 +4,7 @@ mod decide;
 #[cfg(test)]
 mod tests;
 
-pub use decide::{decide, evolve};
+pub use decide::{decide, ensure_receives, evolve};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -124,6 +124,19 @@ pub enum AccountEvent {
     },
 }
 
+impl AccountEvent {
+    // The stable type names, as stored: the only spelling outside serde's tags.
+    pub const ACCOUNT_OPENED: &'static str = "AccountOpened";
+    pub const MONEY_DEPOSITED: &'static str = "MoneyDeposited";
+    pub const MONEY_WITHDRAWN: &'static str = "MoneyWithdrawn";
+    pub const OVERDRAFT_LIMIT_CHANGED: &'static str = "OverdraftLimitChanged";
+    pub const ACCOUNT_CLOSED: &'static str = "AccountClosed";
+    pub const TRANSFER_DEBITED: &'static str = "TransferDebited";
+    pub const TRANSFER_CREDITED: &'static str = "TransferCredited";
+    pub const TRANSFER_REFUNDED: &'static str = "TransferRefunded";
+    pub const TRANSFER_SETTLED: &'static str = "TransferSettled";
+}
+
 /// MoneyDeposited / MoneyWithdrawn v1 → v2: v1 bodies carry no description.
 pub fn add_null_description(mut data: serde_json::Value) -> serde_json::Value {
     if let serde_json::Value::Object(body) = &mut data {
@@ -135,22 +148,34 @@ pub fn add_null_description(mut data: serde_json::Value) -> serde_json::Value {
 impl DomainEvent for AccountEvent {
     const STREAM_TYPE: StreamType = StreamType::Account;
 
+    const EVENT_TYPES: &'static [&'static str] = &[
+        Self::ACCOUNT_OPENED,
+        Self::MONEY_DEPOSITED,
+        Self::MONEY_WITHDRAWN,
+        Self::OVERDRAFT_LIMIT_CHANGED,
+        Self::ACCOUNT_CLOSED,
+        Self::TRANSFER_DEBITED,
+        Self::TRANSFER_CREDITED,
+        Self::TRANSFER_REFUNDED,
+        Self::TRANSFER_SETTLED,
+    ];
+
     const UPCASTERS: &'static [Upcaster] = &[
-        Upcaster { event_type: "MoneyDeposited", from_version: 1, upcast: add_null_description },
-        Upcaster { event_type: "MoneyWithdrawn", from_version: 1, upcast: add_null_description },
+        Upcaster { event_type: Self::MONEY_DEPOSITED, from_version: 1, upcast: add_null_description },
+        Upcaster { event_type: Self::MONEY_WITHDRAWN, from_version: 1, upcast: add_null_description },
     ];
 
     fn event_type(&self) -> &'static str {
         match self {
-            AccountEvent::AccountOpened(_) => "AccountOpened",
-            AccountEvent::MoneyDeposited(_) => "MoneyDeposited",
-            AccountEvent::MoneyWithdrawn(_) => "MoneyWithdrawn",
-            AccountEvent::OverdraftLimitChanged(_) => "OverdraftLimitChanged",
-            AccountEvent::AccountClosed {} => "AccountClosed",
-            AccountEvent::TransferDebited(_) => "TransferDebited",
-            AccountEvent::TransferCredited(_) => "TransferCredited",
-            AccountEvent::TransferRefunded(_) => "TransferRefunded",
-            AccountEvent::TransferSettled { .. } => "TransferSettled",
+            AccountEvent::AccountOpened(_) => Self::ACCOUNT_OPENED,
+            AccountEvent::MoneyDeposited(_) => Self::MONEY_DEPOSITED,
+            AccountEvent::MoneyWithdrawn(_) => Self::MONEY_WITHDRAWN,
+            AccountEvent::OverdraftLimitChanged(_) => Self::OVERDRAFT_LIMIT_CHANGED,
+            AccountEvent::AccountClosed {} => Self::ACCOUNT_CLOSED,
+            AccountEvent::TransferDebited(_) => Self::TRANSFER_DEBITED,
+            AccountEvent::TransferCredited(_) => Self::TRANSFER_CREDITED,
+            AccountEvent::TransferRefunded(_) => Self::TRANSFER_REFUNDED,
+            AccountEvent::TransferSettled { .. } => Self::TRANSFER_SETTLED,
         }
     }
 }

@@ -174,6 +174,71 @@ fn the_limit_cannot_be_lowered_below_a_negative_balance() {
     ));
 }
 
+impl Scenario {
+    fn when_receiving(self, currency: &str) -> Result<(), DomainError> {
+        ensure_receives(self.0.opened().expect("an opened account"), &Currency::new(currency).unwrap())
+    }
+}
+
+fn credit(currency: &str) -> AccountCommand {
+    AccountCommand::CreditForTransfer {
+        transfer_id: Uuid::from_u128(9),
+        from_account_id: Uuid::from_u128(8),
+        amount: money("5"),
+        currency: Currency::new(currency).unwrap(),
+        description: None,
+    }
+}
+
+#[test]
+fn an_open_account_receives_transfers_in_its_own_currency_only() {
+    assert_eq!(given(vec![opened("0")]).when_receiving("EUR"), Ok(()));
+    let mismatch = DomainError::CurrencyMismatch { left: "USD".into(), right: "EUR".into() };
+    assert_eq!(given(vec![opened("0")]).when_receiving("USD"), Err(mismatch.clone()));
+    assert_eq!(given(vec![opened("0")]).when(credit("USD")), Err(mismatch));
+    assert!(matches!(given(vec![opened("0")]).when(credit("EUR")).as_deref(), Ok([AccountEvent::TransferCredited(_)])));
+}
+
+#[test]
+fn a_closed_account_receives_no_transfer() {
+    let closed = || vec![opened("0"), AccountEvent::AccountClosed {}];
+    assert_eq!(given(closed()).when_receiving("EUR"), Err(DomainError::AccountClosed));
+    assert_eq!(given(closed()).when_receiving("USD"), Err(DomainError::AccountClosed));
+    assert_eq!(given(closed()).when(credit("EUR")), Err(DomainError::AccountClosed));
+}
+
+#[test]
+fn every_event_is_stored_under_its_listed_type_name() {
+    let leg = TransferLeg {
+        transfer_id: Uuid::from_u128(9),
+        counterparty_id: Uuid::from_u128(8),
+        amount: money("1"),
+        description: None,
+        balance_after: d("1"),
+    };
+    let limit = OverdraftLimit::new(d("10")).unwrap();
+    let every = [
+        opened("0"),
+        deposited("1", "1"),
+        AccountEvent::MoneyWithdrawn(MoneyMoved { amount: money("1"), description: None, balance_after: d("0") }),
+        AccountEvent::OverdraftLimitChanged(OverdraftLimitChanged { previous_limit: limit, limit }),
+        AccountEvent::AccountClosed {},
+        AccountEvent::TransferDebited(leg.clone()),
+        AccountEvent::TransferCredited(leg.clone()),
+        AccountEvent::TransferRefunded(leg),
+        AccountEvent::TransferSettled { transfer_id: Uuid::from_u128(9) },
+    ];
+    let names: Vec<&str> = every.iter().map(|e| e.event_type()).collect();
+    assert_eq!(names, AccountEvent::EVENT_TYPES);
+    for event in &every {
+        assert_eq!(serde_json::to_value(event).unwrap()["type"], event.event_type());
+        assert_eq!(
+            &AccountEvent::from_stored(event.event_type(), event.schema_version(), &event.to_data()).unwrap(),
+            event
+        );
+    }
+}
+
 #[test]
 fn events_serialize_amounts_as_decimal_strings_under_stable_names() {
     let event = deposited("125.5", "125.50");

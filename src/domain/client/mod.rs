@@ -37,12 +37,18 @@ pub enum ClientEvent {
     ClientRegistered(Registration),
 }
 
+impl ClientEvent {
+    pub const CLIENT_REGISTERED: &'static str = "ClientRegistered";
+}
+
 impl DomainEvent for ClientEvent {
     const STREAM_TYPE: StreamType = StreamType::Client;
 
+    const EVENT_TYPES: &'static [&'static str] = &[Self::CLIENT_REGISTERED];
+
     fn event_type(&self) -> &'static str {
         match self {
-            ClientEvent::ClientRegistered(_) => "ClientRegistered",
+            ClientEvent::ClientRegistered(_) => Self::CLIENT_REGISTERED,
         }
     }
 }

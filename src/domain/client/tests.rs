@@ -39,6 +39,8 @@ fn registering_twice_is_refused() {
 fn the_event_has_a_stable_name_and_json_shape() {
     let event = ClientEvent::ClientRegistered(registration());
     assert_eq!(event.event_type(), "ClientRegistered");
+    assert_eq!(ClientEvent::EVENT_TYPES, [event.event_type()]);
+    assert_eq!(serde_json::to_value(&event).unwrap()["type"], event.event_type());
     let data = event.to_data();
     assert_eq!(data["username"], "ada");
     assert_eq!(data["role"], "CUSTOMER");

@@ -42,14 +42,23 @@ pub enum TransferEvent {
     },
 }
 
+impl TransferEvent {
+    pub const TRANSFER_REQUESTED: &'static str = "TransferRequested";
+    pub const TRANSFER_COMPLETED: &'static str = "TransferCompleted";
+    pub const TRANSFER_FAILED: &'static str = "TransferFailed";
+}
+
 impl DomainEvent for TransferEvent {
     const STREAM_TYPE: StreamType = StreamType::Transfer;
 
+    const EVENT_TYPES: &'static [&'static str] =
+        &[Self::TRANSFER_REQUESTED, Self::TRANSFER_COMPLETED, Self::TRANSFER_FAILED];
+
     fn event_type(&self) -> &'static str {
         match self {
-            TransferEvent::TransferRequested(_) => "TransferRequested",
-            TransferEvent::TransferCompleted {} => "TransferCompleted",
-            TransferEvent::TransferFailed { .. } => "TransferFailed",
+            TransferEvent::TransferRequested(_) => Self::TRANSFER_REQUESTED,
+            TransferEvent::TransferCompleted {} => Self::TRANSFER_COMPLETED,
+            TransferEvent::TransferFailed { .. } => Self::TRANSFER_FAILED,
         }
     }
 }

@@ -65,3 +65,17 @@ fn events_have_stable_names_and_shapes() {
     let failed = TransferEvent::TransferFailed { reason: "CURRENCY_MISMATCH".into() };
     assert_eq!(failed.to_data(), serde_json::json!({ "reason": "CURRENCY_MISMATCH" }));
 }
+
+#[test]
+fn every_event_is_stored_under_its_listed_type_name() {
+    let every = [
+        TransferEvent::TransferRequested(requested()),
+        TransferEvent::TransferCompleted {},
+        TransferEvent::TransferFailed { reason: "ACCOUNT_CLOSED".into() },
+    ];
+    let names: Vec<&str> = every.iter().map(|e| e.event_type()).collect();
+    assert_eq!(names, TransferEvent::EVENT_TYPES);
+    for event in &every {
+        assert_eq!(serde_json::to_value(event).unwrap()["type"], event.event_type());
+    }
+}

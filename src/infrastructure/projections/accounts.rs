@@ -10,29 +10,15 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseTransaction, EntityTrait, Set, Value};
 
 use super::update_rows::{Assign, RowUpdates};
-use super::{Projection, Target};
+use super::{Projection, Target, read};
 use crate::application::ports::{RecordedEvent, TransactionKind};
+use crate::domain::StreamType;
 use crate::domain::account::{AccountEvent, AccountOpened, AccountStatus, MoneyMoved, TransferLeg};
 use crate::domain::value::to_cents;
-use crate::domain::{DomainEvent, StreamType};
 use crate::infrastructure::database::ROWS_PER_STATEMENT;
 use crate::infrastructure::entities::{account, account_transaction};
 use rust_decimal::Decimal;
 use uuid::Uuid;
-
-/// Event types this projection understands; any other event on an account
-/// stream (say, a future transfer event) only moves the row's version.
-const KNOWN: [&str; 9] = [
-    "AccountOpened",
-    "MoneyDeposited",
-    "MoneyWithdrawn",
-    "OverdraftLimitChanged",
-    "AccountClosed",
-    "TransferDebited",
-    "TransferCredited",
-    "TransferRefunded",
-    "TransferSettled",
-];
 
 /// One row per account with its balance, plus one row per movement of money.
 ///
@@ -95,12 +81,12 @@ struct RowChange {
 
 impl Changes {
     fn add(&mut self, event: &RecordedEvent) -> anyhow::Result<()> {
-        if !KNOWN.contains(&event.event_type.as_str()) {
+        let Some(parsed) = read::<AccountEvent>(event)? else {
+            // A type this code does not know (say, a future transfer event)
+            // only moves the row's version.
             self.change(event)?;
             return Ok(());
-        }
-        let parsed = AccountEvent::from_stored(&event.event_type, event.schema_version, &event.data)
-            .with_context(|| format!("the data of {} is not valid", event.event_type))?;
+        };
         match parsed {
             AccountEvent::AccountOpened(opened) => self.opened.push(opened_row(event, &opened)),
             AccountEvent::MoneyDeposited(moved) => {

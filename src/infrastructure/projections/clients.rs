@@ -5,10 +5,10 @@ use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseTransaction, EntityTrait, Set};
 
-use super::{Projection, Target};
+use super::{Projection, Target, read};
 use crate::application::ports::RecordedEvent;
+use crate::domain::StreamType;
 use crate::domain::client::ClientEvent;
-use crate::domain::{DomainEvent, StreamType};
 use crate::infrastructure::database::ROWS_PER_STATEMENT;
 use crate::infrastructure::entities::client::{ActiveModel, Column, Entity};
 
@@ -32,11 +32,8 @@ impl Projection for ClientsProjection {
 
     async fn apply(&self, txn: &DatabaseTransaction, target: Target, events: &[RecordedEvent]) -> anyhow::Result<()> {
         let mut rows = Vec::new();
-        for event in events {
-            if event.stream_type == StreamType::Client && event.event_type == "ClientRegistered" {
-                let ClientEvent::ClientRegistered(registration) =
-                    ClientEvent::from_stored(&event.event_type, event.schema_version, &event.data)
-                        .with_context(|| format!("event {} is not a valid ClientRegistered", event.id))?;
+        for event in events.iter().filter(|e| e.stream_type == StreamType::Client) {
+            if let Some(ClientEvent::ClientRegistered(registration)) = read::<ClientEvent>(event)? {
                 rows.push(ActiveModel {
                     id: Set(event.stream_id),
                     seq: Set(event.position),

@@ -23,6 +23,7 @@ use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 
 use crate::application::ports::RecordedEvent;
+use crate::domain::DomainEvent;
 
 /// Folds recorded events into a read model.
 ///
@@ -41,6 +42,22 @@ pub trait Projection: Send + Sync {
     /// with a few statements for the whole run. Checkpoints are not this
     /// method's business: [`project`] moves them once per batch.
     async fn apply(&self, txn: &DatabaseTransaction, target: Target, events: &[RecordedEvent]) -> anyhow::Result<()>;
+}
+
+/// The domain event `event` records, or `None` for a type that `E` does not
+/// know (written by newer code), which a projection passes over. Data of a
+/// known type that does not read is an error, the same in every projection:
+/// skipping it would let the read model drift from the log unnoticed.
+fn read<E: DomainEvent>(event: &RecordedEvent) -> anyhow::Result<Option<E>> {
+    if !E::EVENT_TYPES.contains(&event.event_type.as_str()) {
+        return Ok(None);
+    }
+    E::from_stored(&event.event_type, event.schema_version, &event.data).map(Some).with_context(|| {
+        format!(
+            "the data of event {} ({} v{}) on stream {} is unreadable",
+            event.id, event.event_type, event.schema_version, event.stream_id
+        )
+    })
 }
 
 /// The projections of the running service, in the order they are applied.

@@ -6,11 +6,11 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseTransaction, EntityTrait, Set, Value};
 
 use super::update_rows::{Assign, RowUpdates};
-use super::{Projection, Target};
+use super::{Projection, Target, read};
 use crate::application::ports::RecordedEvent;
+use crate::domain::StreamType;
 use crate::domain::transfer::{TransferEvent, TransferStatus};
 use crate::domain::value::to_cents;
-use crate::domain::{DomainEvent, StreamType};
 use crate::infrastructure::database::ROWS_PER_STATEMENT;
 use crate::infrastructure::entities::transfer;
 
@@ -37,8 +37,8 @@ impl Projection for TransfersProjection {
         let mut requested = Vec::new();
         let mut finished: Vec<Vec<Value>> = Vec::new();
         for event in events.iter().filter(|e| e.stream_type == StreamType::Transfer) {
-            let Ok(parsed) = TransferEvent::from_stored(&event.event_type, event.schema_version, &event.data) else {
-                continue; // a type this version does not know
+            let Some(parsed) = read::<TransferEvent>(event)? else {
+                continue;
             };
             match parsed {
                 TransferEvent::TransferRequested(request) => requested.push(transfer::ActiveModel {
