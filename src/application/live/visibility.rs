@@ -37,14 +37,14 @@ impl Visibility {
         if self.actor.is_privileged() {
             return true;
         }
-        if event.event_type == "AccountOpened"
+        if event.event_type == AccountEvent::ACCOUNT_OPENED
             && let Ok(AccountEvent::AccountOpened(opened)) =
                 AccountEvent::from_stored(&event.event_type, event.schema_version, &event.data)
             && self.actor.client_id() == Some(opened.owner_id)
         {
             self.streams.insert(opened.account_id);
         }
-        if event.event_type == "TransferRequested"
+        if event.event_type == TransferEvent::TRANSFER_REQUESTED
             && let Ok(TransferEvent::TransferRequested(requested)) =
                 TransferEvent::from_stored(&event.event_type, event.schema_version, &event.data)
             && (self.streams.contains(&requested.from_account_id) || self.streams.contains(&requested.to_account_id))
