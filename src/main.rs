@@ -1,12 +1,11 @@
 use anyhow::Context;
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use minibank::application::Actor;
 use minibank::application::commands::{Command as AppCommand, CommandMeta, PlainPassword, RegisterClient};
 use minibank::application::live::FeedConfig;
 use minibank::bootstrap::{self, Settings};
-use minibank::config::{Cli, Command, LogFormat, SettingsArgs, SqliteSynchronousArg};
+use minibank::config::{AdminArgs, Cli, Command, DatabaseArgs, LogFormat, NatsArgs, ServeArgs, SqliteSynchronousArg};
 use minibank::domain::value::{Email, PersonName, Role, Username};
 use minibank::http::websocket::WsConfig;
 use minibank::http::{ConnectionSettings, HttpSettings};
@@ -26,65 +25,85 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
-fn settings(args: SettingsArgs) -> Settings {
+fn settings(args: ServeArgs) -> Settings {
+    let ServeArgs { server, database, tokens, commands, live, websocket, nats, log: _ } = args;
     Settings {
-        listen: args.listen,
-        database_url: args.database_url,
-        pool: PoolSettings {
-            max_connections: args.database_max_connections,
-            acquire_timeout: Duration::from_secs(args.database_acquire_timeout_seconds.max(1)),
-            statement_timeout: Duration::from_millis(args.database_statement_timeout_ms.max(100)),
-            sqlite_synchronous: match args.sqlite_synchronous {
-                SqliteSynchronousArg::Full => SqliteSynchronous::Full,
-                SqliteSynchronousArg::Normal => SqliteSynchronous::Normal,
-            },
-        },
-        jwt_secret: args.jwt_secret,
-        jwt_ttl: chrono::Duration::seconds(args.jwt_ttl_seconds),
+        listen: server.listen,
+        pool: pool(&database),
+        database_url: database.database_url,
+        jwt_secret: tokens.jwt_secret,
+        jwt_ttl: chrono::Duration::seconds(tokens.jwt_ttl_seconds),
         http: HttpSettings {
-            cors_origins: args.cors_origins,
+            cors_origins: server.cors_origins,
             websocket: WsConfig {
-                init_timeout: Duration::from_secs(args.ws_init_timeout_seconds.max(1)),
-                max_subscriptions: args.ws_max_subscriptions.max(1),
-                ping_interval: Duration::from_secs(args.ws_ping_seconds.max(1)),
-                idle_timeout: Duration::from_secs(args.ws_ping_seconds.max(1) * 3),
-                anonymous_idle_timeout: Duration::from_secs(args.ws_anonymous_idle_seconds),
+                init_timeout: Duration::from_secs(websocket.ws_init_timeout_seconds.max(1)),
+                max_subscriptions: websocket.ws_max_subscriptions.max(1),
+                ping_interval: Duration::from_secs(websocket.ws_ping_seconds.max(1)),
+                idle_timeout: Duration::from_secs(websocket.ws_ping_seconds.max(1) * 3),
+                anonymous_idle_timeout: Duration::from_secs(websocket.ws_anonymous_idle_seconds),
                 ..WsConfig::default()
             },
             connections: ConnectionSettings {
-                max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
-                max_per_peer: usize::try_from(args.max_connections_per_peer).unwrap_or(usize::MAX),
-                header_read_timeout: Duration::from_secs(args.header_read_timeout_seconds),
+                max_connections: usize::try_from(server.max_connections).unwrap_or(usize::MAX),
+                max_per_peer: usize::try_from(server.max_connections_per_peer).unwrap_or(usize::MAX),
+                header_read_timeout: Duration::from_secs(server.header_read_timeout_seconds),
             },
             ..HttpSettings::default()
         },
-        snapshot_every: args.snapshot_every,
-        aggregate_cache: args.aggregate_cache,
-        shutdown_grace: Duration::from_secs(args.shutdown_grace_seconds),
-        metrics_listen: args.metrics_listen,
+        snapshot_every: commands.snapshot_every,
+        aggregate_cache: commands.aggregate_cache,
+        shutdown_grace: Duration::from_secs(server.shutdown_grace_seconds),
+        metrics_listen: server.metrics_listen,
         feed: FeedConfig {
-            buffer_capacity: args.feed_buffer.max(1),
-            poll_interval: Duration::from_millis(args.feed_poll_ms.max(10)),
-            max_lag: (args.subscription_max_lag > 0).then_some(args.subscription_max_lag),
+            buffer_capacity: live.feed_buffer.max(1),
+            poll_interval: Duration::from_millis(live.feed_poll_ms.max(10)),
+            max_lag: (live.subscription_max_lag > 0).then_some(live.subscription_max_lag),
             ..FeedConfig::default()
         },
-        process_transfers: args.transfer_process,
-        crash_after: args.crash_after,
-        nats: args.nats_url.map(|url| NatsSettings {
-            url,
-            subject_prefix: args.nats_subject_prefix,
-            stream: args.nats_stream,
-            duplicate_window: Duration::from_secs(args.nats_duplicate_window_seconds),
-            max_age: (args.nats_stream_max_age_hours > 0)
-                .then(|| Duration::from_secs(args.nats_stream_max_age_hours.saturating_mul(3600))),
-        }),
+        process_transfers: commands.transfer_process,
+        crash_after: commands.crash_after,
+        nats: nats_settings(nats),
     }
+}
+
+/// Settings for a one-shot subcommand: its database (and broker), defaults
+/// for the rest. It leaves transfers in flight to the servers.
+fn one_shot_settings(database: DatabaseArgs, nats: Option<NatsArgs>) -> Settings {
+    Settings {
+        pool: pool(&database),
+        nats: nats.and_then(nats_settings),
+        process_transfers: false,
+        ..Settings::for_database(database.database_url)
+    }
+}
+
+fn pool(database: &DatabaseArgs) -> PoolSettings {
+    PoolSettings {
+        max_connections: database.database_max_connections,
+        acquire_timeout: Duration::from_secs(database.database_acquire_timeout_seconds.max(1)),
+        statement_timeout: Duration::from_millis(database.database_statement_timeout_ms.max(100)),
+        sqlite_synchronous: match database.sqlite_synchronous {
+            SqliteSynchronousArg::Full => SqliteSynchronous::Full,
+            SqliteSynchronousArg::Normal => SqliteSynchronous::Normal,
+        },
+    }
+}
+
+fn nats_settings(nats: NatsArgs) -> Option<NatsSettings> {
+    nats.nats_url.map(|url| NatsSettings {
+        url,
+        subject_prefix: nats.nats_subject_prefix,
+        stream: nats.nats_stream,
+        duplicate_window: Duration::from_secs(nats.nats_duplicate_window_seconds),
+        max_age: (nats.nats_stream_max_age_hours > 0)
+            .then(|| Duration::from_secs(nats.nats_stream_max_age_hours.saturating_mul(3600))),
+    })
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    init_tracing(cli.settings.log_format);
+    let cli = Cli::parse_args();
+    init_tracing(cli.command.log_format());
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
@@ -97,11 +116,10 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = settings(cli.settings);
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => bootstrap::serve(settings).await,
-        Command::Migrate => {
-            bootstrap::build_context(&settings).await?;
+    match cli.command {
+        Command::Serve(args) => bootstrap::serve(settings(*args)).await,
+        Command::Migrate { database, nats, log: _ } => {
+            bootstrap::build_context(&one_shot_settings(database, Some(nats))).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
@@ -111,29 +129,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ExportSchema { output: Some(path) } => std::fs::write(&path, minibank::graphql::sdl())
             .with_context(|| format!("Failed to write {}", path.display())),
-        Command::RebuildProjections { projection, batch_size } => {
-            minibank::rebuild::run(&settings, projection.as_deref(), batch_size).await
+        Command::RebuildProjections { projection, batch_size, database, log: _ } => {
+            minibank::rebuild::run(&one_shot_settings(database, None), projection.as_deref(), batch_size).await
         }
-        Command::CreateAdmin { username, email, password, first_name, last_name } => {
-            let command = RegisterClient {
-                username: Username::new(&username)?,
-                email: Email::new(&email)?,
-                password: PlainPassword::new(&password)?,
-                first_name: PersonName::new("firstName", &first_name)?,
-                last_name: PersonName::new("lastName", &last_name)?,
-                is_company: false,
-                role: Role::Admin,
-            };
-            let username = command.username.as_str().to_string();
-            let ctx = bootstrap::build_context(&settings).await?;
-            let events = ctx
-                .bus
-                .dispatch(AppCommand::RegisterClient(command), CommandMeta::request(Actor::System, None))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let id = events.first().map(|e| e.stream_id.to_string()).unwrap_or_default();
-            println!("admin {username} registered with id {id}");
-            Ok(())
+        Command::CreateAdmin { admin, database, log: _ } => {
+            create_admin(admin, one_shot_settings(database, None)).await
         }
     }
+}
+
+async fn create_admin(admin: AdminArgs, settings: Settings) -> anyhow::Result<()> {
+    let command = RegisterClient {
+        username: Username::new(&admin.username)?,
+        email: Email::new(&admin.email)?,
+        password: PlainPassword::new(&admin.password)?,
+        first_name: PersonName::new("firstName", &admin.first_name)?,
+        last_name: PersonName::new("lastName", &admin.last_name)?,
+        is_company: false,
+        role: Role::Admin,
+    };
+    let username = command.username.as_str().to_string();
+    let ctx = bootstrap::build_context(&settings).await?;
+    let events = ctx
+        .bus
+        .dispatch(AppCommand::RegisterClient(command), CommandMeta::request(Actor::System, None))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = events.first().map(|e| e.stream_id.to_string()).unwrap_or_default();
+    println!("admin {username} registered with id {id}");
+    Ok(())
 }

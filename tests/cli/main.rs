@@ -1,6 +1,7 @@
 //! The real binary: subcommands, configuration, serving and graceful shutdown.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -439,5 +440,178 @@ fn create_admin_help_explains_each_flag() {
     ] {
         let line = help.lines().skip_while(|l| !l.trim_start().starts_with(flag)).take(3).collect::<String>();
         assert!(line.contains(words), "{flag}: {help}");
+    }
+}
+
+/// `minibank <args> --help`, which must succeed.
+fn help(args: &[&str]) -> String {
+    let output = Command::new(BIN).args(args).arg("--help").output().unwrap();
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The long flags a help text lists, each with its description (the rest of
+/// its line and the more indented lines under it).
+fn described_flags(help: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = help.lines().collect();
+    let mut flags = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let Some(start) = trimmed.find("--").filter(|_| trimmed.starts_with('-')) else { continue };
+        let spec_end = trimmed.find("  ").unwrap_or(trimmed.len());
+        let name = trimmed[start..].split([' ', ',', '=']).next().unwrap().to_string();
+        let indent = line.len() - trimmed.len();
+        let mut description = trimmed[spec_end..].trim().to_string();
+        for next in &lines[i + 1..] {
+            let next_indent = next.len() - next.trim_start().len();
+            if next.trim().is_empty() || next_indent <= indent || next.trim_start().starts_with('-') {
+                break;
+            }
+            description.push_str(next.trim());
+        }
+        flags.push((name, description));
+    }
+    flags
+}
+
+#[test]
+fn each_subcommand_help_lists_only_its_own_flags_each_with_a_description() {
+    let server_only =
+        ["--listen", "--cors-origins", "--jwt-secret", "--ws-ping-seconds", "--feed-buffer", "--metrics-listen"];
+    let database = ["--database-url", "--database-max-connections", "--sqlite-synchronous"];
+    let cases: [(&str, &[&str], &[&str]); 5] = [
+        ("export-schema", &["--output"], &["--database-url", "--nats-url", "--log-format"]),
+        ("migrate", &["--database-url", "--nats-url", "--log-format"], &[]),
+        ("create-admin", &["--username", "--email", "--password", "--database-url", "--log-format"], &["--nats-url"]),
+        ("rebuild-projections", &["--projection", "--batch-size", "--database-url"], &["--nats-url"]),
+        ("serve", &["--nats-url", "--shutdown-grace-seconds", "--snapshot-every", "--log-format"], &["--username"]),
+    ];
+    for (subcommand, has, lacks) in cases {
+        let text = help(&[subcommand]);
+        let flags = described_flags(&text);
+        let listed: Vec<&str> = flags.iter().map(|(name, _)| name.as_str()).collect();
+        let (has_server, lacks_server): (&[&str], &[&str]) =
+            if subcommand == "serve" { (&server_only, &[]) } else { (&[], &server_only) };
+        for flag in has.iter().chain(has_server) {
+            assert!(listed.contains(flag), "{subcommand} --help lists {flag}: {text}");
+        }
+        for flag in lacks.iter().chain(lacks_server) {
+            assert!(!listed.contains(flag) && !text.contains(flag), "{subcommand} --help leaves out {flag}: {text}");
+        }
+        if subcommand != "export-schema" {
+            assert!(database.iter().all(|flag| listed.contains(flag)), "{subcommand}: {text}");
+        }
+        for (flag, description) in &flags {
+            assert!(description.split_whitespace().count() >= 2, "{subcommand} {flag} has no description: {text}");
+        }
+    }
+    // Without a subcommand, minibank serves: the top-level help says so and lists the subcommands.
+    let top = help(&[]);
+    assert!(top.contains("With no subcommand, minibank serves"), "{top}");
+    for subcommand in ["serve", "migrate", "export-schema", "create-admin", "rebuild-projections"] {
+        assert!(top.lines().any(|l| l.trim_start().starts_with(subcommand)), "{subcommand}: {top}");
+    }
+    assert!(!top.contains("--listen"), "{top}");
+}
+
+#[test]
+fn without_a_subcommand_minibank_serves_with_flags_and_environment_as_serve_does() {
+    for (args, env) in [(&["--listen", "127.0.0.1:0"][..], None), (&[][..], Some(("MINIBANK_LISTEN", "127.0.0.1:0")))] {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("bank.db").display());
+        let mut command = minibank(&database_url);
+        command.args(args).stdout(Stdio::piped());
+        if let Some((key, value)) = env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        // Until it says where it serves, or stops (its stdout then ends).
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
+        let mut seen = Vec::new();
+        for line in lines {
+            seen.push(line);
+            if seen.last().is_some_and(|l| l.contains("GraphiQL at http://")) {
+                break;
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let announced = seen.last().filter(|l| l.contains("GraphiQL at http://127.0.0.1:"));
+        assert!(announced.is_some_and(|l| !l.contains(":8000/")), "{args:?} {env:?}: {seen:#?}");
+    }
+}
+
+#[test]
+fn options_given_before_the_subcommand_are_refused_rather_than_used_for_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("bank.db").display());
+    let output = Command::new(BIN).current_dir(dir.path()).args(["--database-url", &database_url, "migrate"]).output();
+    let output = output.unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the subcommand comes first, then its options: minibank migrate [OPTIONS]"), "{stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no database was created or migrated");
+}
+
+/// `minibank migrate` (or `serve`) on `database_url`: its exit code and what it wrote to stderr.
+fn fails_to_start(subcommand: &str, database_url: &str) -> (Option<i32>, String) {
+    let output = minibank(database_url)
+        .args([subcommand])
+        .env("DATABASE_ACQUIRE_TIMEOUT_SECONDS", "1")
+        .env("MINIBANK_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("ERROR"), "the error is said once, on stderr, not logged too: {stdout}");
+    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// One line: the URL, the reason, a hint; never the pool's timeout.
+fn assert_said_once(stderr: &str, url: &str, reason: &str, hint: &str) {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    let line = lines[0];
+    assert!(line.starts_with("Error: Failed to connect to the database: "), "{line}");
+    for part in [url, reason, hint] {
+        assert!(line.contains(part), "{part:?} in {line}");
+    }
+    assert!(line.find(reason) < line.find("hint: "), "the reason, then the hint: {line}");
+    assert!(!line.to_lowercase().contains("timed out"), "{line}");
+    assert_eq!(line.matches(reason).count(), 1, "said once: {line}");
+}
+
+#[test]
+fn a_sqlite_file_that_cannot_be_opened_is_said_once_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_dir = dir.path().join("missing");
+    let in_missing_dir = format!("sqlite://{}?mode=rwc", missing_dir.join("bank.db").display());
+    for subcommand in ["migrate", "serve"] {
+        let (code, stderr) = fails_to_start(subcommand, &in_missing_dir);
+        assert_eq!(code, Some(1), "{subcommand}: {stderr}");
+        let reason = format!("the directory {} does not exist", missing_dir.display());
+        assert_said_once(&stderr, &in_missing_dir, &reason, "hint: create it");
+    }
+    let file = dir.path().join("bank.db");
+    let without_mode = format!("sqlite://{}", file.display());
+    let (code, stderr) = fails_to_start("migrate", &without_mode);
+    assert_eq!(code, Some(1), "{stderr}");
+    let reason = format!("the file {} does not exist", file.display());
+    let hint = format!("hint: add ?mode=rwc to the URL to create it: sqlite://{}?mode=rwc", file.display());
+    assert_said_once(&stderr, &without_mode, &reason, &hint);
+    assert!(!file.exists(), "nothing was created");
+}
+
+#[test]
+fn postgresql_refusing_the_connection_is_said_once_with_a_hint_and_no_password() {
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("postgres://bank:s3cret@127.0.0.1:{port}/bank");
+    let shown = format!("postgres://bank@127.0.0.1:{port}/bank");
+    for subcommand in ["migrate", "serve"] {
+        let (code, stderr) = fails_to_start(subcommand, &url);
+        assert_eq!(code, Some(1), "{subcommand}: {stderr}");
+        assert!(!stderr.contains("s3cret"), "{stderr}");
+        let hint = format!("hint: is PostgreSQL running and listening on 127.0.0.1:{port}?");
+        assert_said_once(&stderr, &shown, "connection refused", &hint);
     }
 }

@@ -8,6 +8,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
 use crate::application::ports::HealthCheck;
 
+mod connect_error;
 mod dialect;
 pub mod postgres;
 mod sqlite;
@@ -90,9 +91,10 @@ async fn open(url: &str, pool: &PoolSettings, role: sqlite::Role) -> anyhow::Res
             .max_connections(pool.max_connections.max(1))
             .map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", statement_timeout.as_str())]));
     }
-    let mut db = Database::connect(options)
-        .await
-        .with_context(|| format!("cannot connect to the database ({})", redact(url)))?;
+    let mut db = match Database::connect(options).await {
+        Ok(db) => db,
+        Err(error) => return Err(connect_error::explain(url, pool.acquire_timeout, error).await),
+    };
     statement_count::count_statements(&mut db);
     Ok(db)
 }
