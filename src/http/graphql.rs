@@ -6,10 +6,11 @@ use std::net::{IpAddr, SocketAddr};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, Request, ServerError};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use futures::future::join_all;
+use serde::Deserialize;
 
 use super::media_type::MediaType;
 use super::metrics::OperationOutcome;
@@ -116,14 +117,13 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
     }
     let headers = request.headers().clone();
     let address = peer(request.extensions());
-    let query = request.uri().query().map(String::from);
-    let Some(query) = query.filter(|q| !q.is_empty()) else {
+    if request.uri().query().is_none_or(str::is_empty) {
         return graphiql::page();
-    };
+    }
     if csrf::is_blocked(&headers) {
         return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", csrf::MESSAGE);
     }
-    let Ok(request) = async_graphql::http::parse_query_string(&query) else {
+    let Some(request) = QueryString::parse(request.uri()) else {
         let message = "The query string is not a GraphQL request: send ?query=...&variables=<JSON>&operationName=...";
         return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
     };
@@ -156,6 +156,38 @@ pub async fn get(State(state): State<HttpState>, request: axum::extract::Request
     let response = run(&state, prepared, auth, address).await;
     let logged = logged.with_outcomes(vec![outcome(shape, &response)]);
     logged.attach(respond(BatchResponse::Single(response), MediaType::from_accept(&headers)))
+}
+
+/// A GET request's parameters as the GraphQL-over-HTTP spec names them.
+/// async-graphql's own `parse_query_string` reads `operation_name`, so a
+/// document of several operations could not have one chosen over GET.
+#[derive(Deserialize)]
+struct QueryString {
+    #[serde(default)]
+    query: String,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+impl QueryString {
+    /// `None` when the query string, its variables or its extensions do not parse.
+    fn parse(uri: &axum::http::Uri) -> Option<Request> {
+        let Query(fields) = Query::<QueryString>::try_from_uri(uri).ok()?;
+        let variables = json::<async_graphql::Variables>(fields.variables)?;
+        let extensions = json::<async_graphql::Extensions>(fields.extensions)?;
+        let mut request = Request::new(fields.query).variables(variables);
+        // An empty name is no name: the document's only operation runs.
+        request.operation_name = fields.operation_name.filter(|name| !name.is_empty());
+        request.extensions = extensions;
+        Some(request)
+    }
+}
+
+/// A parameter holding JSON; absent: the default.
+fn json<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> Option<T> {
+    text.map_or(Some(T::default()), |text| serde_json::from_str(&text).ok())
 }
 
 /// Reads the body, refusing more than `MAX_BODY_BYTES` with 413.

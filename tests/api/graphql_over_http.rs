@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{message, spawn_app};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 /// What Apollo Client 4 sends.
@@ -37,14 +37,76 @@ async fn request_errors_are_400_without_data_for_clients_that_accept_graphql_res
         assert!(answer.get("data").is_none(), "no data key: {answer}");
         assert_eq!(answer["errors"][0]["extensions"]["code"], code, "{answer}");
     }
-    let get = app
+    let (status, answer) = get(&app, Some(GRAPHQL_RESPONSE), &[("query", "{ noSuchField }")]).await;
+    assert_eq!(status, 400, "GET too: {answer}");
+    assert!(answer.get("data").is_none(), "no data key: {answer}");
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{answer}");
+}
+
+/// A GET as Apollo Client sends one (its preflight header passes the CSRF
+/// check): the status and the answer.
+async fn get(app: &crate::helpers::TestApp, accept: Option<&str>, params: &[(&str, &str)]) -> (u16, Value) {
+    let mut request = app.http.get(&app.url).query(params).header("apollo-require-preflight", "true");
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn over_get_operation_name_chooses_the_operation_of_a_document_that_has_several() {
+    let app = spawn_app().await;
+    let document = "query A { a: __typename } query B { b: __typename }";
+    for (name, data) in [("B", json!({ "b": "Query" })), ("A", json!({ "a": "Query" }))] {
+        let (status, answer) = get(&app, None, &[("query", document), ("operationName", name)]).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer, json!({ "data": data }), "operationName={name}");
+    }
+    // The spec's query-string form, with `%20` for spaces, as browsers encode it.
+    let url = format!("{}?query=query%20A%7Ba%3A__typename%7Dquery%20B%7Bb%3A__typename%7D&operationName=B", app.url);
+    let answer: Value =
+        app.http.get(url).header("apollo-require-preflight", "true").send().await.unwrap().json().await.unwrap();
+    assert_eq!(answer, json!({ "data": { "b": "Query" } }));
+
+    // Without a name, or with one the document lacks, nothing runs.
+    for params in [vec![("query", document)], vec![("query", document), ("operationName", "C")]] {
+        let (status, answer) = get(&app, None, &params).await;
+        assert_eq!(status, 200, "application/json: {answer}");
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{params:?}: {answer}");
+        assert!(answer["data"].is_null(), "{answer}");
+        let (status, answer) = get(&app, Some(GRAPHQL_RESPONSE), &params).await;
+        assert_eq!(status, 400, "{params:?}: {answer}");
+        assert!(answer.get("data").is_none(), "{answer}");
+    }
+    let (_, answer) = get(&app, None, &[("query", document)]).await;
+    assert!(message(&answer).contains("Operation name required"), "{answer}");
+    let (_, answer) = get(&app, None, &[("query", document), ("operationName", "C")]).await;
+    assert!(message(&answer).contains("Unknown operation named \"C\""), "{answer}");
+
+    // An empty name is no name: a document's only operation runs.
+    let (status, answer) = get(&app, None, &[("query", "query Only { __typename }"), ("operationName", "")]).await;
+    assert_eq!((status, answer), (200, json!({ "data": { "__typename": "Query" } })));
+}
+
+#[tokio::test]
+async fn over_get_the_operation_named_decides_whether_it_is_a_mutation() {
+    let app = spawn_app().await;
+    let document = r#"query Read { __typename } mutation Write { login(input: { login: "nobody", password: "wrong password" }) { token } }"#;
+    let (status, answer) = get(&app, None, &[("query", document), ("operationName", "Read")]).await;
+    assert_eq!((status, answer), (200, json!({ "data": { "__typename": "Query" } })));
+    let response = app
         .http
-        .get(format!("{}?query=%7B%20noSuchField%20%7D", app.url))
-        .header("accept", GRAPHQL_RESPONSE)
+        .get(&app.url)
+        .query(&[("query", document), ("operationName", "Write")])
+        .header("apollo-require-preflight", "true")
         .send()
         .await
         .unwrap();
-    assert_eq!(get.status(), 400, "GET too");
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{answer}");
 }
 
 #[tokio::test]
