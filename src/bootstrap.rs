@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::application::bus::Deps;
+use crate::application::handlers::{AfterCommit, HandlerServices};
 use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
 use crate::application::process::TransferProcess;
 use crate::application::relay::{EventRelay, RelayLease, RelaySettings, SoleLease};
@@ -137,14 +137,14 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
     let snapshots = Snapshots::new(Arc::new(SeaOrmSnapshotStore::new(db.clone())), settings.snapshot_every)
         .with_memory(settings.aggregate_cache);
     let feed = LiveFeed::start(store.clone(), settings.feed.clone()).await.context("Failed to start the live feed")?;
-    let mut bus = MessageBus::new(Deps {
+    let mut bus = MessageBus::new(HandlerServices {
         store: store.clone(),
         hasher: hasher.clone(),
         numbers: Arc::new(RandomAccountNumbers),
         locks: StreamLocks::default(),
         snapshots: snapshots.clone(),
         max_attempts: MAX_COMMAND_ATTEMPTS,
-        crash_after: settings.crash_after.clone(),
+        after_commit: settings.crash_after.clone().map(|step| Arc::new(AbortAfter(step)) as Arc<dyn AfterCommit>),
     });
     bus.subscribe(Arc::new(FeedNotifier(feed.clone())));
     let instance = uuid::Uuid::now_v7();
@@ -186,6 +186,20 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
         start_integration(client, nats, &ctx, &settings.database_url, shares_database);
     }
     Ok((ctx, samplers))
+}
+
+/// Fault injection for the crash tests (`MINIBANK_CRASH_AFTER`, a hidden
+/// setting): aborts the process right after the named step commits, as a
+/// crash would. Wired only when that setting is given.
+struct AbortAfter(String);
+
+impl AfterCommit for AbortAfter {
+    fn committed(&self, step: &'static str) {
+        if self.0 == step {
+            eprintln!("fault injection: aborting right after {step}");
+            std::process::abort();
+        }
+    }
 }
 
 /// Connects to NATS; when it answers at start, also makes sure of the

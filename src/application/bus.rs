@@ -5,13 +5,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::AppError;
 use super::commands::{Command, CommandMeta};
-use super::handlers::{Handled, account, client, transfer};
-use super::ports::{
-    AccountNumberGenerator, EventStore, IdempotencyKey, PasswordHasher, ProcessedCommand, RecordedEvent, StreamVersion,
-};
-use super::stream_locks::StreamLocks;
-use super::{AppError, Snapshots};
+use super::handlers::{Handled, HandlerServices, account, client, transfer};
+use super::ports::{IdempotencyKey, ProcessedCommand, RecordedEvent, StreamVersion};
 use fingerprint::fingerprint;
 
 mod fingerprint;
@@ -22,21 +19,6 @@ mod fingerprint;
 pub trait EventHandler: Send + Sync {
     fn name(&self) -> &'static str;
     async fn handle(&self, events: &[RecordedEvent]) -> anyhow::Result<()>;
-}
-
-/// What command handlers need.
-pub struct Deps {
-    pub store: Arc<dyn EventStore>,
-    pub hasher: Arc<dyn PasswordHasher>,
-    pub numbers: Arc<dyn AccountNumberGenerator>,
-    pub locks: StreamLocks,
-    /// Where aggregates are snapshotted, and how often.
-    pub snapshots: Snapshots,
-    /// How often a handler decides again after losing a race.
-    pub max_attempts: u32,
-    /// Test-only fault injection: abort the process right after the named
-    /// step commits (see `handlers::transfer`), to prove crash safety.
-    pub crash_after: Option<String>,
 }
 
 /// What a command answers with.
@@ -53,13 +35,13 @@ pub struct Dispatched {
 }
 
 pub struct MessageBus {
-    deps: Deps,
+    services: HandlerServices,
     event_handlers: Vec<Arc<dyn EventHandler>>,
 }
 
 impl MessageBus {
-    pub fn new(deps: Deps) -> Self {
-        MessageBus { deps, event_handlers: Vec::new() }
+    pub fn new(services: HandlerServices) -> Self {
+        MessageBus { services, event_handlers: Vec::new() }
     }
 
     pub fn subscribe(&mut self, handler: Arc<dyn EventHandler>) {
@@ -81,14 +63,14 @@ impl MessageBus {
     pub async fn run(&self, command: Command, mut meta: CommandMeta) -> Result<Dispatched, AppError> {
         if meta.client_command_id {
             let key = IdempotencyKey { command_id: meta.command_id, fingerprint: fingerprint(&command, &meta) };
-            if let Some(done) = self.deps.store.processed(key.command_id).await? {
+            if let Some(done) = self.services.store.processed(key.command_id).await? {
                 return self.repeat(&command, &meta, done).await;
             }
             meta.idempotency = Some(key);
         }
         let Handled { events, unchanged } = match self.route(command.clone(), &meta).await {
             Err(AppError::AlreadyProcessed) => {
-                let done = self.deps.store.processed(meta.command_id).await?;
+                let done = self.services.store.processed(meta.command_id).await?;
                 let done = done.ok_or_else(|| anyhow::anyhow!("command {} vanished", meta.command_id))?;
                 return self.repeat(&command, &meta, done).await;
             }
@@ -99,16 +81,16 @@ impl MessageBus {
     }
 
     async fn route(&self, command: Command, meta: &CommandMeta) -> Result<Handled, AppError> {
-        let deps = &self.deps;
+        let services = &self.services;
         match command {
-            Command::RegisterClient(c) => client::register(deps, c, meta).await,
-            Command::OpenAccount(c) => account::open(deps, c, meta).await,
-            Command::Deposit(c) => account::deposit(deps, c, meta).await,
-            Command::Withdraw(c) => account::withdraw(deps, c, meta).await,
-            Command::ChangeOverdraftLimit(c) => account::change_overdraft_limit(deps, c, meta).await,
-            Command::CloseAccount(c) => account::close(deps, c, meta).await,
-            Command::RequestTransfer(c) => transfer::request(deps, c, meta).await,
-            Command::ProcessTransfer { transfer_id } => transfer::process(deps, transfer_id, meta).await,
+            Command::RegisterClient(c) => client::register(services, c, meta).await,
+            Command::OpenAccount(c) => account::open(services, c, meta).await,
+            Command::Deposit(c) => account::deposit(services, c, meta).await,
+            Command::Withdraw(c) => account::withdraw(services, c, meta).await,
+            Command::ChangeOverdraftLimit(c) => account::change_overdraft_limit(services, c, meta).await,
+            Command::CloseAccount(c) => account::close(services, c, meta).await,
+            Command::RequestTransfer(c) => transfer::request(services, c, meta).await,
+            Command::ProcessTransfer { transfer_id } => transfer::process(services, transfer_id, meta).await,
         }
     }
 
@@ -125,7 +107,7 @@ impl MessageBus {
                 meta.command_id
             )));
         }
-        let events = self.deps.store.read_at(&done.positions).await?;
+        let events = self.services.store.read_at(&done.positions).await?;
         if events.iter().map(|e| e.position).ne(done.positions.iter().copied()) {
             return Err(anyhow::anyhow!("events of command {} are missing", meta.command_id).into());
         }

@@ -31,6 +31,15 @@ impl StreamType {
         Self::ALL.into_iter().find(|t| t.as_str() == raw)
     }
 
+    /// What a stream of this type is, in words for messages ("the account ...").
+    pub fn noun(self) -> &'static str {
+        match self {
+            StreamType::Client => "client",
+            StreamType::Account => "account",
+            StreamType::Transfer => "transfer",
+        }
+    }
+
     /// The schema evolution steps of this stream type's events.
     pub fn upcasters(self) -> &'static [Upcaster] {
         match self {

@@ -7,7 +7,7 @@ use super::errors::{OrGql, gql_error};
 use super::request::{actor, app};
 use super::scalars::Position;
 use super::types::{Account, Event, EventFilterInput, parse_id};
-use crate::application::live::{SubscriptionEnded, UpdateError, Visibility, account_updates};
+use crate::application::live::{LiveCursor, SubscriptionEnded, UpdateError, Visibility, account_updates};
 use crate::application::{AppContext, AppError};
 
 pub struct Subscription;
@@ -46,9 +46,14 @@ impl Subscription {
         let filter = filter.unwrap_or_default().parse().gql()?;
         let turn = app.feed.start_turn().await;
         let mut visibility = Visibility::of(app, actor(ctx)?).await.gql()?;
-        let feed = app.feed.subscribe(after.map(|p| p.0)).await.map_err(AppError::Unexpected).gql()?.into_stream();
+        let feed = app.feed.subscribe(after.map(|p| p.0)).await.map_err(AppError::Unexpected).gql()?;
         drop(turn);
-        Ok(feed.filter_map(move |item| {
+        let cursor = ctx.data_opt::<LiveCursor>().cloned().unwrap_or_default();
+        cursor.set(feed.position());
+        Ok(feed.into_stream().filter_map(move |item| {
+            if let Ok(event) = &item {
+                cursor.set(event.position);
+            }
             let out = match item {
                 Ok(event) if filter.matches(&event) && visibility.admits(&event) => {
                     Some(Ok(Event::from(Arc::unwrap_or_clone(event))))
@@ -73,8 +78,12 @@ impl Subscription {
         let app: Arc<AppContext> = ctx.data_unchecked::<Arc<AppContext>>().clone();
         let id = parse_id("id", &id).gql()?;
         let updates = account_updates(app, actor(ctx)?, id).await.gql()?;
-        Ok(updates.map(|update| match update {
-            Ok(view) => Ok(Account::from(view)),
+        let cursor = ctx.data_opt::<LiveCursor>().cloned().unwrap_or_default();
+        Ok(updates.map(move |update| match update {
+            Ok(view) => {
+                cursor.set(view.last_position);
+                Ok(Account::from(view))
+            }
             Err(UpdateError::Ended(reason)) => Err(ended(reason)),
             Err(UpdateError::Failed(error)) => Err(gql_error(error)),
         }))

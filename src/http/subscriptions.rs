@@ -22,11 +22,13 @@ use crate::graphql::{ClientAddress, RequestAuth};
 /// make every idle socket cost over 128 KiB. Reads take at most this much
 /// from the socket at a time.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
-/// Each message is written as soon as it is sent. The writer task sends one
-/// message at a time and waits until it is flushed, so the write buffer
-/// never holds more than one message and needs no cap of its own (a cap
-/// below the largest answer would end the connection instead).
-const WRITE_BUFFER_BYTES: usize = 0;
+/// Messages gather up to this much before they are written, so that a
+/// writer with several queued (a connection that fell behind) writes them
+/// with one system call; it flushes after each batch, so the buffer holds at
+/// most one batch and needs no cap of its own (a cap below the largest
+/// answer would end the connection instead). Its memory is taken only as
+/// messages pass through it.
+const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
     headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
@@ -53,12 +55,18 @@ fn authenticator(ctx: Arc<AppContext>, client: Option<ClientAddress>) -> Authent
                 (Actor::Client { id: claims.client_id, role: claims.role }, Some(claims.expires_at))
             }
         };
+        // What a caller may see follows from who it is and its role alone
+        // (`Visibility`), so that is what its subscriptions share by.
+        let share_as = match actor {
+            Actor::Client { id, role } => Some(format!("{id}/{}", role.as_str())),
+            Actor::Anonymous | Actor::System => None,
+        };
         let mut data = Data::default();
         data.insert(RequestAuth::Valid(actor));
         if let Some(client) = client {
             data.insert(client);
         }
-        Ok(WsSession { data, expires_at })
+        Ok(WsSession { data, expires_at, share_as })
     })
 }
 

@@ -17,6 +17,7 @@ mod projections;
 mod schema;
 #[path = "../common/server_process.rs"]
 mod server_process;
+mod shared_subscriptions;
 mod statement_counts;
 mod subscriptions;
 #[path = "../common/test_database.rs"]

@@ -1,10 +1,9 @@
 use std::sync::Arc;
 
-use minibank::application::bus::Deps;
 use minibank::application::commands::{
     CloseAccount, Command, CommandMeta, MoveMoney, OpenAccount, PlainPassword, RegisterClient,
 };
-use minibank::application::handlers::replay;
+use minibank::application::handlers::{HandlerServices, replay};
 use minibank::application::ports::{EventFilter, EventStore, RecordedEvent, StreamBound};
 use minibank::application::stream_locks::StreamLocks;
 use minibank::application::{Actor, AppError, EventHandler, MessageBus, Snapshots};
@@ -59,14 +58,14 @@ fn build_app(
 ) -> TestApp {
     let snapshot_store = Arc::new(InMemorySnapshotStore::new());
     let snapshots = Snapshots::new(snapshot_store.clone(), snapshot_every).with_memory(cached_aggregates);
-    let mut bus = MessageBus::new(Deps {
+    let mut bus = MessageBus::new(HandlerServices {
         store: store.clone(),
         hasher: Arc::new(Argon2Hasher),
         numbers: Arc::new(RandomAccountNumbers),
         locks: StreamLocks::default(),
         snapshots: snapshots.clone(),
         max_attempts,
-        crash_after: None,
+        after_commit: None,
     });
     for handler in handlers {
         bus.subscribe(handler);

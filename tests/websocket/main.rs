@@ -1,5 +1,8 @@
 //! The websocket transport against a real client: both subprotocols, their
-//! close codes, keepalive, limits and token expiry.
+//! close codes, keepalive, limits and token expiry, and subscriptions that
+//! share one evaluation.
+
+mod sharing;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,7 +16,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use futures::{SinkExt, Stream, StreamExt, stream};
-use minibank::http::websocket::{Authenticator, Protocol, WsConfig, WsSession, serve_socket};
+use minibank::application::live::LiveCursor;
+use minibank::http::websocket::{Authenticator, Protocol, SharedSubscriptions, WsConfig, WsSession, serve_socket};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -78,6 +82,26 @@ impl SubscriptionRoot {
         })
     }
 
+    /// `n` results of about 1 KiB as fast as they can be taken, each moving
+    /// the live cursor to its number (as the API's subscriptions move it to
+    /// event positions).
+    async fn burst(&self, ctx: &Context<'_>, n: i32) -> impl Stream<Item = String> {
+        let cursor = ctx.data_opt::<LiveCursor>().cloned().unwrap_or_default();
+        stream::iter(1..=n).map(move |i| {
+            cursor.set(i64::from(i));
+            format!("{i:>1024}")
+        })
+    }
+
+    /// Who the caller is, every 20 ms.
+    async fn whoami_forever(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = String>> {
+        let who = ctx.data::<String>()?.clone();
+        Ok(stream::unfold(who, |who| async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Some((who.clone(), who))
+        }))
+    }
+
     async fn whoami(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = String>> {
         let who = ctx.data::<String>()?.clone();
         Ok(stream::once(async move { who }))
@@ -95,12 +119,17 @@ fn authenticator() -> Authenticator {
         let session = |who: &str, expires_at| {
             let mut data = async_graphql::Data::default();
             data.insert(who.to_string());
-            WsSession { data, expires_at }
+            WsSession { data, expires_at, share_as: None }
         };
+        // Callers whose subscriptions may share evaluations (see `sharing`).
+        let sharing = |who: &str, expires_at| WsSession { share_as: Some(who.to_string()), ..session(who, expires_at) };
         match token {
             None => Ok(session("anonymous", None)),
             Some("good") => Ok(session("user", None)),
             Some("expired-soon") => Ok(session("user", Some(chrono::Utc::now() + chrono::Duration::seconds(1)))),
+            Some("team-a") => Ok(sharing("team-a", None)),
+            Some("team-b") => Ok(sharing("team-b", None)),
+            Some("team-a-expiring") => Ok(sharing("team-a", Some(chrono::Utc::now() + chrono::Duration::seconds(1)))),
             Some(_) => Err(()),
         }
     })
@@ -129,6 +158,7 @@ struct Server {
     addr: SocketAddr,
     live: LiveStreams,
     produced: Produced,
+    shared: SharedSubscriptions,
 }
 
 async fn server(config: WsConfig) -> Server {
@@ -136,11 +166,12 @@ async fn server(config: WsConfig) -> Server {
     let produced = Produced::default();
     let schema =
         Schema::build(Query, EmptyMutation, SubscriptionRoot).data(live.clone()).data(produced.clone()).finish();
+    let shared = config.shared.clone();
     let app = Router::new().route("/ws", any(upgrade)).with_state(AppState { schema, config });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Server { addr, live, produced }
+    Server { addr, live, produced, shared }
 }
 
 fn fast() -> WsConfig {

@@ -1,7 +1,8 @@
 use uuid::Uuid;
 
-use super::execute::{Decision, Handled, Loaded, execute, load};
-use crate::application::bus::Deps;
+use super::execute::{Decision, Handled, execute};
+use super::load::{Loaded, load};
+use super::services::HandlerServices;
 use crate::application::commands::{ChangeOverdraftLimit, CloseAccount, CommandMeta, MoveMoney, OpenAccount};
 use crate::application::ports::{StreamBound, UniqueClaim};
 use crate::application::{Actor, AppError};
@@ -9,7 +10,7 @@ use crate::domain::account::{Account, AccountCommand};
 use crate::domain::client::Client;
 use crate::domain::value::AccountNumber;
 
-pub async fn open(deps: &Deps, command: OpenAccount, meta: &CommandMeta) -> Result<Handled, AppError> {
+pub async fn open(services: &HandlerServices, command: OpenAccount, meta: &CommandMeta) -> Result<Handled, AppError> {
     let owner_id = match (meta.actor, command.owner_id) {
         (Actor::Anonymous, _) => return Err(AppError::Unauthenticated),
         (Actor::Client { id, .. }, None) => id,
@@ -23,16 +24,16 @@ pub async fn open(deps: &Deps, command: OpenAccount, meta: &CommandMeta) -> Resu
     if !command.overdraft_limit.is_zero() && !meta.actor.is_privileged() {
         return Err(AppError::forbidden("only an admin may grant an overdraft"));
     }
-    let owner = load::<Client>(deps.store.as_ref(), &deps.snapshots, owner_id, StreamBound::All).await?;
+    let owner = load::<Client>(services.store.as_ref(), &services.snapshots, owner_id, StreamBound::All).await?;
     if owner.state == Client::Unregistered {
         return Err(AppError::NotFound("client"));
     }
     let account_id = Uuid::now_v7();
     // A drawn number may collide with an existing one: its claim fails and we
     // draw again.
-    for _ in 0..deps.max_attempts {
-        let number = AccountNumber::from_payload(deps.numbers.next_payload());
-        let result = execute::<Account, _>(deps, account_id, meta, None, |_, _| {
+    for _ in 0..services.max_attempts {
+        let number = AccountNumber::from_payload(services.numbers.next_payload());
+        let result = execute::<Account, _>(services, account_id, meta, None, |_, _| {
             Ok(Decision {
                 command: AccountCommand::Open {
                     account_id,
@@ -67,8 +68,8 @@ fn authorize(meta: &CommandMeta, loaded: &Loaded<Account>) -> Result<(), AppErro
     }
 }
 
-pub async fn deposit(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Result<Handled, AppError> {
-    execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
+pub async fn deposit(services: &HandlerServices, command: MoveMoney, meta: &CommandMeta) -> Result<Handled, AppError> {
+    execute::<Account, _>(services, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
         Ok(Decision {
             command: AccountCommand::Deposit { amount: command.amount, description: command.description.clone() },
@@ -78,8 +79,8 @@ pub async fn deposit(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Res
     .await
 }
 
-pub async fn withdraw(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Result<Handled, AppError> {
-    execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
+pub async fn withdraw(services: &HandlerServices, command: MoveMoney, meta: &CommandMeta) -> Result<Handled, AppError> {
+    execute::<Account, _>(services, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
         Ok(Decision {
             command: AccountCommand::Withdraw { amount: command.amount, description: command.description.clone() },
@@ -90,7 +91,7 @@ pub async fn withdraw(deps: &Deps, command: MoveMoney, meta: &CommandMeta) -> Re
 }
 
 pub async fn change_overdraft_limit(
-    deps: &Deps,
+    services: &HandlerServices,
     command: ChangeOverdraftLimit,
     meta: &CommandMeta,
 ) -> Result<Handled, AppError> {
@@ -100,15 +101,15 @@ pub async fn change_overdraft_limit(
     if !meta.actor.is_privileged() {
         return Err(AppError::forbidden("only an admin may change an overdraft limit"));
     }
-    execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
+    execute::<Account, _>(services, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
         Ok(Decision { command: AccountCommand::ChangeOverdraftLimit { limit: command.limit }, claims: vec![] })
     })
     .await
 }
 
-pub async fn close(deps: &Deps, command: CloseAccount, meta: &CommandMeta) -> Result<Handled, AppError> {
-    execute::<Account, _>(deps, command.account_id, meta, command.expected_version, |loaded, _| {
+pub async fn close(services: &HandlerServices, command: CloseAccount, meta: &CommandMeta) -> Result<Handled, AppError> {
+    execute::<Account, _>(services, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
         Ok(Decision { command: AccountCommand::Close, claims: vec![] })
     })

@@ -1,7 +1,7 @@
 use uuid::Uuid;
 
 use super::execute::{Decision, Handled, execute};
-use crate::application::bus::Deps;
+use super::services::HandlerServices;
 use crate::application::commands::{CommandMeta, RegisterClient};
 use crate::application::ports::UniqueClaim;
 use crate::application::{Actor, AppError};
@@ -10,12 +10,16 @@ use crate::domain::value::Role;
 
 /// Registers a client; usernames and e-mails are claimed in the same
 /// transaction, so concurrent registrations cannot both take one.
-pub async fn register(deps: &Deps, command: RegisterClient, meta: &CommandMeta) -> Result<Handled, AppError> {
+pub async fn register(
+    services: &HandlerServices,
+    command: RegisterClient,
+    meta: &CommandMeta,
+) -> Result<Handled, AppError> {
     if command.role == Role::Admin && meta.actor != Actor::System {
         return Err(AppError::forbidden("only the server can register administrators"));
     }
     let client_id = Uuid::now_v7();
-    let password_hash = deps.hasher.hash(command.password.expose()).await?;
+    let password_hash = services.hasher.hash(command.password.expose()).await?;
     let registration = Registration {
         client_id,
         username: command.username,
@@ -31,7 +35,7 @@ pub async fn register(deps: &Deps, command: RegisterClient, meta: &CommandMeta) 
         UniqueClaim { scope: "email", value: registration.email.normalized(), owner_id: client_id },
     ];
     let meta = CommandMeta { actor: Actor::Client { id: client_id, role: command.role }, ..meta.clone() };
-    execute::<Client, _>(deps, client_id, &meta, None, |_, _| {
+    execute::<Client, _>(services, client_id, &meta, None, |_, _| {
         Ok(Decision { command: ClientCommand::Register(registration.clone()), claims: claims.clone() })
     })
     .await

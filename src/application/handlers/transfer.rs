@@ -9,29 +9,35 @@
 
 use uuid::Uuid;
 
-use super::execute::{Handled, Loaded, append, backoff, load, refusal};
-use crate::application::bus::Deps;
+use super::execute::{Handled, append};
+use super::load::{Loaded, load};
+use super::retry::{Attempt, committed, retrying};
+use super::services::HandlerServices;
 use crate::application::commands::{CommandMeta, RequestTransfer};
-use crate::application::ports::{Commit, CommitError, RecordedEvent, StreamBound};
+use crate::application::ports::{Commit, StreamBound};
 use crate::application::{Actor, AppError};
 use crate::domain::Aggregate;
 use crate::domain::account::{Account, AccountCommand, ensure_receives};
 use crate::domain::transfer::{Transfer, TransferCommand, TransferRequested, TransferStatus};
 
-pub async fn request(deps: &Deps, command: RequestTransfer, meta: &CommandMeta) -> Result<Handled, AppError> {
+pub async fn request(
+    services: &HandlerServices,
+    command: RequestTransfer,
+    meta: &CommandMeta,
+) -> Result<Handled, AppError> {
     if meta.actor == Actor::Anonymous {
         return Err(AppError::Unauthenticated);
     }
     let transfer_id = Uuid::now_v7();
-    let _serialized = deps.locks.lock(command.from_account_id).await;
-    for attempt in 1..=deps.max_attempts {
-        let source =
-            load::<Account>(deps.store.as_ref(), &deps.snapshots, command.from_account_id, StreamBound::All).await?;
+    let store = services.store.as_ref();
+    let _serialized = services.locks.lock(command.from_account_id).await;
+    let command = &command;
+    let events = retrying(services.max_attempts, busy, |_| async move {
+        let source = load::<Account>(store, &services.snapshots, command.from_account_id, StreamBound::All).await?;
         let Some(from) = source.state.opened().filter(|a| meta.actor.may_access(a.owner_id)) else {
             return Err(AppError::NotFound("account"));
         };
-        let destination =
-            load::<Account>(deps.store.as_ref(), &deps.snapshots, command.to_account_id, StreamBound::All).await?;
+        let destination = load::<Account>(store, &services.snapshots, command.to_account_id, StreamBound::All).await?;
         let to = destination.state.opened().ok_or(AppError::NotFound("account"))?;
         ensure_receives(to, &from.currency)?;
         let requested = TransferRequested {
@@ -57,41 +63,35 @@ pub async fn request(deps: &Deps, command: RequestTransfer, meta: &CommandMeta) 
             claims: Vec::new(),
             idempotency: meta.idempotency.clone(),
         };
-        match commit_or_retry(deps, commit, attempt).await? {
-            Some(events) => {
-                crash_point(deps, "transfer-requested");
-                return Ok(Handled::recorded(events));
-            }
-            None => continue,
-        }
-    }
-    Err(busy())
+        committed(store.commit(commit).await)
+    })
+    .await?;
+    services.committed("transfer-requested");
+    Ok(Handled::recorded(events))
 }
 
 /// Settles a pending transfer; does nothing for a finished or unknown one.
-pub async fn process(deps: &Deps, transfer_id: Uuid, meta: &CommandMeta) -> Result<Handled, AppError> {
+pub async fn process(services: &HandlerServices, transfer_id: Uuid, meta: &CommandMeta) -> Result<Handled, AppError> {
     if meta.actor != Actor::System {
         return Err(AppError::forbidden("only the server settles transfers"));
     }
-    for attempt in 1..=deps.max_attempts {
-        let transfer = load::<Transfer>(deps.store.as_ref(), &deps.snapshots, transfer_id, StreamBound::All).await?;
+    let store = services.store.as_ref();
+    let settled = retrying(services.max_attempts, busy, |_| async move {
+        let transfer = load::<Transfer>(store, &services.snapshots, transfer_id, StreamBound::All).await?;
         let Transfer::Requested { request, status: TransferStatus::Pending } = &transfer.state else {
-            return Ok(Handled::unchanged(transfer_id, transfer.version));
+            return Ok(Attempt::Done((Handled::unchanged(transfer_id, transfer.version), None)));
         };
-        let source =
-            load::<Account>(deps.store.as_ref(), &deps.snapshots, request.from_account_id, StreamBound::All).await?;
-        let destination =
-            load::<Account>(deps.store.as_ref(), &deps.snapshots, request.to_account_id, StreamBound::All).await?;
+        let source = load::<Account>(store, &services.snapshots, request.from_account_id, StreamBound::All).await?;
+        let destination = load::<Account>(store, &services.snapshots, request.to_account_id, StreamBound::All).await?;
         let (commit, step) = settle(&transfer, request, &source, &destination, meta)?;
-        match commit_or_retry(deps, commit, attempt).await? {
-            Some(events) => {
-                crash_point(deps, step);
-                return Ok(Handled::recorded(events));
-            }
-            None => continue,
-        }
+        Ok(committed(store.commit(commit).await)?.map(|events| (Handled::recorded(events), Some(step))))
+    })
+    .await?;
+    let (handled, step) = settled;
+    if let Some(step) = step {
+        services.committed(step);
     }
-    Err(busy())
+    Ok(handled)
 }
 
 /// Credit, settle and complete; or, when the destination refuses, refund and fail.
@@ -138,28 +138,6 @@ fn settle(
     Ok((Commit { appends, claims: Vec::new(), idempotency: None }, "transfer-failed"))
 }
 
-/// The recorded events, or `None` when another writer won and the caller
-/// should load and decide again.
-async fn commit_or_retry(deps: &Deps, commit: Commit, attempt: u32) -> Result<Option<Vec<RecordedEvent>>, AppError> {
-    match deps.store.commit(commit).await {
-        Ok(events) => Ok(Some(events)),
-        Err(CommitError::Conflict { .. }) if attempt < deps.max_attempts => {
-            backoff(attempt).await;
-            Ok(None)
-        }
-        Err(CommitError::Conflict { .. }) => Err(busy()),
-        Err(refused) => Err(refusal(refused)),
-    }
-}
-
 fn busy() -> AppError {
     AppError::Conflict("the accounts are too busy right now; please retry".into())
-}
-
-/// Test-only: abort right after `step` committed, as a crash would.
-fn crash_point(deps: &Deps, step: &str) {
-    if deps.crash_after.as_deref() == Some(step) {
-        eprintln!("fault injection: aborting right after {step}");
-        std::process::abort();
-    }
 }

@@ -10,6 +10,7 @@
 
 mod account_updates;
 mod coalesced;
+mod cursor;
 mod feed;
 mod notifier;
 mod subscriber;
@@ -17,6 +18,7 @@ mod visibility;
 
 pub use account_updates::{UpdateError, account_updates};
 pub use coalesced::CoalescedSignal;
+pub use cursor::LiveCursor;
 pub use feed::{FeedConfig, LiveFeed};
 pub use notifier::FeedNotifier;
 pub use subscriber::{FeedStream, SubscriptionEnded};

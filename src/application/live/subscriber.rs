@@ -58,6 +58,11 @@ impl FeedStream {
         }
     }
 
+    /// The last position handed out, or where the walk starts.
+    pub fn position(&self) -> i64 {
+        self.position
+    }
+
     pub fn into_stream(self) -> impl Stream<Item = Result<Arc<RecordedEvent>, SubscriptionEnded>> + Send + 'static {
         unfold(self, |mut this| async move { this.next().await.map(|item| (item, this)) })
     }

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::shared::SharedSubscriptions;
+
 #[derive(Debug, Clone)]
 pub struct WsConfig {
     /// A client that has not sent `connection_init` by then is closed with
@@ -28,6 +30,9 @@ pub struct WsConfig {
     /// Fires when the server shuts down: every connection then completes its
     /// operations and closes with 1001.
     pub going_away: GoingAway,
+    /// The server's shared subscription evaluations; every connection of
+    /// one server holds the same (clones share it).
+    pub shared: SharedSubscriptions,
 }
 
 impl Default for WsConfig {
@@ -40,6 +45,7 @@ impl Default for WsConfig {
             max_subscriptions: 32,
             anonymous_idle_timeout: Duration::from_secs(10),
             going_away: GoingAway::never(),
+            shared: SharedSubscriptions::default(),
         }
     }
 }

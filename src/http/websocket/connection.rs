@@ -14,8 +14,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_until};
 
+use super::frame::Frame;
 use super::incoming::{self, Incoming};
 use super::operations::{Finished, Operations};
+use super::shared::share_key;
 use super::{Authenticator, Protocol, WsConfig, outgoing, token, writer};
 
 /// Messages waiting for the writer. Results of operations wait here when the
@@ -94,10 +96,10 @@ pub async fn serve_socket<E: Executor>(
 
 /// Hands `frames` to the writer and waits until it has sent them (the last
 /// is a close frame, after which it stops), for at most `CLOSE_GRACE`.
-async fn deliver(frames: Vec<Message>, out: mpsc::Sender<Message>, writer: &mut AbortOnDrop) {
+async fn deliver(frames: Vec<Message>, out: mpsc::Sender<Frame>, writer: &mut AbortOnDrop) {
     let deliver = async {
         for frame in frames {
-            if out.send(frame).await.is_err() {
+            if out.send(frame.into()).await.is_err() {
                 break;
             }
         }
@@ -163,13 +165,16 @@ struct Connection<E> {
     /// while there are any, so a client that sends but does not read is held
     /// back instead of growing this queue.
     pending: VecDeque<Message>,
-    out: mpsc::Sender<Message>,
+    out: mpsc::Sender<Frame>,
 }
 
 struct Session {
     data: Arc<Data>,
     /// Initialised without a token.
     anonymous: bool,
+    /// Who the caller is for visibility, when its subscriptions may share
+    /// evaluations with others' (`WsSession::share_as`).
+    share_as: Option<String>,
     expires_at: Option<Instant>,
     /// Legacy protocol only.
     keep_alive: Option<Interval>,
@@ -216,7 +221,7 @@ impl<E: Executor> Connection<E> {
                     let (Ok(permit), Some(message)) = (permit, self.pending.pop_front()) else {
                         return End::Drop;
                     };
-                    permit.send(message);
+                    permit.send(message.into());
                 }
                 frame = stream.next(), if self.pending.is_empty() => {
                     idle_deadline = Instant::now() + self.config.idle_timeout;
@@ -287,7 +292,8 @@ impl<E: Executor> Connection<E> {
             interval
         });
         let data = Arc::new(session.data);
-        self.session = Some(Session { data, anonymous, expires_at: expires_at.flatten(), keep_alive });
+        let share_as = session.share_as;
+        self.session = Some(Session { data, anonymous, share_as, expires_at: expires_at.flatten(), keep_alive });
         None
     }
 
@@ -325,7 +331,15 @@ impl<E: Executor> Connection<E> {
         let data = Arc::clone(&session.data);
         let out = self.out.clone();
         let executor = &self.executor;
-        self.operations.start((id, request, lasting), executor, data, self.protocol, out);
+        let shared =
+            lasting.then_some(session.share_as.as_deref()).flatten().and_then(|who| share_key(&mut request, who));
+        match shared {
+            Some(key) => {
+                let sharing = &self.config.shared;
+                self.operations.join((id, request, key), executor, data, (self.protocol, out), sharing);
+            }
+            None => self.operations.start((id, request, lasting), executor, data, self.protocol, out),
+        }
         None
     }
 }

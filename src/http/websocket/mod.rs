@@ -9,11 +9,13 @@
 
 mod config;
 mod connection;
+mod frame;
 mod incoming;
 mod operations;
 mod outgoing;
 mod protocol;
 mod session;
+mod shared;
 mod token;
 mod writer;
 
@@ -21,3 +23,4 @@ pub use config::{GoingAway, WsConfig};
 pub use connection::serve_socket;
 pub use protocol::Protocol;
 pub use session::{Authenticator, WsSession};
+pub use shared::SharedSubscriptions;

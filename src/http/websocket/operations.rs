@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Data, Executor, Request, Response};
-use axum::extract::ws::Message;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::frame::Frame;
+use super::shared::{Member, ShareKey, SharedSubscriptions};
 use super::{Protocol, outgoing};
 use crate::http::metrics::Open;
 
@@ -67,7 +68,7 @@ impl Operations {
         executor: &E,
         session: Arc<Data>,
         protocol: Protocol,
-        out: mpsc::Sender<Message>,
+        out: mpsc::Sender<Frame>,
     ) {
         let stream = executor.execute_stream(request, Some(session));
         let generation = self.next_generation;
@@ -75,6 +76,40 @@ impl Operations {
         let done = Finished { id: id.clone(), generation };
         let task = tokio::spawn(run(id.clone(), stream, protocol, out, self.finished.clone(), done));
         let live = Live { generation, task, lasting, _counted: lasting.then(Open::subscription) };
+        if let Some(replaced) = self.live.insert(id, live) {
+            replaced.task.abort();
+        }
+    }
+
+    /// Starts the subscription `request` under the client's `id` as a member
+    /// of the shared evaluation of `key`, starting that evaluation if none runs.
+    pub fn join<E: Executor>(
+        &mut self,
+        (id, request, key): (String, Request, ShareKey),
+        executor: &E,
+        session: Arc<Data>,
+        (protocol, out): (Protocol, mpsc::Sender<Frame>),
+        shared: &SharedSubscriptions,
+    ) {
+        let member = Member::new(id.clone(), protocol, out);
+        let executor = executor.clone();
+        let start = move |cursor| executor.execute_stream(request.data(cursor), Some(session));
+        let membership = shared.join(key, member.clone(), start);
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        let done = Finished { id: id.clone(), generation };
+        let finished = self.finished.clone();
+        let task = tokio::spawn(async move {
+            // Holding the membership for as long as the task runs: aborting
+            // the task (complete, close, shutdown) leaves the group.
+            let _membership = membership;
+            member
+                .serve(move || {
+                    let _ = finished.send(done);
+                })
+                .await;
+        });
+        let live = Live { generation, task, lasting: true, _counted: Some(Open::subscription()) };
         if let Some(replaced) = self.live.insert(id, live) {
             replaced.task.abort();
         }
@@ -124,7 +159,7 @@ async fn run(
     id: String,
     mut stream: BoxStream<'static, Response>,
     protocol: Protocol,
-    out: mpsc::Sender<Message>,
+    out: mpsc::Sender<Frame>,
     finished: mpsc::UnboundedSender<Finished>,
     done: Finished,
 ) {
@@ -133,20 +168,20 @@ async fn run(
         if first && refused(&response) {
             // The receiver is gone only when the connection is closing.
             let _ = finished.send(done);
-            let _ = out.send(outgoing::error(&id, &response.errors)).await;
+            let _ = out.send(outgoing::error(&id, &response.errors).into()).await;
             return;
         }
         first = false;
-        if out.send(outgoing::next(protocol, &id, &response)).await.is_err() {
+        if out.send(outgoing::next(protocol, &id, &response).into()).await.is_err() {
             return;
         }
     }
     let _ = finished.send(done);
-    let _ = out.send(outgoing::complete(&id)).await;
+    let _ = out.send(outgoing::complete(&id).into()).await;
 }
 
 /// Nothing executed: validation failed, or the subscription resolver itself
 /// refused. Both protocols report that with an `error` message.
-fn refused(response: &Response) -> bool {
+pub(super) fn refused(response: &Response) -> bool {
     response.data == async_graphql::Value::Null && !response.errors.is_empty()
 }

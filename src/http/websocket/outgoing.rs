@@ -1,11 +1,14 @@
 //! Messages to the client, spelled the way each subprotocol wants them.
 
+use std::sync::Arc;
+
 use async_graphql::Response;
 use axum::extract::ws::{CloseFrame, Message};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Protocol;
+use super::frame::Frame;
 
 pub fn ack() -> Message {
     text(json!({"type": "connection_ack"}))
@@ -24,14 +27,55 @@ pub fn keep_alive() -> Message {
     text(json!({"type": "ka"}))
 }
 
-/// One result of an operation: `next`, or `data` in the legacy protocol.
+/// One result of an operation: `next`, or `data` in the legacy protocol,
+/// serialized straight into the message's text.
 pub fn next(protocol: Protocol, id: &str, response: &Response) -> Message {
+    Frame::Shared { head: next_head(protocol, id), payload: payload(response) }.into_message()
+}
+
+/// The start of a result message for operation `id`, to which a payload
+/// serialized once for many subscribers (`payload`) and `}` are appended.
+pub fn next_head(protocol: Protocol, id: &str) -> Arc<str> {
     let kind = match protocol {
         Protocol::GraphqlTransportWs => "next",
         Protocol::GraphqlWs => "data",
     };
-    let payload = to_json(response).unwrap_or_else(|| json!({"data": null, "errors": internal_errors()}));
-    text(json!({"type": kind, "id": id, "payload": payload}))
+    head(kind, id)
+}
+
+/// The start of an `error` message, as `next_head`.
+pub fn error_head(id: &str) -> Arc<str> {
+    head("error", id)
+}
+
+fn head(kind: &str, id: &str) -> Arc<str> {
+    let id = Value::from(id);
+    format!(r#"{{"type":"{kind}","id":{id},"payload":"#).into()
+}
+
+/// A result (or, for an `error` message, a list of errors) serialized once.
+pub fn payload(value: &impl Serialize) -> Arc<str> {
+    serde_json::to_string(value)
+        .map_err(|error| tracing::error!(%error, "could not serialize a websocket message"))
+        .unwrap_or_else(|()| json!({"data": null, "errors": internal_errors()}).to_string())
+        .into()
+}
+
+/// Ends a subscriber that did not take its results as fast as its shared
+/// evaluation produced them: a result with a SUBSCRIPTION_LAGGED error
+/// naming the position to resume from, as when a subscriber falls behind the
+/// log.
+pub fn lagged(protocol: Protocol, id: &str, max_waiting: usize, resume_after: i64) -> Message {
+    let kind = match protocol {
+        Protocol::GraphqlTransportWs => "next",
+        Protocol::GraphqlWs => "data",
+    };
+    let message = format!(
+        "the subscriber fell behind: more than {max_waiting} results were waiting for it; resume after position {resume_after}"
+    );
+    let extensions = json!({"code": "SUBSCRIPTION_LAGGED", "resumeAfter": resume_after.to_string()});
+    let errors = json!([{"message": message, "extensions": extensions}]);
+    text(json!({"type": kind, "id": id, "payload": {"data": null, "errors": errors}}))
 }
 
 /// The operation failed before producing anything: `errors` is a list of

@@ -12,6 +12,11 @@ pub struct WsSession {
     /// clients whose `connectionParams` is a function reconnect with a fresh
     /// token.
     pub expires_at: Option<DateTime<Utc>>,
+    /// Who the caller is as far as what it may see goes (for this API: its
+    /// client id and role). Subscriptions of callers with the same value,
+    /// the same document and the same variables get the same results, so
+    /// they share one evaluation; `None` never shares.
+    pub share_as: Option<String>,
 }
 
 /// Authenticates a connection from the bearer token found in
