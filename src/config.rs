@@ -27,16 +27,16 @@ impl Cli {
     }
 }
 
-/// Clap has no default subcommand: `serve` goes in front of arguments that
-/// do not start with a subcommand's name (or ask for help or the version).
-/// A subcommand named after options is refused: its options follow it.
+/// Clap has no default subcommand: `serve` goes in front of no arguments or
+/// of options (but not of the top level's own `--help` and `--version`); a
+/// first word that names no subcommand is left to clap, which says so and
+/// suggests the nearest. A subcommand named after options is refused: its
+/// options follow it.
 fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
     let command = Cli::command();
     let subcommand = |arg: &OsString| arg.to_str().and_then(|arg| command.find_subcommand(arg)).map(|c| c.get_name());
-    let first = args.get(1).and_then(|first| first.to_str());
-    if first.is_some_and(|first| matches!(first, "help" | "-h" | "--help" | "-V" | "--version"))
-        || args.get(1).and_then(subcommand).is_some()
-    {
+    let first = args.get(1).map(|first| first.to_string_lossy());
+    if first.is_some_and(|first| !first.starts_with('-') || matches!(&*first, "-h" | "--help" | "-V" | "--version")) {
         return args;
     }
     if let Some(name) = args.iter().skip(1).find_map(subcommand) {

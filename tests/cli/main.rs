@@ -550,6 +550,11 @@ fn options_given_before_the_subcommand_are_refused_rather_than_used_for_another(
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("the subcommand comes first, then its options: minibank migrate [OPTIONS]"), "{stderr}");
+    // A mistyped subcommand is not taken for the server's options.
+    let output = Command::new(BIN).current_dir(dir.path()).arg("migrat").output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unrecognized subcommand 'migrat'") && stderr.contains("'migrate'"), "{stderr}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no database was created or migrated");
 }
 
