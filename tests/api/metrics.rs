@@ -167,6 +167,16 @@ async fn a_scrape_after_a_workload_counts_it() {
     // Register, open and three deposits: five commands' events, at least.
     assert!(count("minibank_event_log_head_position", &[]).unwrap() >= 5.0);
     assert!(count("minibank_live_feed_lag_events", &[]).is_some());
+    // The write path: every event of this fresh log was appended by this
+    // process, in batches of the commands committed.
+    let committed = count("minibank_commands_committed_total", &[]).unwrap();
+    let batches = count("minibank_commit_batches_total", &[]).unwrap();
+    assert!(committed >= 5.0, "register, open and three deposits: {committed}");
+    assert!(batches >= 1.0 && batches <= committed, "{batches} batches of {committed} commands");
+    assert_eq!(count("minibank_commit_batch_size_count", &[]), Some(batches));
+    assert_eq!(count("minibank_commit_batch_size_sum", &[]), Some(committed));
+    assert_eq!(count("minibank_events_appended_total", &[]), count("minibank_event_log_head_position", &[]));
+    assert!(count("minibank_follower_lag_events", &[("follower", "transfer_process")]).is_some());
     let pools: Vec<_> = samples.iter().filter(|s| s.name == "minibank_db_pool_max_connections").collect();
     assert!(!pools.is_empty() && pools.iter().all(|s| s.value >= 1.0), "{pools:?}");
     assert!(samples.iter().any(|s| s.name == "minibank_db_pool_connections" && s.labels["state"] == "in_use"));
