@@ -1,6 +1,7 @@
 //! Use cases: the message bus, command handlers, queries with their
 //! authorization, and the ports (traits) the adapters implement.
 
+pub mod access;
 pub mod accounts;
 pub mod actor;
 pub mod aggregate_cache;

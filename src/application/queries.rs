@@ -1,6 +1,5 @@
-//! Reads, with their authorization: customers see their own client, accounts
-//! and events; admins see everything. Another customer's things are simply
-//! absent (null / filtered out), never "forbidden", so nothing leaks that they exist.
+//! Reads, each authorized by the one policy of [`access`]: customers see
+//! their own client, accounts and events; admins see everything.
 
 use std::borrow::Cow;
 
@@ -9,6 +8,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::access;
 use super::handlers::load;
 use super::pagination::{Page, PageRequest};
 use super::ports::{
@@ -57,15 +57,11 @@ impl<'a> Queries<'a> {
     }
 
     fn signed_in(&self) -> Result<(), AppError> {
-        match self.actor {
-            Actor::Anonymous => Err(AppError::Unauthenticated),
-            _ => Ok(()),
-        }
+        access::signed_in(self.actor)
     }
 
     fn admin(&self) -> Result<(), AppError> {
-        self.signed_in()?;
-        if self.actor.is_privileged() { Ok(()) } else { Err(AppError::forbidden("this needs an admin")) }
+        access::privileged(self.actor, "this needs an admin")
     }
 
     pub async fn me(&self) -> Result<ClientView, AppError> {
@@ -76,7 +72,7 @@ impl<'a> Queries<'a> {
 
     pub async fn client(&self, id: Uuid) -> Result<Option<ClientView>, AppError> {
         self.signed_in()?;
-        if !self.actor.may_access(id) {
+        if !access::owns(self.actor, id) {
             return Ok(None);
         }
         Ok(self.ctx.clients.get(id).await?)
@@ -89,7 +85,7 @@ impl<'a> Queries<'a> {
     }
 
     fn visible(&self, account: Option<AccountView>) -> Option<AccountView> {
-        account.filter(|a| self.actor.may_access(a.owner_id))
+        account.filter(|a| access::sees_account(self.actor, a))
     }
 
     pub async fn account(&self, id: Uuid) -> Result<Option<AccountView>, AppError> {
@@ -113,7 +109,7 @@ impl<'a> Queries<'a> {
     ) -> Result<Page<AccountView>, AppError> {
         self.signed_in()?;
         let owner_id = match (owner_id, self.actor.client_id()) {
-            (Some(owner), _) if self.actor.may_access(owner) => Some(owner),
+            (Some(owner), _) if access::owns(self.actor, owner) => Some(owner),
             (Some(_), _) => {
                 return Err(AppError::forbidden("customers may list only their own accounts"));
             }
@@ -163,7 +159,7 @@ impl<'a> Queries<'a> {
         let (Some(account), Some(as_of)) = (loaded.state.opened(), loaded.last_recorded_at) else {
             return Ok(None);
         };
-        if !self.actor.may_access(account.owner_id) {
+        if !access::owns(self.actor, account.owner_id) {
             return Ok(None);
         }
         if let Some(v) = version
@@ -209,14 +205,9 @@ impl<'a> Queries<'a> {
 
     /// Narrows a filter to the streams this actor may see.
     pub async fn visible_filter(&self, mut filter: EventFilter) -> Result<EventFilter, AppError> {
-        self.signed_in()?;
-        if self.actor.is_privileged() {
+        let Some(visible) = access::visible_streams(self.ctx, self.actor).await? else {
             return Ok(filter);
-        }
-        let me = self.actor.client_id().ok_or(AppError::Unauthenticated)?;
-        let mut visible = self.ctx.accounts.ids_owned_by(me).await?;
-        visible.extend(self.ctx.transfers.ids_involving(&visible).await?);
-        visible.push(me);
+        };
         filter.stream_ids = Some(match filter.stream_ids {
             Some(asked) => asked.into_iter().filter(|id| visible.contains(id)).collect(),
             None => visible,

@@ -5,7 +5,7 @@ use super::load::{Loaded, load};
 use super::services::HandlerServices;
 use crate::application::commands::{ChangeOverdraftLimit, CloseAccount, CommandMeta, MoveMoney, OpenAccount};
 use crate::application::ports::{StreamBound, UniqueClaim};
-use crate::application::{Actor, AppError};
+use crate::application::{Actor, AppError, access};
 use crate::domain::account::{Account, AccountCommand};
 use crate::domain::client::Client;
 use crate::domain::value::AccountNumber;
@@ -16,13 +16,13 @@ pub async fn open(services: &HandlerServices, command: OpenAccount, meta: &Comma
         (Actor::Client { id, .. }, None) => id,
         (Actor::System, Some(owner)) => owner,
         (Actor::System, None) => return Err(AppError::bad_input("ownerId is required")),
-        (actor, Some(owner)) if actor.may_access(owner) => owner,
+        (actor, Some(owner)) if access::owns(actor, owner) => owner,
         (Actor::Client { .. }, Some(_)) => {
             return Err(AppError::forbidden("only an admin may open an account for another client"));
         }
     };
-    if !command.overdraft_limit.is_zero() && !meta.actor.is_privileged() {
-        return Err(AppError::forbidden("only an admin may grant an overdraft"));
+    if !command.overdraft_limit.is_zero() {
+        access::privileged(meta.actor, "only an admin may grant an overdraft")?;
     }
     let owner = load::<Client>(services.store.as_ref(), &services.snapshots, owner_id, StreamBound::All).await?;
     if owner.state == Client::Unregistered {
@@ -57,15 +57,8 @@ pub async fn open(services: &HandlerServices, command: OpenAccount, meta: &Comma
     Err(AppError::Unexpected(anyhow::anyhow!("could not draw a free account number")))
 }
 
-/// Customers act only on their own accounts; another's is "not found" to them.
 fn authorize(meta: &CommandMeta, loaded: &Loaded<Account>) -> Result<(), AppError> {
-    if meta.actor == Actor::Anonymous {
-        return Err(AppError::Unauthenticated);
-    }
-    match loaded.state.opened() {
-        Some(account) if meta.actor.may_access(account.owner_id) => Ok(()),
-        _ => Err(AppError::NotFound("account")),
-    }
+    access::own_account(meta.actor, &loaded.state).map(|_| ())
 }
 
 pub async fn deposit(services: &HandlerServices, command: MoveMoney, meta: &CommandMeta) -> Result<Handled, AppError> {
@@ -95,12 +88,7 @@ pub async fn change_overdraft_limit(
     command: ChangeOverdraftLimit,
     meta: &CommandMeta,
 ) -> Result<Handled, AppError> {
-    if meta.actor == Actor::Anonymous {
-        return Err(AppError::Unauthenticated);
-    }
-    if !meta.actor.is_privileged() {
-        return Err(AppError::forbidden("only an admin may change an overdraft limit"));
-    }
+    access::privileged(meta.actor, "only an admin may change an overdraft limit")?;
     execute::<Account, _>(services, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
         Ok(Decision { command: AccountCommand::ChangeOverdraftLimit { limit: command.limit }, claims: vec![] })

@@ -15,7 +15,7 @@ use super::retry::{Attempt, committed, retrying};
 use super::services::HandlerServices;
 use crate::application::commands::{CommandMeta, RequestTransfer};
 use crate::application::ports::{Commit, StreamBound};
-use crate::application::{Actor, AppError};
+use crate::application::{Actor, AppError, access};
 use crate::domain::Aggregate;
 use crate::domain::account::{Account, AccountCommand, ensure_receives};
 use crate::domain::transfer::{Transfer, TransferCommand, TransferRequested, TransferStatus};
@@ -25,18 +25,14 @@ pub async fn request(
     command: RequestTransfer,
     meta: &CommandMeta,
 ) -> Result<Handled, AppError> {
-    if meta.actor == Actor::Anonymous {
-        return Err(AppError::Unauthenticated);
-    }
+    access::signed_in(meta.actor)?;
     let transfer_id = Uuid::now_v7();
     let store = services.store.as_ref();
     let _serialized = services.locks.lock(command.from_account_id).await;
     let command = &command;
     let events = retrying(services.max_attempts, busy, |_| async move {
         let source = load::<Account>(store, &services.snapshots, command.from_account_id, StreamBound::All).await?;
-        let Some(from) = source.state.opened().filter(|a| meta.actor.may_access(a.owner_id)) else {
-            return Err(AppError::NotFound("account"));
-        };
+        let from = access::own_account(meta.actor, &source.state)?;
         let destination = load::<Account>(store, &services.snapshots, command.to_account_id, StreamBound::All).await?;
         let to = destination.state.opened().ok_or(AppError::NotFound("account"))?;
         ensure_receives(to, &from.currency)?;

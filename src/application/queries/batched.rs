@@ -8,9 +8,9 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use super::{Queries, public_view};
-use crate::application::AppError;
 use crate::application::pagination::{Page, PageRequest};
 use crate::application::ports::{AccountView, ClientView, RecordedEvent, TransactionView, TransferView};
+use crate::application::{AppError, access};
 
 /// One side of a transfer, and whether the actor sees it in full (see
 /// [`Queries::counterparty`]).
@@ -29,7 +29,7 @@ impl Queries<'_> {
     /// The owners of visible accounts, by id, as [`Queries::client`] shows them.
     pub async fn owners(&self, accounts: &[AccountView]) -> Result<HashMap<Uuid, ClientView>, AppError> {
         self.signed_in()?;
-        let ids = distinct(accounts.iter().map(|a| a.owner_id).filter(|owner| self.actor.may_access(*owner)));
+        let ids = distinct(accounts.iter().map(|a| a.owner_id).filter(|owner| access::owns(self.actor, *owner)));
         let clients = self.ctx.clients.get_many(&ids).await?;
         Ok(clients.into_iter().map(|c| (c.id, c)).collect())
     }
@@ -43,7 +43,7 @@ impl Queries<'_> {
         page: &PageRequest,
     ) -> Result<HashMap<Uuid, Page<AccountView>>, AppError> {
         self.signed_in()?;
-        if client_ids.iter().any(|id| !self.actor.may_access(*id)) {
+        if client_ids.iter().any(|id| !access::owns(self.actor, *id)) {
             return Err(AppError::forbidden("customers may list only their own accounts"));
         }
         Ok(self.ctx.accounts.pages_by_owner(&distinct(client_ids.iter().copied()), page).await?)
@@ -56,7 +56,7 @@ impl Queries<'_> {
         accounts: &[AccountView],
         page: &PageRequest,
     ) -> Result<HashMap<Uuid, Page<TransactionView>>, AppError> {
-        let ids = distinct(accounts.iter().filter(|a| self.actor.may_access(a.owner_id)).map(|a| a.id));
+        let ids = distinct(accounts.iter().filter(|a| access::sees_account(self.actor, a)).map(|a| a.id));
         Ok(self.ctx.accounts.transaction_pages(&ids, page).await?)
     }
 
@@ -67,7 +67,7 @@ impl Queries<'_> {
         accounts: &[AccountView],
         page: &PageRequest,
     ) -> Result<HashMap<Uuid, Page<RecordedEvent>>, AppError> {
-        let visible: Vec<&AccountView> = accounts.iter().filter(|a| self.actor.may_access(a.owner_id)).collect();
+        let visible: Vec<&AccountView> = accounts.iter().filter(|a| access::sees_account(self.actor, a)).collect();
         let ids = distinct(visible.iter().map(|a| a.id));
         let after = page.after.unwrap_or(0).clamp(0, i64::from(i32::MAX)) as i32;
         let mut events = self.ctx.accounts.event_pages(&ids, after, page.first + 1).await?;
@@ -113,7 +113,7 @@ impl Queries<'_> {
         Ok(accounts
             .into_iter()
             .map(|account| {
-                let visible = self.actor.may_access(account.owner_id);
+                let visible = access::sees_account(self.actor, &account);
                 (account.id, TransferParty { account, visible })
             })
             .collect())

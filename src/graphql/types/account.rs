@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{AccountStatus, Client, Event, EventConnection, Transaction, TransactionConnection, page_args, to_id};
 use crate::application::AppError;
+use crate::application::access::AccountFace;
 use crate::application::pagination::Page;
 use crate::application::ports::AccountView;
 use crate::application::queries::Queries;
@@ -18,25 +19,19 @@ use crate::graphql::scalars::Decimal;
 /// status), not what it holds nor its history. Every other field answers
 /// FORBIDDEN there.
 #[derive(Clone)]
-pub struct Account(pub AccountView, Access, Arc<AccountLevel>);
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
-    Full,
-    Public,
-}
+pub struct Account(pub AccountView, AccountFace, Arc<AccountLevel>);
 
 impl From<AccountView> for Account {
     fn from(view: AccountView) -> Self {
         let level = AccountLevel::new(vec![view.clone()]);
-        Account(view, Access::Full, level)
+        Account(view, AccountFace::Full, level)
     }
 }
 
 impl Account {
     /// An account of a list whose relations load with its siblings'.
     pub fn in_level(view: AccountView, level: &Arc<AccountLevel>) -> Self {
-        Account(view, Access::Full, level.clone())
+        Account(view, AccountFace::Full, level.clone())
     }
 
     /// The accounts of one page, as one level.
@@ -45,16 +40,12 @@ impl Account {
     }
 
     pub fn counterparty(view: AccountView) -> Self {
-        Account(view, Access::Public, AccountLevel::new(Vec::new()))
+        Account(view, AccountFace::Public, AccountLevel::new(Vec::new()))
     }
 
     fn full(&self) -> async_graphql::Result<&AccountView> {
-        match self.1 {
-            Access::Full => Ok(&self.0),
-            Access::Public => Err(gql_error(AppError::forbidden(
-                "only the account's owner sees this of the other side of a transfer",
-            ))),
-        }
+        self.1.full().map_err(gql_error)?;
+        Ok(&self.0)
     }
 }
 
