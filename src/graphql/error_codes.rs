@@ -90,11 +90,18 @@ fn classify(error: &mut ServerError) {
     }
 }
 
+/// The codes of a response's errors, as the request hook gives them; also
+/// for a response of the schema without extensions, whose document already
+/// validated (so no parse or validation hook had anything to do).
+pub fn classify_errors(response: &mut Response) {
+    response.errors.iter_mut().for_each(classify);
+}
+
 #[async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        response.errors.iter_mut().for_each(classify);
+        classify_errors(&mut response);
         response
     }
 

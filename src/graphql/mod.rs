@@ -17,7 +17,7 @@ mod schema_description;
 mod subscription;
 mod types;
 
-pub use error_codes::ErrorCodes;
+pub use error_codes::{ErrorCodes, classify_errors};
 pub use errors::{INTERNAL_MESSAGE, code_of, gql_error};
 pub use request::{ClientAddress, RequestAuth};
-pub use schema::{AppSchema, Schemas, build_schemas, sdl};
+pub use schema::{AppSchema, Schemas, build_schemas, runs_plain, sdl};

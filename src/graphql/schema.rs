@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 use chrono::Utc;
 
 use super::ErrorCodes;
+use super::guard::OperationShape;
 use super::mutation::Mutation;
 use super::query::Query;
-use super::root_fields::RootFieldConcurrency;
+use super::root_fields::{MAX_CONCURRENT_ROOT_FIELDS, RootFieldConcurrency};
 use super::schema_description::SchemaDescription;
 use super::subscription::Subscription;
 use crate::application::AppContext;
@@ -37,6 +39,18 @@ pub const INTROSPECTION_MAX_COMPLEXITY: usize = 1_000;
 pub struct Schemas {
     /// Every application operation runs here, within the limits.
     pub main: AppSchema,
+    /// `main` that also answers `__schema { description }`: for operations
+    /// that select it beside application fields (the hook would otherwise
+    /// sit on every field of every operation).
+    pub described: AppSchema,
+    /// `main` without extensions, for operations that need none of them: a
+    /// document that already validated here (so parse and validation errors
+    /// need no hook), with no more root fields than may run at once and no
+    /// `__schema`/`__type`. async-graphql walks every field of every
+    /// operation through the extensions' hooks when there is any extension;
+    /// without one it resolves fields directly. [`super::classify_errors`]
+    /// then does what the error hook does for the rest.
+    pub plain: AppSchema,
     /// GraphiQL's introspection query is deeper than any application query, so
     /// operations that only introspect run here, with limits of their own (the
     /// guard also caps their `__schema`/`__type` fields and root fields).
@@ -64,32 +78,74 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
         .override_output_type_description::<chrono::DateTime<Utc>>(DATE_TIME_DESCRIPTION)
         .override_output_type_description::<async_graphql::Json<serde_json::Value>>(JSON_DESCRIPTION)
         .override_output_type_description::<async_graphql::ID>(ID_DESCRIPTION)
-        .extension(SchemaDescription)
+}
+
+/// The limits of every application operation.
+fn limited(builder: SchemaBuilder<Query, Mutation, Subscription>) -> SchemaBuilder<Query, Mutation, Subscription> {
+    builder.limit_depth(MAX_DEPTH).limit_complexity(MAX_COMPLEXITY).limit_recursive_depth(32).limit_directives(50)
 }
 
 pub fn build_schemas(ctx: Arc<AppContext>) -> Schemas {
-    let main = builder()
+    let main = limited(builder()).data(ctx.clone()).extension(ErrorCodes).extension(RootFieldConcurrency).finish();
+    let described = limited(builder())
         .data(ctx.clone())
         .extension(ErrorCodes)
         .extension(RootFieldConcurrency)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(32)
-        .limit_directives(50)
+        .extension(SchemaDescription)
         .finish();
+    let plain = limited(builder()).data(ctx.clone()).finish();
     let introspection = builder()
         .data(ctx)
         .extension(ErrorCodes)
+        .extension(SchemaDescription)
         .introspection_only()
         .limit_depth(INTROSPECTION_MAX_DEPTH)
         .limit_complexity(INTROSPECTION_MAX_COMPLEXITY)
         .limit_recursive_depth(64)
         .finish();
-    Schemas { main, introspection }
+    Schemas { main, described, plain, introspection }
+}
+
+/// Whether an operation of this shape, from a document that already
+/// validated on `main`, may run on `plain`: it cannot ask for the schema's
+/// description, its root fields are few enough to run at once, and it is
+/// not a subscription (those run on `main`, over websockets).
+pub fn runs_plain(shape: &OperationShape) -> bool {
+    shape.ty != Some(OperationType::Subscription)
+        && shape.schema_fields == 0
+        && shape.root_fields <= MAX_CONCURRENT_ROOT_FIELDS
 }
 
 /// The SDL of the schema, as committed in schema.graphql, with the
 /// `@specifiedBy` of the scalars that follow a published format.
 pub fn sdl() -> String {
     builder().finish().sdl_with_options(SDLExportOptions::new().include_specified_by())
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::Request;
+
+    use super::runs_plain;
+    use crate::graphql::guard;
+
+    fn plain(query: &str) -> bool {
+        let mut request = Request::new(query);
+        let checked = guard::prepare(&mut request).unwrap();
+        runs_plain(checked.selected(None).unwrap())
+    }
+
+    #[test]
+    fn only_operations_that_need_no_extension_run_plain() {
+        assert!(plain("{ me { id } }"));
+        assert!(plain("mutation { openAccount(input: {}) { position } }"));
+        assert!(plain("{ a: me { id } b: me { id } c: me { id } d: me { id } }"));
+        assert!(!plain("{ a: me { id } b: me { id } c: me { id } d: me { id } e: me { id } }"));
+        assert!(!plain(
+            "{ ...F } fragment F on Query { a: me { id } b: me { id } c: me { id } d: me { id } e: me { id } }"
+        ));
+        assert!(!plain("{ me { id } __schema { description } }"));
+        assert!(!plain("{ __type(name: \"Account\") { name } me { id } }"));
+        assert!(!plain("subscription { events { position } }"));
+    }
 }

@@ -21,7 +21,7 @@ use super::request_log::Logged;
 use super::{HttpState, MAX_BATCH, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, csrf, graphiql, subscriptions};
 use crate::application::auth::authenticate;
 use crate::graphql::guard::{self, MAX_PASSWORD_FIELDS};
-use crate::graphql::{ClientAddress, INTERNAL_MESSAGE, RequestAuth};
+use crate::graphql::{self, ClientAddress, INTERNAL_MESSAGE, RequestAuth};
 
 const NOT_A_REQUEST: &str = "The body must be a GraphQL request in JSON: {\"query\": \"...\", \"variables\": {...}}, \
      or a list of 1 to 10 of them.";
@@ -269,12 +269,22 @@ async fn run(
     }
     let keep = prepared.keep.then(|| (request.query.clone(), request.parsed_query().ok().cloned()));
     let persist = state.persisted_queries.pending(&request);
-    let schema = if prepared.checked.introspection_only() { &state.schemas.introspection } else { &state.schemas.main };
+    let selected = prepared.checked.selected(request.operation_name.as_deref());
+    let plain = prepared.validated && selected.is_some_and(graphql::runs_plain);
+    let schema = match () {
+        _ if prepared.checked.introspection_only() => &state.schemas.introspection,
+        _ if plain => &state.schemas.plain,
+        _ if selected.is_none_or(|operation| operation.schema_fields > 0) => &state.schemas.described,
+        _ => &state.schemas.main,
+    };
     let mut request = request.data(auth);
     if let Some(address) = address {
         request = request.data(ClientAddress(address));
     }
-    let response = schema.execute(request).await;
+    let mut response = schema.execute(request).await;
+    if plain {
+        graphql::classify_errors(&mut response);
+    }
     if let Some((query, Some(document))) = keep
         && passed_validation(&response)
     {

@@ -49,6 +49,8 @@ impl Default for ParsedQueries {
 pub struct Prepared {
     pub checked: Checked,
     pub keep: bool,
+    /// The document is a kept one: it validated before.
+    pub validated: bool,
 }
 
 impl ParsedQueries {
@@ -59,10 +61,10 @@ impl ParsedQueries {
         if let Some((document, checked)) = cached {
             guard::check_variables(&checked, request)?;
             request.set_parsed_query(ExecutableDocument::clone(&document));
-            return Ok(Prepared { checked, keep: false });
+            return Ok(Prepared { checked, keep: false, validated: true });
         }
         let checked = guard::prepare(request)?;
-        Ok(Prepared { checked, keep: request.query.len() <= MAX_CACHED_QUERY_BYTES })
+        Ok(Prepared { checked, keep: request.query.len() <= MAX_CACHED_QUERY_BYTES, validated: false })
     }
 
     /// Keeps a document that validated, evicting the least recently used

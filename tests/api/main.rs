@@ -11,6 +11,7 @@ mod graphql_over_http;
 mod helpers;
 mod idempotency;
 mod invariants;
+mod kept_documents;
 mod metrics;
 mod persisted_queries;
 mod projections;
