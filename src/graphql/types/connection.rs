@@ -1,6 +1,6 @@
 //! Relay connections with `nodes` and `totalCount`, as the contract spells them.
 
-use async_graphql::{Context, SimpleObject};
+use async_graphql::{Context, Object, SimpleObject};
 
 use super::{Account, Client, Event, Transaction};
 use crate::application::AppError;
@@ -20,7 +20,9 @@ pub struct PageInfo {
 }
 
 /// Defines `<Name>Edge` and `<Name>Connection` for one node type
-/// (async-graphql's generic objects cannot nest generics).
+/// (async-graphql's generic objects cannot nest generics). A connection
+/// keeps its page as it came; cursors, edges and page info are made only
+/// when a query selects them (lists usually select `nodes` alone).
 macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ty) => {
         #[doc = concat!("One ", stringify!($node), " of a page, with its cursor.")]
@@ -32,38 +34,57 @@ macro_rules! connection {
             pub node: $node,
         }
 
-        #[doc = concat!("A page of ", stringify!($node), " items (Relay cursor connection).")]
-        #[derive(SimpleObject)]
         pub struct $connection {
-            /// The items of the page with their cursors.
-            pub edges: Vec<$edge>,
-            /// The items of the page, in the same order as `edges`.
-            pub nodes: Vec<$node>,
-            /// Cursors and whether more items follow.
-            pub page_info: PageInfo,
-            /// Number of items in the whole list, not only this page (counted only when selected).
-            pub total_count: i32,
+            keys: Vec<i64>,
+            nodes: Vec<$node>,
+            has_next_page: bool,
+            has_previous_page: bool,
+            total_count: u64,
         }
 
         impl $connection {
             pub fn from_page<V>(page: Page<V>, request: &PageRequest, to_node: impl Fn(V) -> $node) -> Self {
-                let edges: Vec<$edge> = page
-                    .items
-                    .into_iter()
-                    .map(|(key, item)| $edge { cursor: encode_cursor(key), node: to_node(item) })
-                    .collect();
-                let page_info = PageInfo {
+                let (keys, nodes) = page.items.into_iter().map(|(key, item)| (key, to_node(item))).unzip();
+                $connection {
+                    keys,
+                    nodes,
                     has_next_page: page.has_next_page,
                     has_previous_page: request.after.is_some(),
-                    start_cursor: edges.first().map(|e| e.cursor.clone()),
-                    end_cursor: edges.last().map(|e| e.cursor.clone()),
-                };
-                $connection {
-                    nodes: edges.iter().map(|e| e.node.clone()).collect(),
-                    edges,
-                    page_info,
-                    total_count: i32::try_from(page.total_count).unwrap_or(i32::MAX),
+                    total_count: page.total_count,
                 }
+            }
+        }
+
+        #[doc = concat!("A page of ", stringify!($node), " items (Relay cursor connection).")]
+        #[Object]
+        impl $connection {
+            /// The items of the page with their cursors.
+            async fn edges(&self) -> Vec<$edge> {
+                self.keys
+                    .iter()
+                    .zip(&self.nodes)
+                    .map(|(key, node)| $edge { cursor: encode_cursor(*key), node: node.clone() })
+                    .collect()
+            }
+
+            /// The items of the page, in the same order as `edges`.
+            async fn nodes(&self) -> &[$node] {
+                &self.nodes
+            }
+
+            /// Cursors and whether more items follow.
+            async fn page_info(&self) -> PageInfo {
+                PageInfo {
+                    has_next_page: self.has_next_page,
+                    has_previous_page: self.has_previous_page,
+                    start_cursor: self.keys.first().copied().map(encode_cursor),
+                    end_cursor: self.keys.last().copied().map(encode_cursor),
+                }
+            }
+
+            /// Number of items in the whole list, not only this page (counted only when selected).
+            async fn total_count(&self) -> i32 {
+                i32::try_from(self.total_count).unwrap_or(i32::MAX)
             }
         }
     };

@@ -61,6 +61,11 @@ pub fn configure(options: &mut ConnectOptions, role: Role, synchronous: Synchron
     };
     options
         .max_connections(connections)
+        // The pool would otherwise ping a connection each time it hands it
+        // out: on SQLite a round trip to the connection's own thread before
+        // every statement, to check a connection that cannot go away (the
+        // file is in this process; the pool still pings it when it comes back).
+        .test_before_acquire(false)
         .map_sqlx_sqlite_opts(move |sqlite| {
             let sqlite = sqlite
                 .journal_mode(SqliteJournalMode::Wal)
