@@ -180,6 +180,14 @@ pub struct NestedArgs {
     pub admin_login: String,
     #[arg(long, env = "LOADGEN_ADMIN_PASSWORD")]
     pub admin_password: Option<String>,
+    /// Admin only: after the run, the same query shape against PostGraphile 4
+    /// serving the server's PostgreSQL tables (see loadgen/postgraphile/), with
+    /// the same clients and duration, and the ratio of the two rates.
+    #[arg(long)]
+    pub postgraphile_url: Option<String>,
+    /// PostGraphile's process id, to report its CPU per query.
+    #[arg(long, requires = "postgraphile_url")]
+    pub postgraphile_pid: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

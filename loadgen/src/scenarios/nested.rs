@@ -19,6 +19,10 @@ use crate::runner::{self, MakeOp, Op};
 use crate::setup;
 
 pub const NESTED: &str = "{ accounts(first: 50) { totalCount nodes { id number balance owner { id username } transactions(first: 5) { totalCount nodes { amount balanceAfter } } } } }";
+/// [`NESTED`] as PostGraphile 4 names it over the same tables: the relations
+/// come from the smart tags in loadgen/postgraphile/postgraphile.tags.json5,
+/// the orders are minibank's (accounts by `seq`, newest transactions first).
+pub const POSTGRAPHILE_NESTED: &str = "{ allAccounts(first: 50, orderBy: SEQ_ASC) { totalCount nodes { id number balanceCents owner: clientByOwnerId { id username } transactions: accountTransactionsByAccountId(first: 5, orderBy: POSITION_DESC) { totalCount nodes { amountCents balanceAfterCents } } } } }";
 const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { token } }";
 /// The customer's accounts, as in the customer case.
 const CUSTOMER_ACCOUNTS: usize = 20;
@@ -53,6 +57,39 @@ pub async fn run(ctx: &Ctx, args: &NestedArgs) -> anyhow::Result<Summary> {
     let run = runner::run(&name, &gql, ctx.plan(), make).await;
     let mut summary = Summary::from_run(&name, ctx.common.clients, &run);
     summary.detail("accounts_per_query", listed);
+    if let Some(url) = &args.postgraphile_url {
+        if args.actor != NestedActor::Admin {
+            bail!("--postgraphile-url compares the admin's query (PostGraphile serves every row)");
+        }
+        let postgraphile = postgraphile(ctx, url, args.postgraphile_pid, listed).await?;
+        let ratio = summary.throughput_ops_s / postgraphile.throughput_ops_s.max(1e-9);
+        summary.detail("postgraphile", postgraphile);
+        summary.detail("ratio_to_postgraphile", ratio);
+    }
+    Ok(summary)
+}
+
+/// The same closed loop against PostGraphile, right after minibank's run.
+async fn postgraphile(ctx: &Ctx, url: &str, pid: Option<u32>, listed: usize) -> anyhow::Result<Summary> {
+    let gql = Gql::new(url, std::time::Duration::from_secs(ctx.common.timeout_seconds))?;
+    let first = gql
+        .execute(POSTGRAPHILE_NESTED, json!({}))
+        .await
+        .map_err(|f| anyhow::anyhow!("PostGraphile did not answer the nested query: {f:?}"))?;
+    let nodes = first["allAccounts"]["nodes"].as_array().map_or(0, Vec::len);
+    if nodes != listed {
+        bail!("PostGraphile lists {nodes} accounts where minibank lists {listed}: not the same data");
+    }
+    let make: MakeOp =
+        Arc::new(|_| Op { query: POSTGRAPHILE_NESTED, variables: json!({}), mutation: false, expected: &[] });
+    let cpu_before = pid.map(cpu_seconds).transpose()?;
+    let run = runner::run("postgraphile", &gql, ctx.plan(), make).await;
+    let cpu_after = pid.map(cpu_seconds).transpose()?;
+    let mut summary = Summary::from_run("postgraphile", ctx.common.clients, &run);
+    let answered = (summary.operations_ok + summary.operations_expected_errors).max(1) as f64;
+    if let Some((before, after)) = cpu_before.zip(cpu_after) {
+        summary.detail("postgraphile_cpu_ms_per_op", (after - before) * 1000.0 / answered);
+    }
     Ok(summary)
 }
 
