@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use crate::application::auth::bearer_token;
+
 const PAYLOAD_KEYS: [&str; 4] = ["authToken", "Authorization", "authorization", "token"];
 const HEADER_KEYS: [&str; 2] = ["Authorization", "authorization"];
 
@@ -15,20 +17,9 @@ pub fn find(payload: Option<&Value>, upgrade_authorization: Option<&str>) -> Opt
         let top = PAYLOAD_KEYS.iter().map(|key| payload.get(key));
         let headers = payload.get("headers");
         let nested = HEADER_KEYS.iter().map(move |key| headers.and_then(|h| h.get(key)));
-        top.chain(nested).filter_map(|value| value.and_then(Value::as_str).and_then(strip_bearer)).next()
+        top.chain(nested).filter_map(|value| value.and_then(Value::as_str).and_then(bearer_token)).next()
     });
-    from_payload.or_else(|| upgrade_authorization.and_then(strip_bearer)).map(str::to_string)
-}
-
-/// `"Bearer abc"` (any case) and `"abc"` both give `"abc"`; blank gives none.
-fn strip_bearer(value: &str) -> Option<&str> {
-    let value = value.trim_start();
-    let token = match value.get(..7) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => &value[7..],
-        _ => value,
-    };
-    let token = token.trim();
-    (!token.is_empty()).then_some(token)
+    from_payload.or_else(|| upgrade_authorization.and_then(bearer_token)).map(str::to_string)
 }
 
 #[cfg(test)]
