@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::application::handlers::{AfterCommit, HandlerServices};
 use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
+use crate::application::ports::EventStore;
 use crate::application::process::TransferProcess;
 use crate::application::relay::{EventRelay, RelayLease, RelaySettings, SoleLease};
 use crate::application::stream_locks::StreamLocks;
@@ -26,7 +27,7 @@ use crate::infrastructure::leadership::PgAdvisoryLease;
 use crate::infrastructure::nats::{self, NatsSettings};
 use crate::infrastructure::notifications::{postgres_waker, spawn_listener};
 use crate::infrastructure::pool_gauges;
-use crate::infrastructure::projections;
+use crate::infrastructure::projections::{self, Projection, rebuild::Rebuilder};
 use crate::infrastructure::read_models::{
     SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel,
 };
@@ -137,11 +138,8 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
     let snapshots = Snapshots::new(Arc::new(SeaOrmSnapshotStore::new(db.clone())), settings.snapshot_every)
         .with_memory(settings.aggregate_cache);
     let feed = LiveFeed::start(store.clone(), settings.feed.clone()).await.context("Failed to start the live feed")?;
-    let mut bus = MessageBus::new(HandlerServices {
+    let mut bus = message_bus(BusParts {
         store: store.clone(),
-        hasher: hasher.clone(),
-        numbers: Arc::new(RandomAccountNumbers),
-        locks: StreamLocks::default(),
         snapshots: snapshots.clone(),
         max_attempts: MAX_COMMAND_ATTEMPTS,
         after_commit: settings.crash_after.clone().map(|step| Arc::new(AbortAfter(step)) as Arc<dyn AfterCommit>),
@@ -186,6 +184,50 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
         start_integration(client, nats, &ctx, &settings.database_url, shares_database);
     }
     Ok((ctx, samplers))
+}
+
+/// What a message bus is built from: the server gives its database's store
+/// and snapshots, the bus tests in-memory ones.
+pub struct BusParts {
+    pub store: Arc<dyn EventStore>,
+    pub snapshots: Snapshots,
+    /// How often a command handler decides again after losing a race.
+    pub max_attempts: u32,
+    /// A test hook told of each committed step of a transfer (see [`AfterCommit`]).
+    pub after_commit: Option<Arc<dyn AfterCommit>>,
+}
+
+/// The message bus over `parts`, with the password hasher and the account
+/// numbers of production; the caller subscribes its event handlers.
+pub fn message_bus(parts: BusParts) -> MessageBus {
+    MessageBus::new(HandlerServices {
+        store: parts.store,
+        hasher: Arc::new(Argon2Hasher),
+        numbers: Arc::new(RandomAccountNumbers),
+        locks: StreamLocks::default(),
+        snapshots: parts.snapshots,
+        max_attempts: parts.max_attempts,
+        after_commit: parts.after_commit,
+    })
+}
+
+/// What `rebuild-projections` works with: the rebuilder over the configured
+/// database, and the projections chosen (`only` that one, or all of them;
+/// an unknown name is refused before the database is opened).
+pub async fn rebuilder(
+    settings: &Settings,
+    only: Option<&str>,
+    batch: u64,
+) -> anyhow::Result<(Rebuilder, Vec<Arc<dyn Projection>>)> {
+    let selected: Vec<_> =
+        projections::all().into_iter().filter(|p| only.is_none_or(|name| p.name() == name)).collect();
+    if selected.is_empty() {
+        let known: Vec<_> = projections::all().iter().map(|p| p.name()).collect();
+        anyhow::bail!("unknown projection '{}'; known: {}", only.unwrap_or_default(), known.join(", "));
+    }
+    let db = connect(&settings.database_url, &settings.pool).await.context("Failed to connect to the database")?;
+    migrate(&db).await.context("Failed to migrate the database")?;
+    Ok((Rebuilder::new(db, batch), selected))
 }
 
 /// Fault injection for the crash tests (`MINIBANK_CRASH_AFTER`, a hidden

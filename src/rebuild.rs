@@ -5,30 +5,18 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
-use crate::bootstrap::Settings;
-use crate::infrastructure::projections::{
-    self,
-    rebuild::{RebuildProgress, RebuildReport, Rebuilder},
-};
-use crate::infrastructure::{connect, migrate};
+use crate::bootstrap::{self, Settings};
+use crate::infrastructure::projections::rebuild::{RebuildProgress, RebuildReport};
 
 /// How often plain progress lines are written.
 const LINE_EVERY: Duration = Duration::from_secs(1);
 
 /// Rebuilds `only` that projection, or all of them.
 pub async fn run(settings: &Settings, only: Option<&str>, batch: u64) -> anyhow::Result<()> {
-    let selected: Vec<_> =
-        projections::all().into_iter().filter(|p| only.is_none_or(|name| p.name() == name)).collect();
-    if selected.is_empty() {
-        let known: Vec<_> = projections::all().iter().map(|p| p.name()).collect();
-        bail!("unknown projection '{}'; known: {}", only.unwrap_or_default(), known.join(", "));
-    }
-    let db = connect(&settings.database_url, &settings.pool).await.context("Failed to connect to the database")?;
-    migrate(&db).await.context("Failed to migrate the database")?;
-    let rebuilder = Rebuilder::new(db, batch);
+    let (rebuilder, selected) = bootstrap::rebuilder(settings, only, batch).await?;
     for projection in selected {
         let name = projection.name();
         let report = if std::io::stderr().is_terminal() {

@@ -3,14 +3,13 @@ use std::sync::Arc;
 use minibank::application::commands::{
     CloseAccount, Command, CommandMeta, MoveMoney, OpenAccount, PlainPassword, RegisterClient,
 };
-use minibank::application::handlers::{HandlerServices, replay};
+use minibank::application::handlers::replay;
 use minibank::application::ports::{EventFilter, EventStore, RecordedEvent, StreamBound};
-use minibank::application::stream_locks::StreamLocks;
 use minibank::application::{Actor, AppError, EventHandler, MessageBus, Snapshots};
+use minibank::bootstrap::{BusParts, message_bus};
 use minibank::domain::account::{Account, OpenedAccount};
 use minibank::domain::value::{Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username};
 use minibank::infrastructure::memory::{InMemoryEventStore, InMemorySnapshotStore};
-use minibank::infrastructure::security::{Argon2Hasher, RandomAccountNumbers};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -58,15 +57,8 @@ fn build_app(
 ) -> TestApp {
     let snapshot_store = Arc::new(InMemorySnapshotStore::new());
     let snapshots = Snapshots::new(snapshot_store.clone(), snapshot_every).with_memory(cached_aggregates);
-    let mut bus = MessageBus::new(HandlerServices {
-        store: store.clone(),
-        hasher: Arc::new(Argon2Hasher),
-        numbers: Arc::new(RandomAccountNumbers),
-        locks: StreamLocks::default(),
-        snapshots: snapshots.clone(),
-        max_attempts,
-        after_commit: None,
-    });
+    let mut bus =
+        message_bus(BusParts { store: store.clone(), snapshots: snapshots.clone(), max_attempts, after_commit: None });
     for handler in handlers {
         bus.subscribe(handler);
     }

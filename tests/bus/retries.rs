@@ -52,10 +52,6 @@ impl EventStore for RacingStore {
         self.inner.commit(commit).await
     }
 
-    async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {
-        self.inner.read_stream(stream_id, bound).await
-    }
-
     async fn read_stream_after(
         &self,
         stream_id: Uuid,

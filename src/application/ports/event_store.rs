@@ -177,7 +177,9 @@ pub trait EventStore: Send + Sync {
     async fn commit(&self, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError>;
 
     /// One stream, oldest first, up to a bound.
-    async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>>;
+    async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {
+        self.read_stream_after(stream_id, 0, bound).await
+    }
 
     /// One stream, oldest first, versions after `after_version` up to a bound
     /// (the tail after a snapshot).

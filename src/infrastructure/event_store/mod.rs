@@ -91,10 +91,6 @@ impl EventStore for SeaOrmEventStore {
         writer.commit(commit).await
     }
 
-    async fn read_stream(&self, stream_id: Uuid, bound: StreamBound) -> anyhow::Result<Vec<RecordedEvent>> {
-        read::read_stream(&self.reader, stream_id, 0, bound).await
-    }
-
     async fn read_stream_after(
         &self,
         stream_id: Uuid,
