@@ -140,3 +140,49 @@ async fn an_expiring_token_ends_its_own_tab_and_not_the_shared_evaluation() {
     let seen = events_until(&mut staying, at, Duration::from_secs(30)).await.unwrap();
     assert_eq!(position(seen.last().unwrap()), at);
 }
+
+#[tokio::test]
+async fn an_account_others_share_updates_of_stays_refused_to_who_may_not_see_it() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let admin = app.admin().await;
+    let (account, _) = app.open_account(&alice).await;
+    let query = "subscription($id: ID!) { accountUpdated(id: $id) { balance version } }";
+    let watch = |token: String| {
+        let (app, account) = (&app, account.clone());
+        async move {
+            let mut ws = WsClient::connect(&app.server.addr, TRANSPORT_WS, None).await;
+            ws.init(json!({ "authToken": token })).await;
+            ws.subscribe(TRANSPORT_WS, "acc", query, json!({ "id": account })).await;
+            ws
+        }
+    };
+    let mut first = watch(alice.token.clone()).await;
+    let mut second = watch(alice.token.clone()).await;
+    let mut dashboard = watch(admin.token.clone()).await;
+    // Alice's evaluation may already run; Bob's identical operation is still his own.
+    let mut bob_ws = watch(bob.token.clone()).await;
+    let refused = bob_ws.message().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "NOT_FOUND");
+    // Each tab gets every change once it runs: deposit until all three have one.
+    let mut version = 0;
+    for _ in 0..30 {
+        let deposit = app.money(&alice, "deposit", &account, "1").await;
+        version = deposit["data"]["deposit"]["account"]["version"].as_i64().unwrap();
+        let mut all = true;
+        for ws in [&mut first, &mut second, &mut dashboard] {
+            let got = tokio::time::timeout(Duration::from_secs(1), ws.next_data("acc")).await;
+            all &= got.is_ok_and(|data| data["accountUpdated"]["version"] == version);
+        }
+        if all {
+            break;
+        }
+    }
+    app.money(&alice, "deposit", &account, "2").await;
+    for ws in [&mut first, &mut second, &mut dashboard] {
+        let update = ws.next_data("acc").await["accountUpdated"].clone();
+        assert_eq!(update["version"], version + 1, "{update}");
+    }
+}
