@@ -231,7 +231,6 @@ impl<'a> Queries<'a> {
     }
 }
 
-/// An event as clients may see it: secrets (password hashes) removed.
 /// An event as clients see it: in today's shape (older schema versions are
 /// upcast, and `schema_version` is then the current one), secrets removed.
 /// A body that cannot be upcast (written by newer code) is shown as stored.

@@ -413,8 +413,7 @@ async fn an_idle_subscribed_websocket_costs_at_most_32_kib() {
 
 /// Every subscription reads the database when it starts; a burst of a
 /// thousand (a fleet of tabs reconnecting) takes turns instead of waiting for
-/// pooled connections past the pool's timeout and failing, as 50 at a time
-/// did under CI's load before the turns.
+/// pooled connections past the pool's timeout and failing.
 #[tokio::test]
 async fn a_burst_of_subscriptions_takes_turns_instead_of_failing() {
     let target = Target::start_with(&[("MAX_CONNECTIONS_PER_PEER", "5000")]).await;

@@ -23,7 +23,8 @@ pub struct Backend {
 }
 
 impl Backend {
-    /// The store with the production projections inline.
+    /// The store with the clients and accounts projections inline (the
+    /// transfers projection is left out: these tests write no transfers).
     pub fn store(&self) -> SeaOrmEventStore {
         let projections: Vec<Arc<dyn Projection>> = vec![Arc::new(ClientsProjection), Arc::new(AccountsProjection)];
         SeaOrmEventStore::new(self.db.clone(), projections)

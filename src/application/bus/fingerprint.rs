@@ -29,10 +29,10 @@ pub fn fingerprint(command: &Command, meta: &CommandMeta) -> String {
 }
 
 /// Whether a stored fingerprint describes this command by this caller.
-/// Fingerprints written before versioned ones existed were the command's
-/// `Debug` text; they are still recognised (by this release's `Debug`, which
-/// is the one that wrote them), so a retry across the deploy that introduced
-/// versions is a repeat, not a CONFLICT.
+/// An unversioned fingerprint (not JSON) is the command's `Debug` text, as
+/// stored in idempotency records kept from before fingerprints had a
+/// version; it is still recognised, so a retry of such a command is a
+/// repeat, not a CONFLICT.
 pub fn matches(stored: &str, command: &Command, meta: &CommandMeta) -> bool {
     if stored.starts_with('{') { stored == fingerprint(command, meta) } else { stored == legacy(command, meta) }
 }

@@ -17,8 +17,8 @@ pub async fn advance_checkpoint<C: ConnectionTrait>(conn: &C, name: &str, positi
 
 /// Moves every named checkpoint to `position`, those already further
 /// excepted, in one statement (`INSERT … ON CONFLICT DO UPDATE … WHERE`,
-/// which SQLite and PostgreSQL both speak): a commit pays one round trip for
-/// all its projections. Never moving backwards keeps replays harmless.
+/// which SQLite and PostgreSQL both speak): a rebuild's batch pays one round
+/// trip for all its projections. Never moving backwards keeps replays harmless.
 pub async fn advance_checkpoints<C: ConnectionTrait>(conn: &C, names: &[String], position: i64) -> anyhow::Result<()> {
     if names.is_empty() {
         return Ok(());
@@ -57,7 +57,8 @@ pub async fn all_checkpoints<C: ConnectionTrait>(conn: &C) -> anyhow::Result<Vec
             Some(name) => {
                 Some(Checkpoint { name: name.to_owned(), position: row.position, rebuilding: true, inline: false })
             }
-            // A row an earlier version kept for a live projection says nothing.
+            // Inline projections are exactly as far as the log: a stored row
+            // under one's name cannot say more, so it is not shown.
             None if projections.contains(&row.name.as_str()) => None,
             None => Some(Checkpoint { name: row.name, position: row.position, rebuilding: false, inline: false }),
         })

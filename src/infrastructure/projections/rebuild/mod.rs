@@ -164,7 +164,8 @@ impl Rebuilder {
     }
 
     /// Stops writers, applies the rest of the log, swaps the tables in and
-    /// sets the checkpoints, all in one transaction.
+    /// deletes the shadows' checkpoints (the live tables, inline, need none),
+    /// all in one transaction.
     async fn switch(&self, projections: &[Arc<dyn Projection>], mut built: Built) -> anyhow::Result<Built> {
         let txn = Dialect::of(&self.db).begin_write(&self.db).await?;
         if Dialect::of(&txn) == Dialect::Postgres {
