@@ -21,6 +21,10 @@ pub use sqlite::{READERS as SQLITE_READERS, Synchronous as SqliteSynchronous};
 /// on parameters (32,766 on SQLite, 65,535 on PostgreSQL) at a dozen columns.
 pub const ROWS_PER_STATEMENT: usize = 500;
 
+/// A pooled PostgreSQL connection used this recently is handed out without
+/// a ping first.
+const RECENTLY_USED: Duration = Duration::from_millis(500);
+
 /// How the pool behaves when the database is slow or gone.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
@@ -89,6 +93,12 @@ async fn open(url: &str, pool: &PoolSettings, role: sqlite::Role) -> anyhow::Res
         let statement_timeout = pool.statement_timeout.as_millis().to_string();
         options
             .max_connections(pool.max_connections.max(1))
+            // A connection is pinged before it is handed out only when it has
+            // been idle a while: the pool pings every connection it takes
+            // back anyway, so one used a moment ago is known to be alive, and
+            // a ping before each statement is a round trip to the server
+            // (HikariCP skips its check within 500 ms of use for the same reason).
+            .test_before_acquire_if_idle_for(RECENTLY_USED)
             .map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", statement_timeout.as_str())]));
     }
     let mut db = match Database::connect(options).await {
