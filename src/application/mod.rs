@@ -1,5 +1,17 @@
-//! Use cases: the message bus, command handlers, queries with their
-//! authorization, and the ports (traits) the adapters implement.
+//! Use cases and the ports (traits) the adapters implement. One door per
+//! use case; the entry points (GraphQL, HTTP, NATS, the command line) only
+//! translate to and from them:
+//!
+//! | use case | door |
+//! | --- | --- |
+//! | any command | [`MessageBus::run`], whose routing table sends it to one of [`handlers`] |
+//! | an account mutation, answered with the account it left | [`accounts::change_account`] |
+//! | a transfer, answered with its outcome when it settles in time | [`transfers::request_transfer`] |
+//! | sign up, sign in, who a token names | [`auth::register`], [`auth::login`], [`auth::authenticate`] |
+//! | reads | [`queries::Queries`] |
+//! | live events | [`live::LiveFeed`] with [`live::Visibility`]; [`live::account_updates`] |
+//!
+//! Who may do and see what is decided in one place, [`access`].
 
 pub mod access;
 pub mod accounts;

@@ -50,7 +50,7 @@ impl Queries<'_> {
     }
 
     /// The same page of each account's transactions, newest first; the
-    /// accounts must come from a visible query (as for [`Queries::transactions`]).
+    /// accounts must come from a visible query (such as [`Queries::accounts`]).
     pub async fn transaction_pages(
         &self,
         accounts: &[AccountView],
