@@ -1,9 +1,10 @@
 //! The response's media type, chosen from `Accept` as the GraphQL-over-HTTP
-//! spec says: `application/graphql-response+json` only for a client that
-//! asks for it (Apollo Client does), `application/json` otherwise. With the
-//! former, a request that never reached execution (it did not parse or
-//! validate) is answered with HTTP 400 and no `data` key; with the latter,
-//! every GraphQL answer is a 200.
+//! spec says: `application/graphql-response+json` for a client that asks for
+//! it (Apollo Client does) and, since the spec's watershed of 2025-01-01, for
+//! a request with no `Accept` at all; `application/json` otherwise (`*/*`,
+//! `application/json`). With the former, a request that never reached
+//! execution (it did not parse or validate) is answered with HTTP 400 and no
+//! `data` key; with the latter, every GraphQL answer is a 200.
 
 use axum::http::{HeaderMap, header};
 
@@ -18,9 +19,12 @@ pub enum MediaType {
 
 impl MediaType {
     /// `application/graphql-response+json` when `Accept` names it with a
-    /// weight at least that of `application/json`; anything else
-    /// (no `Accept`, `*/*`, `application/json`) gets `application/json`.
+    /// weight at least that of `application/json`, or when there is no
+    /// `Accept`; anything else (`*/*`, `application/json`) gets `application/json`.
     pub fn from_accept(headers: &HeaderMap) -> Self {
+        if !headers.contains_key(header::ACCEPT) {
+            return Self::GraphqlResponseJson;
+        }
         let (mut graphql, mut json) = (0.0_f32, 0.0_f32);
         for range in headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')) {
             let mut parts = range.split(';');
@@ -58,8 +62,8 @@ mod tests {
     }
 
     #[test]
-    fn only_a_client_that_asks_gets_graphql_response_json() {
-        assert_eq!(MediaType::from_accept(&HeaderMap::new()), MediaType::Json);
+    fn a_client_that_asks_or_says_nothing_gets_graphql_response_json() {
+        assert_eq!(MediaType::from_accept(&HeaderMap::new()), MediaType::GraphqlResponseJson);
         assert_eq!(accept("*/*"), MediaType::Json);
         assert_eq!(accept("application/json"), MediaType::Json);
         // What Apollo Client 4 sends.

@@ -127,12 +127,38 @@ async fn errors_during_execution_stay_200_with_data_in_graphql_response_json() {
 }
 
 #[tokio::test]
-async fn application_json_is_the_default_and_every_graphql_answer_is_200_in_it() {
+async fn star_and_application_json_get_application_json_where_every_graphql_answer_is_200() {
     let app = spawn_app().await;
+    // reqwest sends `Accept: */*` when it is given none.
     for accept in [None, Some("application/json"), Some("*/*")] {
         let (status, content_type, answer) = post(&app, accept, json!({ "query": "{ noSuchField }" })).await;
         assert_eq!(status, 200, "{accept:?}: {answer}");
         assert!(content_type.starts_with("application/json"), "{accept:?}: {content_type}");
         assert_eq!(answer["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
     }
+}
+
+/// Since the spec's watershed (2025-01-01), a request with no `Accept` at
+/// all is answered as if it accepted `application/graphql-response+json`.
+/// reqwest always sends an `Accept`, so this request is written by hand.
+#[tokio::test]
+async fn a_request_without_accept_gets_graphql_response_json() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let body = r#"{"query":"{ noSuchField }"}"#;
+    let mut stream = tokio::net::TcpStream::connect(app.server.addr).await.unwrap();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        app.server.addr,
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, answer) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    assert!(head.to_ascii_lowercase().contains(&format!("content-type: {GRAPHQL_RESPONSE}")), "{head}");
+    let answer: Value = serde_json::from_str(answer).unwrap();
+    assert!(answer.get("data").is_none(), "{answer}");
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{answer}");
 }
