@@ -37,7 +37,9 @@ pub const INTROSPECTION_MAX_DEPTH: usize = 20;
 pub const INTROSPECTION_MAX_COMPLEXITY: usize = 1_000;
 
 pub struct Schemas {
-    /// Every application operation runs here, within the limits.
+    /// Application operations run here, within the limits, when `plain`
+    /// cannot take them (a document seen for the first time, more root fields
+    /// than run at once) and over websockets.
     pub main: AppSchema,
     /// `main` that also answers `__schema { description }`: for operations
     /// that select it beside application fields (the hook would otherwise
