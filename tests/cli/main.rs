@@ -244,8 +244,10 @@ async fn wait_for_line(server: &ServerProcess, wanted: impl Fn(&str) -> bool) ->
     }
 }
 
-/// A POST whose headers and first half of the body are sent; `finish` sends
-/// the rest and reads the whole answer.
+/// A POST whose headers and first half of the body are sent, returned once
+/// the server has started reading the body (its `100 Continue`, so the
+/// request is in flight before the caller goes on); `finish` sends the rest
+/// and reads the answer.
 struct HalfSent {
     socket: tokio::net::TcpStream,
     rest: String,
@@ -257,10 +259,15 @@ async fn half_sent_request(addr: &std::net::SocketAddr, token: &str, query: &str
     let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "POST /graphql HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
-         authorization: Bearer {token}\r\ncontent-length: {}\r\n\r\n{first}",
+         authorization: Bearer {token}\r\nexpect: 100-continue\r\ncontent-length: {}\r\n\r\n{first}",
         body.len()
     );
     socket.write_all(head.as_bytes()).await.unwrap();
+    let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
+    let mut seen = vec![0; interim.len()];
+    let read = tokio::time::timeout(Duration::from_secs(10), socket.read_exact(&mut seen)).await;
+    read.expect("100 Continue within 10 s").unwrap();
+    assert_eq!(String::from_utf8_lossy(&seen), String::from_utf8_lossy(interim));
     HalfSent { socket, rest: rest.to_string() }
 }
 
