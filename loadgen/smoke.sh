@@ -25,7 +25,7 @@ nats_env=()
 if (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then
     nats_env=(NATS_URL=nats://127.0.0.1:4222 NATS_SUBJECT_PREFIX="smoke_$$" NATS_STREAM="SMOKE_$$")
 fi
-# An admin for `nested --as admin`.
+# An admin for `nested --as admin` and the tabs shape's dashboards.
 DATABASE_URL="sqlite://$db?mode=rwc" RUST_LOG=warn \
     "$MINIBANK_BIN" create-admin --username smokeadmin --email smokeadmin@example.com \
     --password "smoke admin password" >"$work/create-admin.log" 2>&1 ||
@@ -80,6 +80,8 @@ check nested-customer 0 -- nested "${short[@]}" --as customer
 check transfers "0 3" -- transfers "${short[@]}"
 check subscribe 0 -- subscribe "${short[@]}" --subscribers 20 --rate 20
 check subscribe-idle 0 -- subscribe --idle --subscribers 20
+check subscribe-tabs 0 -- subscribe --shape tabs "${short[@]}" --subscribers 24 --per-connection 1 \
+    --customers 6 --dashboards 2 --rate 20 --admin-login smokeadmin --admin-password "smoke admin password"
 check catch-up 0 -- catch-up --clients 4 --accounts 10 --events 500
 if [ ${#nats_env[@]} -gt 0 ]; then
     check relay-latency 0 -- relay-latency "${short[@]}" --rate 100 --prefix "smoke_$$" --stream "SMOKE_$$"

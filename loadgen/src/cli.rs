@@ -150,9 +150,10 @@ pub struct SubscribeArgs {
     /// Websocket subscriptions to open.
     #[arg(long, default_value_t = 10)]
     pub subscribers: usize,
-    /// Subscriptions per websocket connection.
-    #[arg(long, default_value_t = 32)]
-    pub per_connection: usize,
+    /// Subscriptions per websocket connection (32 when omitted; the tabs
+    /// shape has one per connection).
+    #[arg(long)]
+    pub per_connection: Option<usize>,
     /// Distinct operation texts among the subscribers (subscriber i runs
     /// the i % N-th; every one receives every event): 1 makes all identical.
     #[arg(long, default_value_t = 1)]
@@ -164,6 +165,56 @@ pub struct SubscribeArgs {
     /// subscription (needs --server-pid).
     #[arg(long)]
     pub idle: bool,
+    /// Who subscribes to what.
+    #[arg(long, value_enum, default_value_t = SubscribeShape::Events)]
+    pub shape: SubscribeShape,
+    #[command(flatten)]
+    pub tabs: TabsArgs,
+}
+
+impl SubscribeArgs {
+    pub fn per_connection(&self) -> usize {
+        self.per_connection.unwrap_or(32).max(1)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SubscribeShape {
+    /// Every subscriber, signed in as one customer, receives every event
+    /// (`events`): the worst case of fan-out.
+    Events,
+    /// Customers' browser tabs, each on its own customer's account
+    /// (`accountUpdated(id)` or `events`), beside admin dashboards on every
+    /// event; one subscription per connection.
+    Tabs,
+}
+
+/// The tabs shape (`--shape tabs`).
+#[derive(Debug, Clone, Args)]
+pub struct TabsArgs {
+    /// Customers, each with one account; tab i belongs to customer i mod C.
+    #[arg(long, default_value_t = 1_000)]
+    pub customers: usize,
+    /// Of the --subscribers connections, this many are admin dashboards on
+    /// `events` (all the same text); the rest are customer tabs.
+    #[arg(long, default_value_t = 0)]
+    pub dashboards: usize,
+    /// Share of the tabs on `accountUpdated(id)`; the others are on `events`.
+    #[arg(long, default_value_t = 0.5, value_parser = parse_share)]
+    pub tab_mix: f64,
+    /// The dashboards' admin (make one with `minibank create-admin`).
+    #[arg(long, env = "LOADGEN_ADMIN_LOGIN", default_value = "admin")]
+    pub admin_login: String,
+    #[arg(long, env = "LOADGEN_ADMIN_PASSWORD")]
+    pub admin_password: Option<String>,
+}
+
+/// A share from 0 to 1.
+fn parse_share(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!("not a share from 0 to 1: {raw:?}")),
+    }
 }
 
 #[derive(Debug, Clone, Args)]

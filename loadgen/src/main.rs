@@ -22,10 +22,10 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use cli::{Cli, Scenario};
+use cli::{Cli, Scenario, SubscribeShape};
 use client::Gql;
 use report::Summary;
-use scenarios::{Ctx, Unsupported, catch_up, http, idle, nested, relay_backlog, relay_latency, subscribe};
+use scenarios::{Ctx, Unsupported, catch_up, http, idle, nested, relay_backlog, relay_latency, subscribe, tabs};
 
 /// Exit codes: 0 passed, 1 failed (errors, unanswered or missed events),
 /// 2 could not run, 3 the server does not support the scenario yet.
@@ -65,6 +65,7 @@ async fn run(ctx: &Ctx, scenario: &Scenario) -> anyhow::Result<Summary> {
         Scenario::Queries => http::queries(ctx).await,
         Scenario::Nested(args) => nested::run(ctx, args).await,
         Scenario::Transfers => http::transfers(ctx).await,
+        Scenario::Subscribe(args) if args.shape == SubscribeShape::Tabs => tabs::run(ctx, args).await,
         Scenario::Subscribe(args) if args.idle => idle::run(ctx, args).await,
         Scenario::Subscribe(args) => subscribe::run(ctx, args).await,
         Scenario::CatchUp { events } => catch_up::run(ctx, *events).await,

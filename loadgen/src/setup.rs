@@ -8,6 +8,8 @@ use uuid::Uuid;
 use crate::client::Gql;
 use crate::ops;
 
+const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { token } }";
+
 pub struct Session {
     /// Signed in as the customer.
     pub gql: Gql,
@@ -25,6 +27,22 @@ pub async fn prepare(anonymous: &Gql, accounts: usize, fund: &str, concurrency: 
         .try_collect()
         .await?;
     Ok(Session { gql, token, accounts: opened })
+}
+
+/// Signed in as an existing user (an admin made with `minibank create-admin`).
+pub struct SignedIn {
+    pub gql: Gql,
+    pub token: String,
+}
+
+pub async fn sign_in(anonymous: &Gql, login: &str, password: &str) -> anyhow::Result<SignedIn> {
+    let input = json!({ "input": { "login": login, "password": password } });
+    let data =
+        anonymous.execute(LOGIN, input).await.map_err(|f| anyhow::anyhow!("cannot sign in as {login}: {f:?}"))?;
+    let Some(token) = data["login"]["token"].as_str() else {
+        bail!("login answered without a token: {data}");
+    };
+    Ok(SignedIn { gql: anonymous.with_token(token), token: token.to_owned() })
 }
 
 async fn register(anonymous: &Gql) -> anyhow::Result<(Gql, String)> {

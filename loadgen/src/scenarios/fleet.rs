@@ -4,18 +4,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
-use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::connect::{Planned, Subscription, open_all};
 use crate::ops;
 use crate::ws::{Connection, Incoming, Raw};
-
-/// Connections opened at once.
-const OPENING_AT_ONCE: usize = 64;
 
 /// One event received by one subscriber.
 #[derive(Debug, Clone, Copy)]
@@ -72,22 +68,21 @@ impl Fleet {
     pub async fn open(url: &str, token: &str, shape: Shape) -> anyhow::Result<Fleet> {
         let per_connection = shape.per_connection.max(1);
         let seen: Arc<Vec<AtomicI64>> = Arc::new((0..shape.subscribers).map(|_| AtomicI64::new(0)).collect());
-        let groups: Vec<(usize, usize)> = (0..shape.subscribers)
+        let planned: Vec<Planned<(usize, usize)>> = (0..shape.subscribers)
             .step_by(per_connection)
-            .map(|first| (first, (first + per_connection).min(shape.subscribers)))
-            .collect();
-        let connections: Vec<(Connection, (usize, usize))> = stream::iter(groups)
-            .map(|group| async move {
-                let mut connection = Connection::open(url, token).await?;
-                for subscriber in group.0..group.1 {
-                    connection.subscribe(&subscriber.to_string(), &shape.operation(subscriber), json!({})).await?;
-                }
-                anyhow::Ok((connection, group))
+            .map(|first| {
+                let group = (first, (first + per_connection).min(shape.subscribers));
+                let subscriptions = (group.0..group.1)
+                    .map(|subscriber| Subscription {
+                        id: subscriber.to_string(),
+                        query: shape.operation(subscriber),
+                        variables: json!({}),
+                    })
+                    .collect();
+                Planned { token: token.to_owned(), subscriptions, tag: group }
             })
-            .buffer_unordered(OPENING_AT_ONCE)
-            .try_collect()
-            .await
-            .context("cannot open the subscribers")?;
+            .collect();
+        let connections = open_all(url, planned).await?;
         let (stop, stopped) = watch::channel(false);
         let count = connections.len();
         let tasks = connections
@@ -175,7 +170,7 @@ async fn listen(
 
 /// The string value of the first `"key":"…"` in `text`. Event positions,
 /// times and operation ids hold no escaped quotes.
-fn string_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+pub(super) fn string_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     let pattern = format!("\"{key}\":\"");
     let start = text.find(&pattern)? + pattern.len();
     let length = text[start..].find('"')?;

@@ -21,7 +21,7 @@ pub async fn run(ctx: &Ctx, args: &SubscribeArgs) -> anyhow::Result<Summary> {
     ctx.say(format!("opening {} idle subscriptions", args.subscribers));
     let opened = std::time::Instant::now();
     let shape =
-        Shape { subscribers: args.subscribers, per_connection: args.per_connection, operations: args.operations };
+        Shape { subscribers: args.subscribers, per_connection: args.per_connection(), operations: args.operations };
     crate::ws::raise_open_files();
     let fleet = Fleet::open(ctx.anonymous.url(), &session.token, shape).await?;
     let open_s = opened.elapsed().as_secs_f64();

@@ -1,13 +1,17 @@
 //! One module per kind of scenario; each returns its summary.
 
 pub mod catch_up;
+mod connect;
 mod fleet;
 pub mod http;
 pub mod idle;
 pub mod nested;
+mod paced;
 pub mod relay_backlog;
 pub mod relay_latency;
+mod server_cost;
 pub mod subscribe;
+pub mod tabs;
 
 use crate::cli::Common;
 use crate::client::Gql;

@@ -23,7 +23,6 @@ pub const NESTED: &str = "{ accounts(first: 50) { totalCount nodes { id number b
 /// come from the smart tags in loadgen/postgraphile/postgraphile.tags.json5,
 /// the orders are minibank's (accounts by `seq`, newest transactions first).
 pub const POSTGRAPHILE_NESTED: &str = "{ allAccounts(first: 50, orderBy: SEQ_ASC) { totalCount nodes { id number balanceCents owner: clientByOwnerId { id username } transactions: accountTransactionsByAccountId(first: 5, orderBy: POSITION_DESC) { totalCount nodes { amountCents balanceAfterCents } } } } }";
-const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { token } }";
 /// The customer's accounts, as in the issue's customer case.
 const CUSTOMER_ACCOUNTS: usize = 20;
 /// Deposits per account (the funding one included).
@@ -108,16 +107,7 @@ async fn admin(ctx: &Ctx, args: &NestedArgs) -> anyhow::Result<Gql> {
     let Some(password) = args.admin_password.as_deref() else {
         bail!("--as admin needs --admin-password (create one with `minibank create-admin`)");
     };
-    let input = json!({ "input": { "login": args.admin_login, "password": password } });
-    let data = ctx
-        .anonymous
-        .execute(LOGIN, input)
-        .await
-        .map_err(|f| anyhow::anyhow!("cannot sign in as {}: {f:?}", args.admin_login))?;
-    let Some(token) = data["login"]["token"].as_str() else {
-        bail!("login answered without a token: {data}");
-    };
-    Ok(ctx.anonymous.with_token(token))
+    Ok(setup::sign_in(&ctx.anonymous, &args.admin_login, password).await?.gql)
 }
 
 /// The process's user + system CPU time so far, from /proc/PID/stat.
