@@ -26,7 +26,20 @@ pub fn new_event<E: DomainEvent>(event: &E) -> NewEvent {
 }
 
 pub fn append(stream_type: StreamType, stream_id: Uuid, expected_version: i32, events: Vec<NewEvent>) -> Commit {
-    Commit { appends: vec![StreamAppend { stream_id, stream_type, expected_version, events }], ..Commit::default() }
+    Commit { appends: vec![stream(stream_type, stream_id, expected_version, events)], ..Commit::default() }
+}
+
+pub fn stream(stream_type: StreamType, stream_id: Uuid, expected_version: i32, events: Vec<NewEvent>) -> StreamAppend {
+    StreamAppend { stream_id, stream_type, expected_version, events }
+}
+
+/// One commit of several appends, with no claims and no idempotency key.
+pub fn appends(appends: Vec<StreamAppend>) -> Commit {
+    Commit { appends, ..Commit::default() }
+}
+
+pub fn claim(scope: &'static str, value: &str) -> UniqueClaim {
+    UniqueClaim { scope, value: value.to_owned(), owner_id: Uuid::now_v7() }
 }
 
 pub fn money(cents: i64) -> Decimal {

@@ -202,9 +202,10 @@ impl Admitted {
             }
             heads.insert(append.stream_id, append.expected_version + append.events.len() as i32);
         }
-        if let Some(claim) =
-            commit.claims.iter().find(|c| found.claims.contains(&(c.scope.to_owned(), c.value.clone())))
-        {
+        let mut claimed_here = HashSet::new();
+        if let Some(claim) = commit.claims.iter().find(|c| {
+            found.claims.contains(&(c.scope.to_owned(), c.value.clone())) || !claimed_here.insert((c.scope, &c.value))
+        }) {
             return Err(Outcome::Refused(CommitError::AlreadyClaimed { scope: claim.scope }));
         }
         if commit.idempotency.as_ref().is_some_and(|k| found.processed.contains(&k.command_id)) {

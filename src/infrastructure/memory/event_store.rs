@@ -172,6 +172,3 @@ impl EventStore for InMemoryEventStore {
         Ok(self.log().processed.get(&command_id).cloned())
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -2,14 +2,12 @@
 //! the command recorded or, when it recorded none, the stream and version it
 //! was decided against.
 
-use minibank::application::ports::{
-    Commit, CommitError, EventFilter, EventStore, IdempotencyKey, ProcessedCommand, StreamVersion,
-};
+use minibank::application::ports::{Commit, CommitError, EventFilter, IdempotencyKey, ProcessedCommand, StreamVersion};
 use minibank::domain::StreamType;
 use uuid::Uuid;
 
+use super::on_each_event_store;
 use crate::events::{append, deposited, opened};
-use crate::support::on_each_backend;
 
 fn key(fingerprint: &str) -> IdempotencyKey {
     IdempotencyKey { command_id: Uuid::now_v7(), fingerprint: fingerprint.to_owned() }
@@ -23,8 +21,8 @@ fn keyed(mut commit: Commit, key: &IdempotencyKey) -> Commit {
 
 #[tokio::test]
 async fn a_command_that_recorded_events_keeps_their_positions() {
-    on_each_backend(|backend| async move {
-        let store = backend.store();
+    on_each_event_store(|subject| async move {
+        let store = subject.store;
         let account = Uuid::now_v7();
         let k = key("open");
         let events = vec![opened(account, Uuid::now_v7(), 1), deposited(1000, 1000)];
@@ -39,8 +37,8 @@ async fn a_command_that_recorded_events_keeps_their_positions() {
 
 #[tokio::test]
 async fn a_command_that_changed_nothing_keeps_the_version_it_found_and_writes_no_event() {
-    on_each_backend(|backend| async move {
-        let store = backend.store();
+    on_each_event_store(|subject| async move {
+        let store = subject.store;
         let account = Uuid::now_v7();
         let events = vec![opened(account, Uuid::now_v7(), 1), deposited(1000, 1000)];
         store.commit(append(StreamType::Account, account, 0, events)).await.unwrap();
@@ -49,7 +47,7 @@ async fn a_command_that_changed_nothing_keeps_the_version_it_found_and_writes_no
 
         let k = key("unchanged");
         let recorded = store.commit(keyed(append(StreamType::Account, account, 2, vec![]), &k)).await.unwrap();
-        assert!(recorded.is_empty(), "{}", backend.name);
+        assert!(recorded.is_empty(), "{}", subject.name);
         assert_eq!(store.count(&EventFilter::default()).await.unwrap(), before);
         assert_eq!(store.head().await.unwrap(), head);
         let found = StreamVersion { stream_id: account, version: 2 };
@@ -73,8 +71,8 @@ async fn a_command_that_changed_nothing_keeps_the_version_it_found_and_writes_no
 
 #[tokio::test]
 async fn a_command_that_changed_nothing_at_a_stale_version_conflicts_and_keeps_nothing() {
-    on_each_backend(|backend| async move {
-        let store = backend.store();
+    on_each_event_store(|subject| async move {
+        let store = subject.store;
         let account = Uuid::now_v7();
         let events = vec![opened(account, Uuid::now_v7(), 1), deposited(1000, 1000)];
         store.commit(append(StreamType::Account, account, 0, events)).await.unwrap();
