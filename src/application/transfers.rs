@@ -6,7 +6,7 @@ use futures::StreamExt;
 use uuid::Uuid;
 
 use super::commands::{Command, CommandMeta, RequestTransfer};
-use super::live::Visibility;
+use super::live::{Interest, Visibility, opened_through};
 use super::ports::{EventFilter, RecordedEvent, StreamBound, TransferView};
 use super::{AppContext, AppError};
 use crate::domain::StreamType;
@@ -36,12 +36,19 @@ pub async fn request_transfer(
     };
     // The first run's: a repeat comes with a correlation id of its own.
     let correlation_id = first.metadata.correlation_id;
+    // Settling touches only the transfer and the two accounts it names.
+    let mut settled_streams = vec![transfer_id];
+    requested.iter().filter(|e| e.stream_id == transfer_id).for_each(|e| settled_streams.extend(opened_through(e)));
+    let settled_streams = Interest::streams(settled_streams);
     let mut visibility = Visibility::of(ctx, meta.actor).await?;
     let settled = if outcome.repeat { settlement(ctx, transfer_id, last, correlation_id).await? } else { None };
     let mut events: Vec<RecordedEvent> = requested.into_iter().filter(|e| visibility.admits(e)).collect();
     match settled {
         Some(settled) => events.extend(settled.into_iter().filter(|e| visibility.admits(e))),
-        None => wait_for_settlement(ctx, transfer_id, last, correlation_id, &mut visibility, &mut events).await?,
+        None => {
+            let waiting = Waiting { transfer_id, after: last, streams: settled_streams, correlation_id };
+            wait_for_settlement(ctx, waiting, &mut visibility, &mut events).await?
+        }
     }
     let transfer = ctx
         .transfers
@@ -51,18 +58,27 @@ pub async fn request_transfer(
     Ok((transfer, events))
 }
 
+/// A requested transfer whose settlement the answer waits for.
+struct Waiting {
+    transfer_id: Uuid,
+    /// The request's last position.
+    after: i64,
+    /// The streams settling it touches.
+    streams: Interest,
+    correlation_id: Uuid,
+}
+
 /// Follows the log after the request for up to [`SETTLE_WAIT`], collecting
 /// the events of this request until the transfer's outcome. Not settled in
 /// time: the answer says PENDING, the process carries on.
 async fn wait_for_settlement(
     ctx: &AppContext,
-    transfer_id: Uuid,
-    after: i64,
-    correlation_id: Uuid,
+    waiting: Waiting,
     visibility: &mut Visibility,
     events: &mut Vec<RecordedEvent>,
 ) -> Result<(), AppError> {
-    let mut later = Box::pin(ctx.feed.subscribe(Some(after)).await?.into_stream());
+    let Waiting { transfer_id, after, streams, correlation_id } = waiting;
+    let mut later = Box::pin(ctx.feed.subscribe_to(Some(after), streams).await?.into_stream());
     let settled = async {
         while let Some(Ok(event)) = later.next().await {
             let ours = event.metadata.correlation_id == correlation_id;

@@ -7,7 +7,7 @@ use super::errors::{OrGql, gql_error};
 use super::request::{actor, app};
 use super::scalars::Position;
 use super::types::{Account, Event, EventFilterInput, parse_id};
-use crate::application::live::{LiveCursor, SubscriptionEnded, UpdateError, Visibility, account_updates};
+use crate::application::live::{Interest, LiveCursor, SubscriptionEnded, UpdateError, Visibility, account_updates};
 use crate::application::{AppContext, AppError};
 
 pub struct Subscription;
@@ -46,7 +46,12 @@ impl Subscription {
         let filter = filter.unwrap_or_default().parse().gql()?;
         let turn = app.feed.start_turn().await;
         let mut visibility = Visibility::of(app, actor(ctx)?).await.gql()?;
-        let feed = app.feed.subscribe(after.map(|p| p.0)).await.map_err(AppError::Unexpected).gql()?;
+        let after = after.map(|p| p.0);
+        let feed = match visibility.interest().or_else(|| filter.stream_ids.clone().map(Interest::streams)) {
+            Some(interest) => app.feed.subscribe_to(after, interest).await,
+            None => app.feed.subscribe(after).await,
+        };
+        let feed = feed.map_err(AppError::Unexpected).gql()?;
         drop(turn);
         let cursor = ctx.data_opt::<LiveCursor>().cloned().unwrap_or_default();
         cursor.set(feed.position());

@@ -11,5 +11,6 @@ mod live;
 mod money;
 mod registration;
 mod retries;
+mod routing;
 mod snapshots;
 mod wrong_kind;

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt};
 use uuid::Uuid;
 
-use super::SubscriptionEnded;
+use super::{Interest, SubscriptionEnded};
 use crate::application::ports::{AccountView, RecordedEvent, StreamBound};
 use crate::application::queries::Queries;
 use crate::application::{Actor, AppContext, AppError};
@@ -29,7 +29,7 @@ pub async fn account_updates(
     let turn = ctx.feed.start_turn().await;
     let opened = Queries::new(&ctx, actor).account(account_id).await?.ok_or(AppError::NotFound("account"))?;
     let head = ctx.store.head().await?;
-    let feed = ctx.feed.subscribe(Some(head)).await?.into_stream();
+    let feed = ctx.feed.subscribe_to(Some(head), Interest::streams([account_id])).await?.into_stream();
     // The state as of `head`; the feed delivers everything after it.
     let history = ctx.store.read_stream(account_id, StreamBound::All).await?;
     let mut state = Account::default();

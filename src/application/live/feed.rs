@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, SemaphorePermit, watch};
 
+use super::routes::{Interest, Routes};
 use super::subscriber::FeedStream;
 use crate::application::ports::{CommitObserver, EventFilter, EventStore, RecordedEvent};
 
@@ -49,6 +50,9 @@ pub struct LiveFeed {
     /// times, and a burst of thousands (a fleet of tabs reconnecting) would
     /// otherwise queue for pooled connections past the pool's timeout.
     starts: Semaphore,
+    /// Who follows which streams: a commit wakes only them (and the
+    /// subscribers of every stream).
+    routes: Arc<Routes>,
 }
 
 /// The store's view of the feed: held weakly, so that the feed still ends
@@ -77,6 +81,7 @@ impl LiveFeed {
             wake: Notify::new(),
             config,
             starts: Semaphore::new(STARTS_AT_ONCE),
+            routes: Arc::default(),
         });
         feed.store.observe_commits(Arc::new(CommitsOfThisProcess(Arc::downgrade(&feed))));
         tokio::spawn(feed.clone().follow());
@@ -129,7 +134,25 @@ impl LiveFeed {
             Some(after) => after,
             None => self.store.head().await?,
         };
-        Ok(FeedStream::new(self.clone(), after))
+        Ok(FeedStream::new(self.clone(), after, None))
+    }
+
+    /// As `subscribe`, but only the events of the streams `interest`
+    /// follows, and woken only by commits on them.
+    pub async fn subscribe_to(self: &Arc<Self>, after: Option<i64>, interest: Interest) -> anyhow::Result<FeedStream> {
+        // Registered before the head is read: whatever is committed after
+        // the head it starts from wakes it.
+        let route = self.routes.register(interest);
+        let after = match after {
+            Some(after) => after,
+            None => self.store.head().await?,
+        };
+        Ok(FeedStream::new(self.clone(), after, Some(route)))
+    }
+
+    /// Streams that at least one routed subscriber follows.
+    pub fn followed_streams(&self) -> usize {
+        self.routes.followed_streams()
     }
 
     /// Up to `limit` buffered events after `position`, or `None` when
@@ -200,8 +223,10 @@ impl LiveFeed {
                 buffer.covers_after = evicted.position;
             }
         }
-        // Under the buffer's lock, so that the head never runs ahead of it.
+        // Under the buffer's lock, so that the head never runs ahead of it,
+        // and the routed subscribers are woken after the head has moved.
         self.head.send_replace(last);
+        self.routes.wake_for(&events[start..]);
         true
     }
 }

@@ -13,6 +13,7 @@ mod coalesced;
 mod cursor;
 mod feed;
 mod notifier;
+mod routes;
 mod subscriber;
 mod visibility;
 
@@ -21,5 +22,6 @@ pub use coalesced::CoalescedSignal;
 pub use cursor::LiveCursor;
 pub use feed::{FeedConfig, LiveFeed};
 pub use notifier::FeedNotifier;
+pub use routes::{Interest, Route, opened_through};
 pub use subscriber::{FeedStream, SubscriptionEnded};
 pub use visibility::Visibility;

@@ -7,6 +7,7 @@ use thiserror::Error;
 use tokio::sync::watch;
 
 use super::LiveFeed;
+use super::routes::Route;
 use crate::application::ports::{EventFilter, RecordedEvent};
 
 /// Events per hand-over from the buffer.
@@ -34,11 +35,19 @@ impl SubscriptionEnded {
 /// One subscriber's walk along the log: strictly increasing positions, each
 /// committed event once, from the buffer when close to the head and from the
 /// store when behind it.
+///
+/// With a route (an interest in some streams), it hands out only the events
+/// its route covers, and it is woken only by commits on the streams it
+/// follows rather than by every change of the head.
 pub struct FeedStream {
     feed: Arc<LiveFeed>,
     head: watch::Receiver<i64>,
+    route: Option<Route>,
     /// The last position handed out (or skipped over).
     position: i64,
+    /// The last position read, covered or not: where `position` moves once
+    /// `pending` is handed out.
+    read_up_to: i64,
     pending: VecDeque<Arc<RecordedEvent>>,
     /// Has this subscriber reached the head at least once? Only a live
     /// subscriber can lag; the first catch-up may be as long as the log.
@@ -47,11 +56,13 @@ pub struct FeedStream {
 }
 
 impl FeedStream {
-    pub(super) fn new(feed: Arc<LiveFeed>, after: i64) -> Self {
+    pub(super) fn new(feed: Arc<LiveFeed>, after: i64, route: Option<Route>) -> Self {
         FeedStream {
             head: feed.watch_head(),
             feed,
+            route,
             position: after.max(0),
+            read_up_to: after.max(0),
             pending: VecDeque::new(),
             live: false,
             ended: false,
@@ -61,6 +72,11 @@ impl FeedStream {
     /// The last position handed out, or where the walk starts.
     pub fn position(&self) -> i64 {
         self.position
+    }
+
+    /// Times the index has woken this subscriber (routed ones only).
+    pub fn wakes(&self) -> Option<u64> {
+        self.route.as_ref().map(Route::wakes)
     }
 
     pub fn into_stream(self) -> impl Stream<Item = Result<Arc<RecordedEvent>, SubscriptionEnded>> + Send + 'static {
@@ -76,10 +92,13 @@ impl FeedStream {
             if self.ended {
                 return None;
             }
+            self.position = self.position.max(self.read_up_to);
             let head = *self.head.borrow_and_update();
             if self.position >= head {
                 self.live = true;
-                if self.head.changed().await.is_err() {
+                if let Some(route) = &self.route {
+                    route.woken().await;
+                } else if self.head.changed().await.is_err() {
                     return None; // the feed is gone: the server is shutting down
                 }
                 continue;
@@ -93,31 +112,48 @@ impl FeedStream {
 
     async fn fill(&mut self, head: i64) -> Result<(), SubscriptionEnded> {
         if let Some(batch) = self.feed.buffered_after(self.position, BATCH) {
-            self.pending.extend(batch);
+            self.take(batch);
             return Ok(());
         }
+        // A routed subscriber is not woken while others' events pass, so
+        // its distance to the head says nothing about its own backlog.
         let lag = u64::try_from(head - self.position).unwrap_or(0);
         if let Some(max_lag) = self.feed.config().max_lag
             && self.live
+            && self.route.is_none()
             && lag > max_lag
         {
             return Err(SubscriptionEnded::Lagged { lag, max_lag, resume_after: self.position });
         }
         let page = self.feed.config().page_size;
-        match self.feed.store().read_all(self.position, page, &EventFilter::default()).await {
+        let filter =
+            EventFilter { stream_ids: self.route.as_ref().and_then(Route::fixed_streams), ..Default::default() };
+        match self.feed.store().read_all(self.position, page, &filter).await {
             Ok(events) if events.is_empty() => {
-                // Nothing committed in (position, head]: nothing to wait for.
-                self.position = head;
+                // Nothing (of its streams) committed in (position, head].
+                self.read_up_to = head;
                 Ok(())
             }
             Ok(events) => {
-                self.pending.extend(events.into_iter().map(Arc::new));
+                self.take(events.into_iter().map(Arc::new).collect());
                 Ok(())
             }
             Err(error) => {
                 tracing::warn!(error = format!("{error:#}"), "a subscriber cannot read the log");
                 Err(SubscriptionEnded::Unavailable { resume_after: self.position })
             }
+        }
+    }
+
+    /// Queues the events of `read` (in order, after `position`) that its
+    /// route covers, all of them without a route.
+    fn take(&mut self, read: Vec<Arc<RecordedEvent>>) {
+        if let Some(last) = read.last() {
+            self.read_up_to = last.position;
+        }
+        match &self.route {
+            None => self.pending.extend(read),
+            Some(route) => self.pending.extend(read.into_iter().filter(|event| route.covers(event))),
         }
     }
 }

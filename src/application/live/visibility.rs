@@ -2,11 +2,9 @@ use std::collections::HashSet;
 
 use uuid::Uuid;
 
+use super::routes::{Interest, opened_through};
 use crate::application::ports::RecordedEvent;
 use crate::application::{Actor, AppContext, AppError};
-use crate::domain::DomainEvent;
-use crate::domain::account::AccountEvent;
-use crate::domain::transfer::TransferEvent;
 
 /// Which events an actor may see as they arrive: admins all; a customer the
 /// streams of their own client, accounts and the transfers touching them,
@@ -33,23 +31,23 @@ impl Visibility {
         Ok(Visibility { actor, streams })
     }
 
+    /// The streams to route to a subscriber with this view: `None` for one
+    /// who sees every stream.
+    pub fn interest(&self) -> Option<Interest> {
+        (!self.actor.is_privileged()).then(|| Interest::widening(self.streams.iter().copied()))
+    }
+
+    /// Takes in what `event` opens to the actor (an account of theirs being
+    /// opened, a transfer touching their accounts being requested), then
+    /// tells whether they may see it.
     pub fn admits(&mut self, event: &RecordedEvent) -> bool {
         if self.actor.is_privileged() {
             return true;
         }
-        if event.event_type == AccountEvent::ACCOUNT_OPENED
-            && let Ok(AccountEvent::AccountOpened(opened)) =
-                AccountEvent::from_stored(&event.event_type, event.schema_version, &event.data)
-            && self.actor.client_id() == Some(opened.owner_id)
-        {
-            self.streams.insert(opened.account_id);
-        }
-        if event.event_type == TransferEvent::TRANSFER_REQUESTED
-            && let Ok(TransferEvent::TransferRequested(requested)) =
-                TransferEvent::from_stored(&event.event_type, event.schema_version, &event.data)
-            && (self.streams.contains(&requested.from_account_id) || self.streams.contains(&requested.to_account_id))
-        {
-            self.streams.insert(requested.transfer_id);
+        // A customer's streams hold their own client stream and no other,
+        // so an account opened for another owner opens nothing here.
+        if opened_through(event).iter().any(|named| self.streams.contains(named)) {
+            self.streams.insert(event.stream_id);
         }
         self.streams.contains(&event.stream_id)
     }
