@@ -15,7 +15,7 @@ pub const TAB_ACCOUNT: &str =
     "subscription TabAccount($id: ID!) { accountUpdated(id: $id) { id balance version updatedAt } }";
 
 /// What a tab subscribes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Watch {
     /// `accountUpdated(id)`: one result per change, keyed by the account's version.
     Account,
@@ -24,7 +24,7 @@ pub enum Watch {
 }
 
 /// One subscriber's part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// An admin's `events`: every event.
     Dashboard,
@@ -61,6 +61,15 @@ impl Layout {
         let k = customer + tab / self.customers;
         let on_account = ((k + 1) as f64 * self.tab_mix).floor() > (k as f64 * self.tab_mix).floor();
         Role::Tab { customer, watch: if on_account { Watch::Account } else { Watch::Events } }
+    }
+
+    /// Distinct evaluations the server needs when identical subscriptions
+    /// of one caller share one: one per customer and watch, one for all the
+    /// dashboards.
+    pub fn shared_evaluations(&self) -> usize {
+        let tabs: std::collections::HashSet<Role> =
+            (self.dashboards..self.subscribers).map(|subscriber| self.role(subscriber)).collect();
+        tabs.len() + usize::from(self.dashboards > 0)
     }
 
     /// Customers with at least one tab.
@@ -117,5 +126,8 @@ mod tests {
             assert_eq!(mine.len(), 4);
             assert_eq!(mine.iter().filter(|w| **w == Watch::Account).count(), 2, "customer {customer}: {mine:?}");
         }
+        assert_eq!(layout.shared_evaluations(), 20);
+        assert_eq!(Layout::new(45, 5, 10, 0.5).shared_evaluations(), 21);
+        assert_eq!(Layout::new(5, 0, 10, 1.0).shared_evaluations(), 5);
     }
 }

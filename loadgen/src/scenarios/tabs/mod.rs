@@ -79,6 +79,7 @@ pub async fn run(ctx: &Ctx, args: &SubscribeArgs) -> anyhow::Result<Summary> {
     summary.detail("connections", connections);
     summary.detail("customers", layout.customers);
     summary.detail("customers_with_tabs", layout.customers_with_tabs());
+    summary.detail("shared_evaluations", layout.shared_evaluations());
     summary.detail("tab_mix_account_share", layout.tab_mix);
     summary.detail("seconds_to_open", open_s);
     summary.detail("open_files_limit", open_files);
