@@ -8,7 +8,10 @@ mod client;
 #[path = "../common/server_process.rs"]
 mod server_process;
 
-use std::time::Duration;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -51,9 +54,28 @@ async fn balance(http: &reqwest::Client, server: &ServerProcess, token: &str, ac
     data["data"]["account"]["balance"].as_str().unwrap().parse().unwrap()
 }
 
+/// How long a condition may take to come true before the test fails.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Polls `probe` until it returns something, failing with `what` after [`PATIENCE`].
+async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "{what} within {PATIENCE:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits until the transfer is settled (the restarted process manager works from its checkpoint).
 async fn settled(http: &reqwest::Client, server: &ServerProcess, token: &str, transfer: &str) -> Value {
-    for _ in 0..200 {
+    eventually(&format!("transfer {transfer} settled"), || async {
         let data = gql(
             http,
             &server.url(),
@@ -62,12 +84,45 @@ async fn settled(http: &reqwest::Client, server: &ServerProcess, token: &str, tr
             json!({ "id": transfer }),
         )
         .await;
-        if data["data"]["transfer"]["status"] != "PENDING" {
-            return data["data"]["transfer"].clone();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("transfer {transfer} never settled");
+        (data["data"]["transfer"]["status"] != "PENDING").then(|| data["data"]["transfer"].clone())
+    })
+    .await
+}
+
+/// The position of the transfer's request in the log.
+async fn requested_at(http: &reqwest::Client, server: &ServerProcess, token: &str, transfer: &str) -> i64 {
+    let data = gql(
+        http,
+        &server.url(),
+        Some(token),
+        "query($ids: [ID!]) { events(filter: { streamIds: $ids, types: [\"TransferRequested\"] }) { nodes { position } } }",
+        json!({ "ids": [transfer] }),
+    )
+    .await;
+    let position = data["data"]["events"]["nodes"][0]["position"].as_str().unwrap_or_else(|| panic!("{data}"));
+    position.parse().unwrap()
+}
+
+/// Waits until the restarted process manager has handled the transfer's
+/// request again: its checkpoint (the log's head less its lag, as `/metrics`
+/// shows them) moves past the request only once the request is settled, so
+/// whatever a second settlement would apply is applied by then.
+async fn handled_again(http: &reqwest::Client, server: &ServerProcess, token: &str, transfer: &str) {
+    let request = requested_at(http, server, token, transfer).await;
+    let metrics = format!("http://{}/metrics", server.addr);
+    eventually("the process manager's checkpoint past the request", || async {
+        let text = http.get(&metrics).send().await.ok()?.text().await.ok()?;
+        let head = sample(&text, "minibank_event_log_head_position ")?;
+        let lag = sample(&text, "minibank_follower_lag_events{follower=\"transfer_process\"} ")?;
+        (head - lag >= request).then_some(())
+    })
+    .await;
+}
+
+/// The value of the sample whose line starts with `series` (name, labels and a space).
+fn sample(metrics: &str, series: &str) -> Option<i64> {
+    let value: f64 = metrics.lines().find_map(|line| line.strip_prefix(series))?.trim().parse().ok()?;
+    Some(value as i64)
 }
 
 fn count(rows: &[Value], kind: &str) -> usize {
@@ -135,7 +190,7 @@ async fn a_crash_right_after_completion_commits_applies_nothing_twice() {
     let debits = transactions(&http, &second, &token, &from).await;
     let id = debits[0]["transferId"].as_str().unwrap().to_string();
     assert_eq!(settled(&http, &second, &token, &id).await["status"], "COMPLETED");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    handled_again(&http, &second, &token, &id).await;
     assert_eq!(count(&transactions(&http, &second, &token, &to).await, "TRANSFER_IN"), 1, "credited once");
     assert_eq!(count(&transactions(&http, &second, &token, &from).await, "TRANSFER_OUT"), 1);
     assert_eq!(balance(&http, &second, &token, &from).await + balance(&http, &second, &token, &to).await, 100.0);
@@ -169,7 +224,7 @@ async fn a_crash_right_after_a_refund_commits_refunds_once() {
     let outcome = settled(&http, &last, &token, &id).await;
     assert_eq!(outcome["status"], "FAILED");
     assert_eq!(outcome["failureReason"], "ACCOUNT_CLOSED");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    handled_again(&http, &last, &token, &id).await;
     let rows = transactions(&http, &last, &token, &from).await;
     assert_eq!(count(&rows, "TRANSFER_REFUND"), 1, "refunded once");
     assert_eq!(balance(&http, &last, &token, &from).await, 100.0, "no money created or destroyed");
@@ -179,6 +234,9 @@ async fn a_crash_right_after_a_refund_commits_refunds_once() {
 /// are grouped): after a restart, every acknowledged deposit is there, and
 /// each deposit is wholly there or wholly absent: an account's balance is
 /// the sum of its movements, and its version counts its events.
+/// Acknowledged deposits (of eight depositors) before the kill.
+const KILL_AFTER_DEPOSITS: u32 = 64;
+
 #[tokio::test]
 async fn a_kill_during_group_commits_keeps_every_acknowledged_deposit_and_no_half_of_any() {
     let bank = bank();
@@ -190,10 +248,12 @@ async fn a_kill_during_group_commits_keeps_every_acknowledged_deposit_and_no_hal
         accounts.push(open_account(&http, &server.url(), &token).await);
     }
     let url = server.url();
+    let answered = Arc::new(AtomicU32::new(0));
     let depositors: Vec<_> = accounts
         .iter()
         .map(|account| {
             let (http, url, token, account) = (http.clone(), url.clone(), token.clone(), account.clone());
+            let answered = answered.clone();
             tokio::spawn(async move {
                 let mut acknowledged = 0u32;
                 loop {
@@ -209,14 +269,21 @@ async fn a_kill_during_group_commits_keeps_every_acknowledged_deposit_and_no_hal
                     )
                     .await;
                     match answer {
-                        Ok(answer) if answer["data"]["deposit"]["position"].is_string() => acknowledged += 1,
+                        Ok(answer) if answer["data"]["deposit"]["position"].is_string() => {
+                            acknowledged += 1;
+                            answered.fetch_add(1, Ordering::Relaxed);
+                        }
                         _ => return acknowledged,
                     }
                 }
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // Killed once every depositor is in full swing, so commits are being grouped.
+    eventually("deposits acknowledged under load", || async {
+        (answered.load(Ordering::Relaxed) >= KILL_AFTER_DEPOSITS).then_some(())
+    })
+    .await;
     let mut server = server;
     server.child.kill().unwrap(); // SIGKILL
     server.child.wait().unwrap();
