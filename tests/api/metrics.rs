@@ -161,6 +161,8 @@ async fn a_scrape_after_a_workload_counts_it() {
     assert_eq!(count("minibank_login_failures_total", &[("reason", "invalid_credentials")]), Some(1.0));
     assert_eq!(count("minibank_websocket_connections", &[]), Some(1.0));
     assert_eq!(count("minibank_live_subscriptions", &[]), Some(1.0));
+    // The customer's subscription follows their client and their account.
+    assert_eq!(count("minibank_live_followed_streams", &[]), Some(2.0));
     // Register, open and three deposits: five commands' events, at least.
     assert!(count("minibank_event_log_head_position", &[]).unwrap() >= 5.0);
     assert!(count("minibank_live_feed_lag_events", &[]).is_some());
@@ -178,21 +180,22 @@ async fn a_scrape_after_a_workload_counts_it() {
     assert!(!pools.is_empty() && pools.iter().all(|s| s.value >= 1.0), "{pools:?}");
     assert!(samples.iter().any(|s| s.name == "minibank_db_pool_connections" && s.labels["state"] == "in_use"));
 
-    // Closing the socket ends its subscription: both gauges fall back.
+    // Closing the socket ends its subscription: the gauges fall back.
     ws.close().await;
-    let mut gauges = (None, None);
+    let mut gauges = (None, None, None);
     for _ in 0..100 {
         let samples = scrape(&client.http, &metrics_url).await;
         gauges = (
             value(&samples, "minibank_websocket_connections", &[]),
             value(&samples, "minibank_live_subscriptions", &[]),
+            value(&samples, "minibank_live_followed_streams", &[]),
         );
-        if gauges == (Some(0.0), Some(0.0)) {
+        if gauges == (Some(0.0), Some(0.0), Some(0.0)) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(gauges, (Some(0.0), Some(0.0)));
+    assert_eq!(gauges, (Some(0.0), Some(0.0), Some(0.0)));
     let help = client.http.get(&metrics_url).send().await.unwrap().text().await.unwrap();
     assert!(help.contains("# HELP minibank_graphql_operations_total GraphQL operations"), "{help}");
 }

@@ -11,6 +11,7 @@ pub const GRAPHQL_OPERATION_DURATION: &str = "minibank_graphql_operation_duratio
 pub const WEBSOCKET_CONNECTIONS: &str = "minibank_websocket_connections";
 pub const LIVE_SUBSCRIPTIONS: &str = "minibank_live_subscriptions";
 pub const LIVE_FEED_LAG: &str = "minibank_live_feed_lag_events";
+pub const LIVE_FOLLOWED_STREAMS: &str = "minibank_live_followed_streams";
 pub const FOLLOWER_LAG: &str = "minibank_follower_lag_events";
 pub const LOG_HEAD: &str = "minibank_event_log_head_position";
 pub const DB_POOL_CONNECTIONS: &str = "minibank_db_pool_connections";
@@ -47,6 +48,11 @@ pub fn describe_all() {
     );
     describe_gauge!(WEBSOCKET_CONNECTIONS, "Open GraphQL websocket connections.");
     describe_gauge!(LIVE_SUBSCRIPTIONS, "Subscriptions running over websockets.");
+    describe_gauge!(
+        LIVE_FOLLOWED_STREAMS,
+        "Streams that at least one routed subscription follows (accountUpdated, a customer's events, \
+         events of given streams); a commit wakes only the subscriptions of its streams, at scrape time."
+    );
     describe_gauge!(
         LIVE_FEED_LAG,
         Unit::Count,

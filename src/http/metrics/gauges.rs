@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use metrics::Gauge;
 
-use super::catalog::{FOLLOWER_LAG, LIVE_FEED_LAG, LIVE_SUBSCRIPTIONS, LOG_HEAD, WEBSOCKET_CONNECTIONS};
+use super::catalog::{
+    FOLLOWER_LAG, LIVE_FEED_LAG, LIVE_FOLLOWED_STREAMS, LIVE_SUBSCRIPTIONS, LOG_HEAD, WEBSOCKET_CONNECTIONS,
+};
 use crate::application::AppContext;
 
 /// Counts one open thing for as long as it is held.
@@ -68,6 +70,7 @@ pub async fn sample_lag(ctx: &AppContext) {
     };
     metrics::gauge!(LOG_HEAD).set(head as f64);
     metrics::gauge!(LIVE_FEED_LAG).set((head - ctx.feed.head()).max(0) as f64);
+    metrics::gauge!(LIVE_FOLLOWED_STREAMS).set(ctx.feed.followed_streams() as f64);
     match ctx.checkpoints.all().await {
         Ok(checkpoints) => {
             for checkpoint in checkpoints.iter().filter(|checkpoint| !checkpoint.inline) {
