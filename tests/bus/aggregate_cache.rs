@@ -4,85 +4,39 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_trait::async_trait;
 use minibank::application::AppError;
 use minibank::application::commands::Command;
 use minibank::application::handlers::{load, replay};
-use minibank::application::ports::{
-    Commit, CommitError, EventFilter, EventStore, ProcessedCommand, RecordedEvent, StreamBound,
-};
+use minibank::application::ports::{EventStore, RecordedEvent, StreamBound};
 use minibank::domain::account::Account;
 use minibank::domain::value::Role;
 use minibank::infrastructure::memory::InMemoryEventStore;
 use rust_decimal::Decimal;
-use uuid::Uuid;
 
 use crate::helpers::{app_caching, move_money};
+use crate::intercepted_store::{InterceptedStore, Interception};
 
 /// Counts the events that loading an aggregate reads from the store.
 #[derive(Default)]
-struct CountingStore {
-    inner: InMemoryEventStore,
+struct Counting {
     stream_events_read: AtomicUsize,
 }
 
-impl CountingStore {
+impl Counting {
     fn take_count(&self) -> usize {
         self.stream_events_read.swap(0, Ordering::SeqCst)
     }
-
-    fn counted(&self, events: anyhow::Result<Vec<RecordedEvent>>) -> anyhow::Result<Vec<RecordedEvent>> {
-        if let Ok(events) = &events {
-            self.stream_events_read.fetch_add(events.len(), Ordering::SeqCst);
-        }
-        events
-    }
 }
 
-#[async_trait]
-impl EventStore for CountingStore {
-    async fn commit(&self, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError> {
-        self.inner.commit(commit).await
-    }
-
-    async fn read_stream_after(
-        &self,
-        stream_id: Uuid,
-        after_version: i32,
-        bound: StreamBound,
-    ) -> anyhow::Result<Vec<RecordedEvent>> {
-        self.counted(self.inner.read_stream_after(stream_id, after_version, bound).await)
-    }
-
-    async fn read_stream_page(
-        &self,
-        stream_id: Uuid,
-        after_version: i32,
-        limit: u64,
-    ) -> anyhow::Result<Vec<RecordedEvent>> {
-        self.inner.read_stream_page(stream_id, after_version, limit).await
-    }
-
-    async fn read_all(&self, after: i64, limit: u64, filter: &EventFilter) -> anyhow::Result<Vec<RecordedEvent>> {
-        self.inner.read_all(after, limit, filter).await
-    }
-
-    async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64> {
-        self.inner.count(filter).await
-    }
-
-    async fn head(&self) -> anyhow::Result<i64> {
-        self.inner.head().await
-    }
-
-    async fn processed(&self, command_id: Uuid) -> anyhow::Result<Option<ProcessedCommand>> {
-        self.inner.processed(command_id).await
+impl Interception for Counting {
+    fn stream_read(&self, events: &[RecordedEvent]) {
+        self.stream_events_read.fetch_add(events.len(), Ordering::SeqCst);
     }
 }
 
 #[tokio::test]
 async fn a_cached_account_is_loaded_by_reading_only_the_events_after_it() {
-    let store = Arc::new(CountingStore::default());
+    let store = Arc::new(InterceptedStore::new(Counting::default()));
     let app = app_caching(store.clone(), 100);
     let other_instance = app_caching(store.clone(), 100);
     let alice = app.register("alice", Role::Customer).await;

@@ -7,6 +7,7 @@ mod concurrency;
 mod event_handlers;
 mod helpers;
 mod idempotency;
+mod intercepted_store;
 mod live;
 mod money;
 mod registration;

@@ -4,30 +4,25 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use async_trait::async_trait;
 use minibank::application::AppError;
 use minibank::application::commands::Command;
-use minibank::application::ports::{
-    Commit, CommitError, EventFilter, EventStore, ProcessedCommand, RecordedEvent, StreamBound,
-};
+use minibank::application::ports::{Commit, CommitError, EventStore, RecordedEvent};
 use minibank::domain::value::Role;
 use minibank::infrastructure::memory::InMemoryEventStore;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::helpers::{MAX_ATTEMPTS, TestApp, app_with, move_money};
+use crate::intercepted_store::{InterceptedStore, Interception};
 
 /// Lets another writer win the race on the next `races` commits: just
 /// before the command's own commit goes through, the same events are
 /// committed by "someone else", so the real store answers with a conflict.
-struct RacingStore {
-    inner: InMemoryEventStore,
+#[derive(Default)]
+struct Racing {
     races: AtomicU32,
     commits: AtomicU32,
 }
 
-impl RacingStore {
-    fn new() -> Self {
-        RacingStore { inner: InMemoryEventStore::new(), races: AtomicU32::new(0), commits: AtomicU32::new(0) }
-    }
-
+impl Racing {
     fn lose_next(&self, races: u32) {
         self.races.store(races, Ordering::SeqCst);
         self.commits.store(0, Ordering::SeqCst);
@@ -35,8 +30,8 @@ impl RacingStore {
 }
 
 #[async_trait]
-impl EventStore for RacingStore {
-    async fn commit(&self, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError> {
+impl Interception for Racing {
+    async fn commit(&self, store: &InMemoryEventStore, commit: Commit) -> Result<Vec<RecordedEvent>, CommitError> {
         self.commits.fetch_add(1, Ordering::SeqCst);
         let race = self.races.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
         if race {
@@ -47,48 +42,14 @@ impl EventStore for RacingStore {
                 }
             }
             competitor.claims.clear();
-            self.inner.commit(competitor).await?;
+            store.commit(competitor).await?;
         }
-        self.inner.commit(commit).await
-    }
-
-    async fn read_stream_after(
-        &self,
-        stream_id: Uuid,
-        after_version: i32,
-        bound: StreamBound,
-    ) -> anyhow::Result<Vec<RecordedEvent>> {
-        self.inner.read_stream_after(stream_id, after_version, bound).await
-    }
-
-    async fn read_stream_page(
-        &self,
-        stream_id: Uuid,
-        after_version: i32,
-        limit: u64,
-    ) -> anyhow::Result<Vec<RecordedEvent>> {
-        self.inner.read_stream_page(stream_id, after_version, limit).await
-    }
-
-    async fn read_all(&self, after: i64, limit: u64, filter: &EventFilter) -> anyhow::Result<Vec<RecordedEvent>> {
-        self.inner.read_all(after, limit, filter).await
-    }
-
-    async fn count(&self, filter: &EventFilter) -> anyhow::Result<u64> {
-        self.inner.count(filter).await
-    }
-
-    async fn head(&self) -> anyhow::Result<i64> {
-        self.inner.head().await
-    }
-
-    async fn processed(&self, command_id: uuid::Uuid) -> anyhow::Result<Option<ProcessedCommand>> {
-        self.inner.processed(command_id).await
+        store.commit(commit).await
     }
 }
 
-async fn racing_app(max_attempts: u32) -> (TestApp, Arc<RacingStore>) {
-    let store = Arc::new(RacingStore::new());
+async fn racing_app(max_attempts: u32) -> (TestApp, Arc<InterceptedStore<Racing>>) {
+    let store = Arc::new(InterceptedStore::new(Racing::default()));
     let app = app_with(store.clone(), vec![], max_attempts);
     (app, store)
 }
