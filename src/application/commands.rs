@@ -81,8 +81,11 @@ pub struct OpenAccount {
     pub overdraft_limit: OverdraftLimit,
 }
 
+/// Money into or out of one account from outside the bank: the body of a
+/// deposit and of a withdrawal (a transfer between accounts is
+/// [`RequestTransfer`]).
 #[derive(Debug, Clone)]
-pub struct MoveMoney {
+pub struct CashMovement {
     pub account_id: Uuid,
     pub amount: Money,
     pub description: Option<Description>,
@@ -114,8 +117,8 @@ pub struct RequestTransfer {
 pub enum Command {
     RegisterClient(RegisterClient),
     OpenAccount(OpenAccount),
-    Deposit(MoveMoney),
-    Withdraw(MoveMoney),
+    Deposit(CashMovement),
+    Withdraw(CashMovement),
     ChangeOverdraftLimit(ChangeOverdraftLimit),
     CloseAccount(CloseAccount),
     RequestTransfer(RequestTransfer),

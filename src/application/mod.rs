@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | any command | [`MessageBus::run`], whose routing table sends it to one of [`handlers`] |
 //! | an account mutation, answered with the account it left | [`accounts::change_account`] |
-//! | a transfer, answered with its outcome when it settles in time | [`transfers::request_transfer`] |
+//! | a transfer, answered with its outcome when it settles in time | [`transfer_request::request_transfer`] |
 //! | sign up, sign in, who a token names | [`auth::register`], [`auth::login`], [`auth::authenticate`] |
 //! | reads | [`queries::Queries`] |
 //! | live events | [`live::LiveFeed`] with [`live::Visibility`]; [`live::account_updates`] |
@@ -28,11 +28,12 @@ pub mod login_throttle;
 pub mod pagination;
 pub mod ports;
 pub mod process;
+pub mod public_event;
 pub mod queries;
 pub mod relay;
 pub mod snapshots;
 pub mod stream_locks;
-pub mod transfers;
+pub mod transfer_request;
 
 pub use actor::Actor;
 pub use aggregate_cache::AggregateCache;

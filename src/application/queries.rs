@@ -1,24 +1,18 @@
 //! Reads, each authorized by the one policy of [`access`]: customers see
 //! their own client, accounts and events; admins see everything.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::access;
 use super::handlers::load;
 use super::pagination::{Page, PageRequest};
-use super::ports::{
-    AccountListFilter, AccountView, Checkpoint, ClientView, EventFilter, RecordedEvent, StreamBound, TransferView,
-};
+use super::ports::{AccountListFilter, AccountView, Checkpoint, ClientView, EventFilter, StreamBound, TransferView};
+use super::public_event::PublicEvent;
 use super::{Actor, AppContext, AppError};
 use crate::domain::account::{Account, AccountStatus};
-use crate::domain::client::SECRET_FIELDS;
 use crate::domain::value::{AccountNumber, SearchTerm};
-use crate::domain::{current_schema_version, upcast};
 
 mod batched;
 
@@ -221,33 +215,12 @@ impl<'a> Queries<'a> {
         after: i64,
         page: &PageRequest,
         filter: EventFilter,
-    ) -> Result<Page<RecordedEvent>, AppError> {
+    ) -> Result<Page<PublicEvent>, AppError> {
         let filter = self.visible_filter(filter).await?;
         let after = page.after.unwrap_or(after).max(0);
         let rows = self.ctx.store.read_all(after, page.first + 1, &filter).await?;
         let total = page.total(self.ctx.store.count(&filter)).await?;
-        let items = rows.into_iter().map(|e| (e.position, public_view(e))).collect();
+        let items = rows.into_iter().map(|e| (e.position, PublicEvent::upcast_and_redact(e))).collect();
         Ok(Page::from_rows(items, page.first, total))
     }
-}
-
-/// An event as clients see it: in today's shape (older schema versions are
-/// upcast, and `schema_version` is then the current one), secrets removed.
-/// A body that cannot be upcast (written by newer code) is shown as stored.
-pub fn public_view(mut event: RecordedEvent) -> RecordedEvent {
-    let upcasters = event.stream_type.upcasters();
-    match upcast(upcasters, &event.event_type, event.schema_version, &event.data) {
-        Ok(Cow::Owned(data)) => {
-            event.data = data;
-            event.schema_version = current_schema_version(upcasters, &event.event_type);
-        }
-        Ok(Cow::Borrowed(_)) => {}
-        Err(error) => tracing::warn!(event_id = %event.id, %error, "event shown in its stored shape"),
-    }
-    if let Value::Object(data) = &mut event.data {
-        for field in SECRET_FIELDS {
-            data.remove(*field);
-        }
-    }
-    event
 }

@@ -7,7 +7,7 @@ use super::scalars::Decimal;
 use super::types::parse_id;
 use crate::application::AppError;
 use crate::application::commands::{
-    ChangeOverdraftLimit, CloseAccount, MoveMoney, OpenAccount, PlainPassword, RegisterClient, RequestTransfer,
+    CashMovement, ChangeOverdraftLimit, CloseAccount, OpenAccount, PlainPassword, RegisterClient, RequestTransfer,
 };
 use crate::domain::value::{Currency, Description, Email, Money, OverdraftLimit, PersonName, Role, Username};
 
@@ -136,8 +136,8 @@ pub struct MoneyInput {
 }
 
 impl MoneyInput {
-    pub fn into_command(self) -> Result<(MoveMoney, Option<Uuid>), AppError> {
-        let command = MoveMoney {
+    pub fn into_command(self) -> Result<(CashMovement, Option<Uuid>), AppError> {
+        let command = CashMovement {
             account_id: parse_id("accountId", &self.account_id)?,
             amount: Money::for_field("amount", self.amount.0)?,
             description: Description::optional(self.description.as_deref())?,

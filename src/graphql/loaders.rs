@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::application::AppError;
 use crate::application::pagination::{Page, PageRequest};
-use crate::application::ports::{AccountView, ClientView, RecordedEvent, TransactionView, TransferView};
+use crate::application::ports::{AccountView, ClientView, TransactionView, TransferView};
+use crate::application::public_event::PublicEvent;
 use crate::application::queries::{Queries, TransferParty};
 
 /// A value per key (a page request: siblings may select the same field with
@@ -63,7 +64,7 @@ pub struct AccountLevel {
     accounts: Vec<AccountView>,
     owners: OnceCell<HashMap<Uuid, ClientView>>,
     transactions: PerKey<PageRequest, Pages<TransactionView, TransactionLevel>>,
-    events: PerKey<PageRequest, HashMap<Uuid, Page<RecordedEvent>>>,
+    events: PerKey<PageRequest, HashMap<Uuid, Page<PublicEvent>>>,
 }
 
 impl AccountLevel {
@@ -96,7 +97,7 @@ impl AccountLevel {
         &self,
         queries: &Queries<'_>,
         page: PageRequest,
-    ) -> Result<Arc<HashMap<Uuid, Page<RecordedEvent>>>, AppError> {
+    ) -> Result<Arc<HashMap<Uuid, Page<PublicEvent>>>, AppError> {
         self.events.get_or_load(page, queries.account_event_pages(&self.accounts, &page)).await
     }
 }

@@ -2,8 +2,8 @@
 //! application layer only (never to SeaORM).
 
 mod admin;
-mod error_codes;
-mod errors;
+mod app_errors;
+mod engine_errors;
 pub mod guard;
 mod inputs;
 mod loaders;
@@ -17,7 +17,9 @@ mod schema_description;
 mod subscription;
 mod types;
 
-pub use error_codes::{ErrorCodes, classify_errors};
-pub use errors::{INTERNAL_MESSAGE, code_of, gql_error};
+/// The path `subscription.rs` imports `OrGql` and `gql_error` by.
+use app_errors as errors;
+pub use app_errors::{INTERNAL_MESSAGE, code_of, gql_error};
+pub use engine_errors::{ErrorCodes, classify_errors};
 pub use request::{ClientAddress, RequestAuth};
 pub use schema::{AppSchema, Schemas, build_schemas, runs_plain, sdl};

@@ -1,7 +1,7 @@
 use async_graphql::{Context, Object};
 use uuid::Uuid;
 
-use super::errors::OrGql;
+use super::app_errors::OrGql;
 use super::inputs::{
     ChangeOverdraftLimitInput, CloseAccountInput, LoginInput, MoneyInput, OpenAccountInput, RegisterClientInput,
     TransferInput,
@@ -10,7 +10,7 @@ use super::request::{actor, app};
 use super::scalars::Position;
 use super::types::{Account, AccountPayload, AuthPayload, Event, Transfer, TransferPayload};
 use crate::application::commands::{Command, CommandMeta};
-use crate::application::{AppContext, AppError, accounts, auth, transfers};
+use crate::application::{AppContext, AppError, accounts, auth, transfer_request};
 
 pub struct Mutation;
 
@@ -150,7 +150,7 @@ impl Mutation {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
-        let (transfer, events) = transfers::request_transfer(app(ctx), command, meta).await.gql()?;
+        let (transfer, events) = transfer_request::request_transfer(app(ctx), command, meta).await.gql()?;
         Ok(TransferPayload {
             transfer: Transfer::from(transfer),
             events: events.into_iter().map(Event::from).collect(),

@@ -2,7 +2,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::admin::ProjectionStatus;
-use super::errors::OrGql;
+use super::app_errors::OrGql;
 use super::request::{actor, app};
 use super::scalars::Position;
 use super::types::{

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::Context;
 
-use super::errors::gql_error;
+use super::app_errors::gql_error;
 use crate::application::{Actor, AppContext, AppError};
 
 /// The caller, or the fact that the token was bad. A bad token fails only the

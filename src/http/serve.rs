@@ -64,7 +64,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(250);
 
 /// Serves `router` on `listener` until `shutdown` completes, then stops
 /// accepting and waits for the requests in flight. Upgraded websockets are
-/// no longer this loop's: they close on `WsConfig::going_away`, and
+/// not this loop's: they close on `WsConfig::going_away`, and
 /// `RunningServer::stop` waits for them.
 pub async fn serve(
     listener: TcpListener,

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use minibank::application::commands::{
-    CloseAccount, Command, CommandMeta, MoveMoney, OpenAccount, PlainPassword, RegisterClient,
+    CashMovement, CloseAccount, Command, CommandMeta, OpenAccount, PlainPassword, RegisterClient,
 };
 use minibank::application::handlers::replay;
 use minibank::application::ports::{EventFilter, EventStore, RecordedEvent, StreamBound};
@@ -81,8 +81,8 @@ pub fn money(amount: i64) -> Money {
     Money::new(Decimal::from(amount)).unwrap()
 }
 
-pub fn move_money(account_id: Uuid, amount: i64, expected_version: Option<i32>) -> MoveMoney {
-    MoveMoney {
+pub fn move_money(account_id: Uuid, amount: i64, expected_version: Option<i32>) -> CashMovement {
+    CashMovement {
         account_id,
         amount: money(amount),
         description: Description::optional(Some("test")).unwrap(),

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use minibank::application::commands::{
-    ChangeOverdraftLimit, CloseAccount, Command, CommandMeta, MoveMoney, OpenAccount, PlainPassword, RegisterClient,
+    CashMovement, ChangeOverdraftLimit, CloseAccount, Command, CommandMeta, OpenAccount, PlainPassword, RegisterClient,
     RequestTransfer,
 };
 use minibank::application::ports::RecordedEvent;
@@ -146,7 +146,7 @@ impl Bank {
         let mut events = Vec::new();
         if balance != Decimal::ZERO {
             let amount = Money::new(balance.abs()).unwrap();
-            let moved = MoveMoney { account_id, amount, description: None, expected_version: None };
+            let moved = CashMovement { account_id, amount, description: None, expected_version: None };
             let command = if balance > Decimal::ZERO { Command::Withdraw(moved) } else { Command::Deposit(moved) };
             events.extend(self.dispatch(owner, command).await?);
         }
@@ -195,8 +195,8 @@ fn cents(amount: i64) -> Money {
     Money::new(Decimal::new(amount, 2)).unwrap()
 }
 
-fn moving(account_id: Uuid, amount: i64) -> MoveMoney {
-    MoveMoney {
+fn moving(account_id: Uuid, amount: i64) -> CashMovement {
+    CashMovement {
         account_id,
         amount: cents(amount),
         description: Description::optional(Some("test")).unwrap(),

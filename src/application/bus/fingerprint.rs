@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use crate::application::Actor;
 use crate::application::commands::{
-    ChangeOverdraftLimit, CloseAccount, Command, CommandMeta, MoveMoney, OpenAccount, RegisterClient, RequestTransfer,
+    CashMovement, ChangeOverdraftLimit, CloseAccount, Command, CommandMeta, OpenAccount, RegisterClient,
+    RequestTransfer,
 };
 
 /// The format of fingerprints written today.
@@ -65,7 +66,7 @@ fn caller(actor: Actor) -> String {
 enum Input<'a> {
     RegisterClient(RegisterInput<'a>),
     OpenAccount(OpenInput),
-    MoveMoney(MoveInput<'a>),
+    CashMovement(CashMovementInput<'a>),
     ChangeOverdraftLimit(LimitInput),
     CloseAccount(CloseInput),
     RequestTransfer(TransferInput<'a>),
@@ -93,7 +94,7 @@ struct OpenInput {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct MoveInput<'a> {
+struct CashMovementInput<'a> {
     account_id: Uuid,
     amount: String,
     description: Option<&'a str>,
@@ -141,7 +142,7 @@ fn input(command: &Command) -> Input<'_> {
     match command {
         Command::RegisterClient(c) => Input::RegisterClient(register(c)),
         Command::OpenAccount(c) => Input::OpenAccount(open(c)),
-        Command::Deposit(c) | Command::Withdraw(c) => Input::MoveMoney(move_money(c)),
+        Command::Deposit(c) | Command::Withdraw(c) => Input::CashMovement(cash_movement(c)),
         Command::ChangeOverdraftLimit(c) => Input::ChangeOverdraftLimit(limit(c)),
         Command::CloseAccount(c) => Input::CloseAccount(close(c)),
         Command::RequestTransfer(c) => Input::RequestTransfer(transfer(c)),
@@ -168,8 +169,8 @@ fn open(c: &OpenAccount) -> OpenInput {
     }
 }
 
-fn move_money(c: &MoveMoney) -> MoveInput<'_> {
-    MoveInput {
+fn cash_movement(c: &CashMovement) -> CashMovementInput<'_> {
+    CashMovementInput {
         account_id: c.account_id,
         amount: amount(c.amount.value()),
         description: c.description.as_ref().map(|d| d.as_str()),
@@ -207,7 +208,7 @@ mod tests {
     }
 
     fn deposit(amount: &str, description: Option<&str>) -> Command {
-        Command::Deposit(MoveMoney {
+        Command::Deposit(CashMovement {
             account_id: Uuid::parse_str("0190a5b8-0000-7000-8000-0000000000aa").unwrap(),
             amount: Money::new(amount.parse::<Decimal>().unwrap()).unwrap(),
             description: Description::optional(description).unwrap(),

@@ -1,9 +1,9 @@
 use uuid::Uuid;
 
-use super::execute::{Decision, Handled, execute};
+use super::execute::{Handled, Prepared, execute};
 use super::load::{Loaded, load};
 use super::services::HandlerServices;
-use crate::application::commands::{ChangeOverdraftLimit, CloseAccount, CommandMeta, MoveMoney, OpenAccount};
+use crate::application::commands::{CashMovement, ChangeOverdraftLimit, CloseAccount, CommandMeta, OpenAccount};
 use crate::application::ports::{StreamBound, UniqueClaim};
 use crate::application::{Actor, AppError, access};
 use crate::domain::account::{Account, AccountCommand};
@@ -34,7 +34,7 @@ pub async fn open(services: &HandlerServices, command: OpenAccount, meta: &Comma
     for _ in 0..services.max_attempts {
         let number = AccountNumber::from_payload(services.numbers.next_payload());
         let result = execute::<Account, _>(services, account_id, meta, None, |_, _| {
-            Ok(Decision {
+            Ok(Prepared {
                 command: AccountCommand::Open {
                     account_id,
                     owner_id,
@@ -61,10 +61,14 @@ fn authorize(meta: &CommandMeta, loaded: &Loaded<Account>) -> Result<(), AppErro
     access::own_account(meta.actor, &loaded.state).map(|_| ())
 }
 
-pub async fn deposit(services: &HandlerServices, command: MoveMoney, meta: &CommandMeta) -> Result<Handled, AppError> {
+pub async fn deposit(
+    services: &HandlerServices,
+    command: CashMovement,
+    meta: &CommandMeta,
+) -> Result<Handled, AppError> {
     execute::<Account, _>(services, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
-        Ok(Decision {
+        Ok(Prepared {
             command: AccountCommand::Deposit { amount: command.amount, description: command.description.clone() },
             claims: vec![],
         })
@@ -72,10 +76,14 @@ pub async fn deposit(services: &HandlerServices, command: MoveMoney, meta: &Comm
     .await
 }
 
-pub async fn withdraw(services: &HandlerServices, command: MoveMoney, meta: &CommandMeta) -> Result<Handled, AppError> {
+pub async fn withdraw(
+    services: &HandlerServices,
+    command: CashMovement,
+    meta: &CommandMeta,
+) -> Result<Handled, AppError> {
     execute::<Account, _>(services, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
-        Ok(Decision {
+        Ok(Prepared {
             command: AccountCommand::Withdraw { amount: command.amount, description: command.description.clone() },
             claims: vec![],
         })
@@ -91,7 +99,7 @@ pub async fn change_overdraft_limit(
     access::privileged(meta.actor, "only an admin may change an overdraft limit")?;
     execute::<Account, _>(services, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
-        Ok(Decision { command: AccountCommand::ChangeOverdraftLimit { limit: command.limit }, claims: vec![] })
+        Ok(Prepared { command: AccountCommand::ChangeOverdraftLimit { limit: command.limit }, claims: vec![] })
     })
     .await
 }
@@ -99,7 +107,7 @@ pub async fn change_overdraft_limit(
 pub async fn close(services: &HandlerServices, command: CloseAccount, meta: &CommandMeta) -> Result<Handled, AppError> {
     execute::<Account, _>(services, command.account_id, meta, command.expected_version, |loaded, _| {
         authorize(meta, loaded)?;
-        Ok(Decision { command: AccountCommand::Close, claims: vec![] })
+        Ok(Prepared { command: AccountCommand::Close, claims: vec![] })
     })
     .await
 }

@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::execute::{Decision, Handled, execute};
+use super::execute::{Handled, Prepared, execute};
 use super::services::HandlerServices;
 use crate::application::commands::{CommandMeta, RegisterClient};
 use crate::application::ports::UniqueClaim;
@@ -36,7 +36,7 @@ pub async fn register(
     ];
     let meta = CommandMeta { actor: Actor::Client { id: client_id, role: command.role }, ..meta.clone() };
     execute::<Client, _>(services, client_id, &meta, None, |_, _| {
-        Ok(Decision { command: ClientCommand::Register(registration.clone()), claims: claims.clone() })
+        Ok(Prepared { command: ClientCommand::Register(registration.clone()), claims: claims.clone() })
     })
     .await
 }

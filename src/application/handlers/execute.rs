@@ -32,8 +32,9 @@ impl Handled {
     }
 }
 
-/// What a handler decided for one attempt.
-pub struct Decision<A: Aggregate> {
+/// What a handler's `prepare` hands to the aggregate for one attempt: the
+/// command its `decide` is asked, and the unique values the commit claims.
+pub struct Prepared<A: Aggregate> {
     pub command: A::Command,
     pub claims: Vec<UniqueClaim>,
 }
@@ -57,7 +58,7 @@ pub async fn execute<A, F>(
 ) -> Result<Handled, AppError>
 where
     A: Aggregate,
-    F: Fn(&Loaded<A>, u32) -> Result<Decision<A>, AppError> + Sync,
+    F: Fn(&Loaded<A>, u32) -> Result<Prepared<A>, AppError> + Sync,
 {
     let kind = A::Event::STREAM_TYPE.noun();
     let _serialized = services.locks.lock(stream_id).await;

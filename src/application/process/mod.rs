@@ -1,5 +1,5 @@
 //! Process managers: long-running reactions to events that issue commands.
 
-mod transfers;
+mod settlement;
 
-pub use transfers::TransferProcess;
+pub use settlement::TransferProcess;

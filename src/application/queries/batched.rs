@@ -7,9 +7,10 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
-use super::{Queries, public_view};
+use super::Queries;
 use crate::application::pagination::{Page, PageRequest};
-use crate::application::ports::{AccountView, ClientView, RecordedEvent, TransactionView, TransferView};
+use crate::application::ports::{AccountView, ClientView, TransactionView, TransferView};
+use crate::application::public_event::PublicEvent;
 use crate::application::{AppError, access};
 
 /// One side of a transfer, and whether the actor sees it in full (see
@@ -66,7 +67,7 @@ impl Queries<'_> {
         &self,
         accounts: &[AccountView],
         page: &PageRequest,
-    ) -> Result<HashMap<Uuid, Page<RecordedEvent>>, AppError> {
+    ) -> Result<HashMap<Uuid, Page<PublicEvent>>, AppError> {
         let visible: Vec<&AccountView> = accounts.iter().filter(|a| access::sees_account(self.actor, a)).collect();
         let ids = distinct(visible.iter().map(|a| a.id));
         let after = page.after.unwrap_or(0).clamp(0, i64::from(i32::MAX)) as i32;
@@ -75,7 +76,8 @@ impl Queries<'_> {
             .into_iter()
             .map(|account| {
                 let rows = events.remove(&account.id).unwrap_or_default();
-                let items = rows.into_iter().map(|e| (i64::from(e.version), public_view(e))).collect();
+                let items =
+                    rows.into_iter().map(|e| (i64::from(e.version), PublicEvent::upcast_and_redact(e))).collect();
                 (account.id, Page::from_rows(items, page.first, account.version.max(0) as u64))
             })
             .collect())

@@ -3,12 +3,12 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::application::ports::RecordedEvent;
-use crate::application::queries::public_view;
+use crate::application::public_event::PublicEvent;
 
 /// A committed event as other services receive it: the shape of the GraphQL
 /// `Event` type (the position as a decimal string, the time in RFC 3339),
 /// upcast to the current schema version and without secrets, because it is
-/// made by the same `public_view`.
+/// made by the same [`PublicEvent::upcast_and_redact`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IntegrationEvent {
@@ -37,7 +37,7 @@ pub struct IntegrationMetadata {
 
 impl From<&RecordedEvent> for IntegrationEvent {
     fn from(event: &RecordedEvent) -> Self {
-        let event = public_view(event.clone());
+        let event = PublicEvent::upcast_and_redact(event.clone()).into_event();
         let m = &event.metadata;
         IntegrationEvent {
             position: event.position.to_string(),

@@ -9,7 +9,7 @@ use crate::application::access::AccountFace;
 use crate::application::pagination::Page;
 use crate::application::ports::AccountView;
 use crate::application::queries::Queries;
-use crate::graphql::errors::{OrGql, gql_error};
+use crate::graphql::app_errors::{OrGql, gql_error};
 use crate::graphql::loaders::AccountLevel;
 use crate::graphql::request::{actor, app};
 use crate::graphql::scalars::Decimal;

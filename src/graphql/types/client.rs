@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{Account, AccountConnection, Role, page_args, to_id};
 use crate::application::ports::ClientView;
 use crate::application::queries::Queries;
-use crate::graphql::errors::OrGql;
+use crate::graphql::app_errors::OrGql;
 use crate::graphql::loaders::ClientLevel;
 use crate::graphql::request::{actor, app};
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use super::{parse_id, to_id};
 use crate::application::AppError;
 use crate::application::ports::{EventFilter, RecordedEvent};
-use crate::application::queries::public_view;
+use crate::application::public_event::PublicEvent;
 use crate::domain::value::quoted;
 use crate::domain::{DomainError, StreamType};
 use crate::graphql::scalars::Position;
@@ -13,9 +13,16 @@ use crate::graphql::scalars::Position;
 #[derive(Clone)]
 pub struct Event(RecordedEvent);
 
+impl From<PublicEvent> for Event {
+    fn from(event: PublicEvent) -> Self {
+        Event(event.into_event())
+    }
+}
+
+/// A command's own events and the live feed's come as stored.
 impl From<RecordedEvent> for Event {
     fn from(event: RecordedEvent) -> Self {
-        Event(public_view(event))
+        Event::from(PublicEvent::upcast_and_redact(event))
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{TransactionKind, Transfer, to_id};
 use crate::application::ports::TransactionView;
 use crate::application::queries::Queries;
-use crate::graphql::errors::OrGql;
+use crate::graphql::app_errors::OrGql;
 use crate::graphql::loaders::TransactionLevel;
 use crate::graphql::request::{actor, app};
 use crate::graphql::scalars::{Decimal, Position};

@@ -8,7 +8,7 @@ use super::{Account, to_id};
 use crate::application::AppError;
 use crate::application::ports::TransferView;
 use crate::application::queries::Queries;
-use crate::graphql::errors::OrGql;
+use crate::graphql::app_errors::OrGql;
 use crate::graphql::loaders::TransferLevel;
 use crate::graphql::request::{actor, app};
 use crate::graphql::scalars::Decimal;

@@ -2,11 +2,13 @@
 
 mod account_events;
 mod accounts;
+mod checkpoints;
 mod clients;
 mod per_parent;
 mod search;
 mod transfers;
 
 pub use accounts::SeaOrmAccountReadModel;
+pub use checkpoints::SeaOrmCheckpoints;
 pub use clients::SeaOrmClientReadModel;
-pub use transfers::{SeaOrmCheckpoints, SeaOrmTransferReadModel};
+pub use transfers::SeaOrmTransferReadModel;

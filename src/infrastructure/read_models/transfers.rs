@@ -1,16 +1,14 @@
-//! [`TransferReadModel`] over the `transfers` table, and the process
-//! managers' checkpoints.
+//! [`TransferReadModel`] over the `transfers` table.
 
 use anyhow::Context;
 use async_trait::async_trait;
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::application::ports::{Checkpoint, CheckpointStore, TransferReadModel, TransferView};
+use crate::application::ports::{TransferReadModel, TransferView};
 use crate::domain::transfer::TransferStatus;
 use crate::domain::value::from_cents;
 use crate::infrastructure::entities::transfer;
-use crate::infrastructure::projections::{advance_checkpoint, all_checkpoints, checkpoint};
 
 #[derive(Clone)]
 pub struct SeaOrmTransferReadModel {
@@ -75,30 +73,4 @@ fn to_view(row: transfer::Model) -> anyhow::Result<TransferView> {
         requested_at: row.requested_at,
         completed_at: row.completed_at,
     })
-}
-
-#[derive(Clone)]
-pub struct SeaOrmCheckpoints {
-    db: DatabaseConnection,
-}
-
-impl SeaOrmCheckpoints {
-    pub fn new(db: DatabaseConnection) -> Self {
-        SeaOrmCheckpoints { db }
-    }
-}
-
-#[async_trait]
-impl CheckpointStore for SeaOrmCheckpoints {
-    async fn position(&self, name: &str) -> anyhow::Result<i64> {
-        checkpoint(&self.db, name).await
-    }
-
-    async fn advance(&self, name: &str, position: i64) -> anyhow::Result<()> {
-        advance_checkpoint(&self.db, name, position).await
-    }
-
-    async fn all(&self) -> anyhow::Result<Vec<Checkpoint>> {
-        all_checkpoints(&self.db).await
-    }
 }

@@ -1,4 +1,6 @@
-//! From application errors to GraphQL errors with `extensions.code`.
+//! Application errors as GraphQL errors: each with its `extensions.code`,
+//! the unexpected ones masked. The errors async-graphql raises itself get
+//! theirs in `engine_errors`.
 
 use async_graphql::{Error, ErrorExtensions};
 

@@ -1,5 +1,7 @@
-//! Gives every error an `extensions.code`, as Apollo clients expect, and
-//! masks anything unexpected.
+//! The errors async-graphql raises itself (parse, validation, limits, refused
+//! values) get an `extensions.code`, as Apollo clients expect; any error that
+//! still has none is masked. Application errors come with theirs
+//! (`app_errors`).
 
 use std::sync::Arc;
 
@@ -11,7 +13,7 @@ use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Varia
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
-use super::errors::INTERNAL_MESSAGE;
+use super::app_errors::INTERNAL_MESSAGE;
 use crate::domain::value::MONEY_GRAMMAR;
 
 pub struct ErrorCodes;
