@@ -7,7 +7,8 @@
 //! | any command | [`MessageBus::run`], whose routing table sends it to one of [`handlers`] |
 //! | an account mutation, answered with the account it left | [`accounts::change_account`] |
 //! | a transfer, answered with its outcome when it settles in time | [`transfer_request::request_transfer`] |
-//! | sign up, sign in, who a token names | [`auth::register`], [`auth::login`], [`auth::authenticate`] |
+//! | sign up, sign in | [`sign_in::register`], [`sign_in::login`] |
+//! | who a token names | [`auth::authenticate`] |
 //! | reads | [`queries::Queries`] |
 //! | live events | [`live::LiveFeed`] with [`live::Visibility`]; [`live::account_updates`] |
 //!
@@ -31,6 +32,7 @@ pub mod process;
 pub mod public_event;
 pub mod queries;
 pub mod relay;
+pub mod sign_in;
 pub mod snapshots;
 pub mod stream_locks;
 pub mod transfer_request;

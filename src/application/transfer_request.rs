@@ -16,15 +16,25 @@ use crate::domain::transfer::TransferEvent;
 /// before answering with it still PENDING (it settles all the same).
 pub const SETTLE_WAIT: Duration = Duration::from_secs(2);
 
-/// The transfer, and the events of this request the caller may see, in order:
-/// its request, and its settlement once settled. A repeat of the request
-/// (same `commandId`) answers the same, read from the log when the transfer
-/// has settled meanwhile.
+/// The answer to a transfer request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferOutcome {
+    /// The transfer as it stands when the answer is made: settled, or still
+    /// PENDING after [`SETTLE_WAIT`].
+    pub transfer: TransferView,
+    /// The events of this request the caller may see, in order: its request,
+    /// and its settlement once settled.
+    pub events: Vec<RecordedEvent>,
+}
+
+/// Requests the transfer and waits briefly for its settlement. A repeat of
+/// the request (same `commandId`) answers the same, read from the log when
+/// the transfer has settled meanwhile.
 pub async fn request_transfer(
     ctx: &AppContext,
     command: RequestTransfer,
     meta: CommandMeta,
-) -> Result<(TransferView, Vec<RecordedEvent>), AppError> {
+) -> Result<TransferOutcome, AppError> {
     let outcome = ctx.bus.run(Command::RequestTransfer(command), meta.clone()).await?;
     let requested = outcome.events;
     let (Some(transfer_id), Some(first), Some(last)) = (
@@ -55,7 +65,7 @@ pub async fn request_transfer(
         .get(transfer_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("transfer {transfer_id} is missing from the read model"))?;
-    Ok((transfer, events))
+    Ok(TransferOutcome { transfer, events })
 }
 
 /// A requested transfer whose settlement the answer waits for.

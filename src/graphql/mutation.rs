@@ -10,7 +10,7 @@ use super::request::{actor, app};
 use super::scalars::Position;
 use super::types::{Account, AccountPayload, AuthPayload, Event, Transfer, TransferPayload};
 use crate::application::commands::{Command, CommandMeta};
-use crate::application::{AppContext, AppError, accounts, auth, transfer_request};
+use crate::application::{AppContext, AppError, accounts, sign_in, transfer_request};
 
 pub struct Mutation;
 
@@ -47,8 +47,7 @@ impl Mutation {
         #[graphql(desc = "The command; the rules of each field are on the input type.")] input: RegisterClientInput,
     ) -> async_graphql::Result<AuthPayload> {
         let command = input.into_command().gql()?;
-        let meta = CommandMeta::request(crate::application::Actor::Anonymous, None);
-        auth::register(app(ctx), command, meta).await.map(AuthPayload::from).gql()
+        sign_in::register(app(ctx), command).await.map(AuthPayload::from).gql()
     }
 
     /// Signs in with a username or e-mail and the password; the token goes in
@@ -62,7 +61,7 @@ impl Mutation {
         #[graphql(desc = "The command; the rules of each field are on the input type.")] input: LoginInput,
     ) -> async_graphql::Result<AuthPayload> {
         let from = super::request::client_address(ctx);
-        let signed_in = auth::login(app(ctx), &input.login, &input.password, from).await;
+        let signed_in = sign_in::login(app(ctx), &input.login, &input.password, from).await;
         if let Err(error) = &signed_in {
             count_refused_login(error);
         }
@@ -150,10 +149,10 @@ impl Mutation {
         let actor = actor(ctx)?;
         let (command, command_id) = input.into_command().gql()?;
         let meta = CommandMeta::request(actor, command_id);
-        let (transfer, events) = transfer_request::request_transfer(app(ctx), command, meta).await.gql()?;
+        let outcome = transfer_request::request_transfer(app(ctx), command, meta).await.gql()?;
         Ok(TransferPayload {
-            transfer: Transfer::from(transfer),
-            events: events.into_iter().map(Event::from).collect(),
+            transfer: Transfer::from(outcome.transfer),
+            events: outcome.events.into_iter().map(Event::from).collect(),
         })
     }
 }

@@ -2,7 +2,7 @@ use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
 
 use super::{Account, Client, Event, Transfer};
-use crate::application::auth::SignedIn;
+use crate::application::sign_in::SignedIn;
 use crate::graphql::scalars::Position;
 
 /// The answer of `register` and `login`: a bearer token and who it is for.
