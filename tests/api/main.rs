@@ -16,15 +16,13 @@ mod metrics;
 mod persisted_queries;
 mod projections;
 mod schema;
-#[path = "../common/server_process.rs"]
-mod server_process;
+use test_support::server_process;
 mod shared_subscriptions;
 mod statement_counts;
 mod subscriptions;
-#[path = "../common/test_database.rs"]
-mod test_database;
+use test_support::test_database;
 mod time_travel;
 mod transfers;
 mod walkthrough;
 mod write_round_trips;
-mod ws_client;
+use test_support::ws_client;

@@ -7,17 +7,15 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-#[path = "../common/server_process.rs"]
-mod server_process;
-#[path = "../api/ws_client.rs"]
-mod ws_client;
+use test_support::server_process;
+use test_support::ws_client;
 
-use server_process::{BIN, ServerProcess, minibank};
+use server_process::{ServerProcess, minibank};
 use ws_client::{LEGACY_WS, Received, TRANSPORT_WS, WsClient};
 
 #[test]
 fn export_schema_prints_the_committed_schema() {
-    let output = Command::new(BIN).arg("export-schema").output().unwrap();
+    let output = Command::new(server_process::binary()).arg("export-schema").output().unwrap();
     assert!(output.status.success());
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
     assert_eq!(String::from_utf8(output.stdout).unwrap(), committed);
@@ -421,7 +419,7 @@ fn a_token_lifetime_out_of_range_is_refused_clearly_before_anything_starts() {
 
 #[test]
 fn a_user_error_is_said_in_words_without_a_backtrace_even_with_rust_backtrace_set() {
-    let output = std::process::Command::new(server_process::BIN)
+    let output = std::process::Command::new(server_process::binary())
         .args(["create-admin", "--username", "x", "--email", "root@example.com"])
         .env("ADMIN_PASSWORD", "a long password")
         .env("RUST_BACKTRACE", "1")
@@ -436,7 +434,8 @@ fn a_user_error_is_said_in_words_without_a_backtrace_even_with_rust_backtrace_se
 
 #[test]
 fn create_admin_help_explains_each_flag() {
-    let output = std::process::Command::new(server_process::BIN).args(["create-admin", "--help"]).output().unwrap();
+    let output =
+        std::process::Command::new(server_process::binary()).args(["create-admin", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
     for (flag, words) in [
         ("--username", "3 to 32"),
@@ -452,7 +451,7 @@ fn create_admin_help_explains_each_flag() {
 
 /// `minibank <args> --help`, which must succeed.
 fn help(args: &[&str]) -> String {
-    let output = Command::new(BIN).args(args).arg("--help").output().unwrap();
+    let output = Command::new(server_process::binary()).args(args).arg("--help").output().unwrap();
     assert!(output.status.success(), "{args:?}: {output:?}");
     String::from_utf8(output.stdout).unwrap()
 }
@@ -552,13 +551,16 @@ fn without_a_subcommand_minibank_serves_with_flags_and_environment_as_serve_does
 fn options_given_before_the_subcommand_are_refused_rather_than_used_for_another() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("bank.db").display());
-    let output = Command::new(BIN).current_dir(dir.path()).args(["--database-url", &database_url, "migrate"]).output();
+    let output = Command::new(server_process::binary())
+        .current_dir(dir.path())
+        .args(["--database-url", &database_url, "migrate"])
+        .output();
     let output = output.unwrap();
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("the subcommand comes first, then its options: minibank migrate [OPTIONS]"), "{stderr}");
     // A mistyped subcommand is not taken for the server's options.
-    let output = Command::new(BIN).current_dir(dir.path()).arg("migrat").output().unwrap();
+    let output = Command::new(server_process::binary()).current_dir(dir.path()).arg("migrat").output().unwrap();
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unrecognized subcommand 'migrat'") && stderr.contains("'migrate'"), "{stderr}");

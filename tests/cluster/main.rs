@@ -3,16 +3,13 @@
 //! ignored by a plain `cargo test`; `.ci/run` runs them with
 //! `TEST_DATABASE_URL=... cargo test --test cluster -- --ignored`.
 
-mod client;
+use test_support::graphql as client;
 mod outage;
 mod two_instances;
 
-#[path = "../common/server_process.rs"]
-mod server_process;
-#[path = "../common/test_database.rs"]
-mod test_database;
-#[path = "../api/ws_client.rs"]
-mod ws_client;
+use test_support::server_process;
+use test_support::test_database;
+use test_support::ws_client;
 
 /// The admin URL of the PostgreSQL server the tests may use.
 fn postgres_url() -> String {

@@ -3,10 +3,8 @@
 //! again on the same database, and every transfer still ends COMPLETED or
 //! FAILED with no money created or destroyed and no step applied twice.
 
-#[path = "../cluster/client.rs"]
-mod client;
-#[path = "../common/server_process.rs"]
-mod server_process;
+use test_support::graphql as client;
+use test_support::server_process;
 
 use std::future::Future;
 use std::sync::Arc;

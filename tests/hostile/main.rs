@@ -3,13 +3,10 @@
 //! still serves, that nothing was written and, where it matters, that memory
 //! stayed bounded. SQLite by default; PostgreSQL with `TEST_DATABASE_URL`.
 
-#[path = "../common/server_process.rs"]
-mod server_process;
+use test_support::server_process;
 mod support;
-#[path = "../common/test_database.rs"]
-mod test_database;
-#[path = "../api/ws_client.rs"]
-mod ws_client;
+use test_support::test_database;
+use test_support::ws_client;
 
 // Crashes and exhaustion.
 mod connections;

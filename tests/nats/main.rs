@@ -15,9 +15,6 @@ mod stream_setup;
 mod support;
 mod workload;
 
-#[path = "../cluster/client.rs"]
-mod client;
-#[path = "../common/server_process.rs"]
-mod server_process;
-#[path = "../common/test_database.rs"]
-mod test_database;
+use test_support::graphql as client;
+use test_support::server_process;
+use test_support::test_database;

@@ -12,6 +12,5 @@ mod read_models;
 mod rebuild;
 mod snapshots;
 mod support;
-#[path = "../common/test_database.rs"]
-mod test_database;
+use test_support::test_database;
 mod workload;

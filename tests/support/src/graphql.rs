@@ -1,8 +1,5 @@
 //! Just enough GraphQL over HTTP to drive server processes.
 
-// Shared with the crash tests, which use part of it.
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use serde_json::{Value, json};

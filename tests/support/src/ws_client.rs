@@ -1,8 +1,5 @@
 //! A small real websocket client speaking both GraphQL subprotocols.
 
-// Shared with the cluster tests, which use part of it.
-#![allow(dead_code)]
-
 use std::collections::VecDeque;
 use std::time::Duration;
 

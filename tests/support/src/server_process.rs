@@ -1,18 +1,26 @@
 //! The real `minibank` binary as a child process.
 
-// Each test binary uses its own part of the shared support.
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_minibank");
+/// The `minibank` binary Cargo builds for the integration tests, beside the
+/// test binary's own directory: target/<profile>/minibank for a test running
+/// from target/<profile>/deps (`CARGO_BIN_EXE_minibank` is only known when
+/// compiling the test binaries themselves, not this crate).
+pub fn binary() -> PathBuf {
+    let test = std::env::current_exe().expect("the test binary's path");
+    let profile = test.parent().and_then(|deps| deps.parent()).expect("a test binary in target/<profile>/deps");
+    let binary = profile.join(format!("minibank{}", std::env::consts::EXE_SUFFIX));
+    assert!(binary.is_file(), "{} is built with the test binaries (cargo test builds it)", binary.display());
+    binary
+}
 
 /// `minibank` on `database_url`, logging at info, with no inherited secret.
 pub fn minibank(database_url: &str) -> Command {
-    let mut command = Command::new(BIN);
+    let mut command = Command::new(binary());
     command.env("DATABASE_URL", database_url).env("RUST_LOG", "info").env_remove("JWT_SECRET");
     command
 }

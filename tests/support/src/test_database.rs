@@ -1,9 +1,6 @@
 //! A fresh database per test: a SQLite file by default, or a PostgreSQL
 //! database of its own when `TEST_DATABASE_URL` is set (dropped afterwards).
 
-// Each test binary uses its own part of the shared support.
-#![allow(dead_code)]
-
 use std::io::Write;
 use std::sync::Once;
 
