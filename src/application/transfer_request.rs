@@ -52,9 +52,9 @@ pub async fn request_transfer(
     let settled_streams = Interest::streams(settled_streams);
     let mut visibility = Visibility::of(ctx, meta.actor).await?;
     let settled = if outcome.repeat { settlement(ctx, transfer_id, last, correlation_id).await? } else { None };
-    let mut events: Vec<RecordedEvent> = requested.into_iter().filter(|e| visibility.admits(e)).collect();
+    let mut events: Vec<RecordedEvent> = requested.into_iter().filter(|e| visibility.take_in(e)).collect();
     match settled {
-        Some(settled) => events.extend(settled.into_iter().filter(|e| visibility.admits(e))),
+        Some(settled) => events.extend(settled.into_iter().filter(|e| visibility.take_in(e))),
         None => {
             let waiting = Waiting { transfer_id, after: last, streams: settled_streams, correlation_id };
             wait_for_settlement(ctx, waiting, &mut visibility, &mut events).await?
@@ -92,7 +92,7 @@ async fn wait_for_settlement(
     let settled = async {
         while let Some(Ok(event)) = later.next().await {
             let ours = event.metadata.correlation_id == correlation_id;
-            if ours && visibility.admits(&event) {
+            if visibility.take_in(&event) && ours {
                 events.push((*event).clone());
             }
             if is_outcome(&event, transfer_id) {

@@ -18,7 +18,6 @@ mod subscription;
 mod types;
 
 /// The path `subscription.rs` imports `OrGql` and `gql_error` by.
-use app_errors as errors;
 pub use app_errors::{INTERNAL_MESSAGE, code_of, gql_error};
 pub use engine_errors::{ErrorCodes, classify_errors};
 pub use request::{ClientAddress, RequestAuth};

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ErrorExtensions, ID, Subscription as SubscriptionRoot};
 use futures::{Stream, StreamExt};
 
-use super::errors::{OrGql, gql_error};
+use super::app_errors::{OrGql, gql_error};
 use super::request::{actor, app};
 use super::scalars::Position;
 use super::types::{Account, Event, EventFilterInput, parse_id};
@@ -47,7 +47,7 @@ impl Subscription {
         let turn = app.feed.start_turn().await;
         let mut visibility = Visibility::of(app, actor(ctx)?).await.gql()?;
         let after = after.map(|p| p.0);
-        let feed = match visibility.interest().or_else(|| filter.stream_ids.clone().map(Interest::streams)) {
+        let feed = match visibility.interest().or_else(|| Interest::of_filter(&filter)) {
             Some(interest) => app.feed.subscribe_to(after, interest).await,
             None => app.feed.subscribe(after).await,
         };
@@ -60,14 +60,11 @@ impl Subscription {
                 cursor.set(event.position);
             }
             let out = match item {
-                Ok(event) if filter.matches(&event) && visibility.admits(&event) => {
+                // Every event is taken in, kept or not: a new account of the caller's widens what they see.
+                Ok(event) if visibility.take_in(&event) && filter.matches(&event) => {
                     Some(Ok(Event::from(Arc::unwrap_or_clone(event))))
                 }
-                Ok(event) => {
-                    // Invisible events still teach visibility (a new account of the caller's).
-                    visibility.admits(&event);
-                    None
-                }
+                Ok(_) => None,
                 Err(reason) => Some(Err(ended(reason))),
             };
             futures::future::ready(out)

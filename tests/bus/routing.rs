@@ -11,11 +11,13 @@ use minibank::application::EventHandler;
 use minibank::application::commands::{Command, RequestTransfer};
 use minibank::application::live::{FeedConfig, FeedNotifier, FeedStream, Interest, LiveFeed};
 use minibank::application::ports::{EventFilter, EventStore, RecordedEvent};
+use minibank::domain::StreamType;
+use minibank::domain::account::AccountEvent;
 use minibank::domain::value::Role;
 use minibank::infrastructure::memory::InMemoryEventStore;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, app_with, money};
+use crate::helpers::{TestApp, app_with, money, move_money};
 
 async fn live_app(buffer_capacity: usize) -> (Arc<TestApp>, Arc<LiveFeed>) {
     let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
@@ -178,4 +180,32 @@ async fn a_widening_interest_follows_accounts_opened_and_transfers_requested_thr
     assert_eq!(positions(&got), expected, "the opened account and the transfer, nothing of the stranger's own");
     let fixed = in_log(&app, head, |e| e.stream_id == customer_id || e.stream_id == own).await;
     assert_eq!(positions(&take(exact, fixed.len()).await), fixed, "an exact interest does not widen");
+}
+
+#[tokio::test]
+async fn an_interest_in_kinds_of_events_is_woken_only_by_them_and_gets_only_them() {
+    let (app, feed) = live_app(8).await;
+    let owner = app.register("owner", Role::Customer).await;
+    let account = app.open(owner).await;
+    let head = caught_up(&app, &feed).await;
+    let withdrawals =
+        EventFilter { event_types: Some(vec![AccountEvent::MONEY_WITHDRAWN.into()]), ..Default::default() };
+    let clients = EventFilter { stream_types: Some(vec![StreamType::Client]), ..Default::default() };
+    let of_withdrawals = feed.subscribe_to(Some(head), Interest::of_filter(&withdrawals).unwrap()).await.unwrap();
+    let of_clients = feed.subscribe_to(Some(head), Interest::of_filter(&clients).unwrap()).await.unwrap();
+    assert_eq!(Interest::of_filter(&EventFilter::default()), None, "no filter: every event, unrouted");
+    for _ in 0..30 {
+        app.deposit(owner, account, 2).await;
+    }
+    caught_up(&app, &feed).await;
+    assert_eq!((of_withdrawals.wakes(), of_clients.wakes()), (Some(0), Some(0)), "deposits wake neither");
+    for _ in 0..3 {
+        app.run(owner, Command::Withdraw(move_money(account, 1, None))).await.unwrap();
+    }
+    app.register("late", Role::Customer).await;
+    let expected = in_log(&app, head, |e| withdrawals.matches(e)).await;
+    assert_eq!(expected.len(), 3);
+    assert_eq!(positions(&take(of_withdrawals, 3).await), expected, "the withdrawals, from the store and the buffer");
+    let registered = in_log(&app, head, |e| clients.matches(e)).await;
+    assert_eq!(positions(&take(of_clients, 1).await), registered);
 }

@@ -1,6 +1,7 @@
-//! An index from stream ids to the live subscriptions that follow them, so
-//! that a committed event wakes only the subscriptions it concerns (and those
-//! that follow every stream) instead of every subscription on the server.
+//! An index from stream ids, event types and stream types to the live
+//! subscriptions that follow them, so that a committed event wakes only the
+//! subscriptions it concerns (and those that follow everything) instead of
+//! every subscription on the server.
 //!
 //! The index only decides whom to wake. A woken subscription still walks the
 //! log in position order from where it was (`FeedStream`), keeping what its
@@ -15,29 +16,60 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::application::ports::RecordedEvent;
-use crate::domain::DomainEvent;
+use crate::application::ports::{EventFilter, RecordedEvent};
 use crate::domain::account::AccountEvent;
 use crate::domain::transfer::TransferEvent;
+use crate::domain::{DomainEvent, StreamType};
 
-/// The streams a subscription follows.
+/// What a subscription follows: some streams, or the events of some types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interest {
     streams: HashSet<Uuid>,
     /// Does it come to follow the streams that events on its streams open
     /// (see `opened_through`)? A customer's view does; `accountUpdated` does not.
     widens: bool,
+    kinds: Option<Kinds>,
+}
+
+/// Events of these types (each list `None`: any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Kinds {
+    event_types: Option<HashSet<String>>,
+    stream_types: Option<HashSet<StreamType>>,
+}
+
+impl Kinds {
+    fn cover(&self, event: &RecordedEvent) -> bool {
+        self.event_types.as_ref().is_none_or(|types| types.contains(&event.event_type))
+            && self.stream_types.as_ref().is_none_or(|types| types.contains(&event.stream_type))
+    }
 }
 
 impl Interest {
     /// Exactly these streams.
     pub fn streams(streams: impl IntoIterator<Item = Uuid>) -> Self {
-        Interest { streams: streams.into_iter().collect(), widens: false }
+        Interest { streams: streams.into_iter().collect(), widens: false, kinds: None }
     }
 
     /// These streams, and every stream opened through one it follows.
     pub fn widening(streams: impl IntoIterator<Item = Uuid>) -> Self {
-        Interest { streams: streams.into_iter().collect(), widens: true }
+        Interest { streams: streams.into_iter().collect(), widens: true, kinds: None }
+    }
+
+    /// What `filter` keeps, when it keeps less than everything: its streams,
+    /// else its event and stream types.
+    pub fn of_filter(filter: &EventFilter) -> Option<Self> {
+        if let Some(streams) = &filter.stream_ids {
+            return Some(Self::streams(streams.iter().copied()));
+        }
+        if filter.event_types.is_none() && filter.stream_types.is_none() {
+            return None;
+        }
+        let kinds = Kinds {
+            event_types: filter.event_types.as_ref().map(|types| types.iter().cloned().collect()),
+            stream_types: filter.stream_types.as_ref().map(|types| types.iter().copied().collect()),
+        };
+        Some(Interest { streams: HashSet::new(), widens: false, kinds: Some(kinds) })
     }
 }
 
@@ -60,10 +92,16 @@ pub fn opened_through(event: &RecordedEvent) -> Vec<Uuid> {
     Vec::new()
 }
 
+type Followers = HashMap<u64, Weak<RouteState>>;
+
 /// The index of one feed.
 #[derive(Default)]
 pub(super) struct Routes {
-    by_stream: Mutex<HashMap<Uuid, HashMap<u64, Weak<RouteState>>>>,
+    by_stream: Mutex<HashMap<Uuid, Followers>>,
+    /// Routes that follow kinds of events, under the event types they name,
+    /// else under their stream types.
+    by_event_type: Mutex<HashMap<String, Followers>>,
+    by_stream_type: Mutex<HashMap<StreamType, Followers>>,
     next: AtomicU64,
 }
 
@@ -78,38 +116,64 @@ impl Routes {
             wake: Notify::new(),
             streams: Mutex::new(HashSet::new()),
             widens: interest.widens,
+            kinds: interest.kinds,
             wakes: AtomicU64::new(0),
         });
         let route = Route { routes: Arc::downgrade(self), id, state };
+        if let Some(kinds) = &route.state.kinds {
+            let follower = Arc::downgrade(&route.state);
+            match (&kinds.event_types, &kinds.stream_types) {
+                (Some(types), _) => {
+                    let mut by_type = lock(&self.by_event_type);
+                    for event_type in types {
+                        by_type.entry(event_type.clone()).or_default().insert(id, follower.clone());
+                    }
+                }
+                (None, Some(types)) => {
+                    let mut by_type = lock(&self.by_stream_type);
+                    for stream_type in types {
+                        by_type.entry(*stream_type).or_default().insert(id, follower.clone());
+                    }
+                }
+                (None, None) => {}
+            }
+        }
         for stream in interest.streams {
             route.follow(stream);
         }
         route
     }
 
-    /// Wakes the subscriptions that follow any stream `events` concern.
+    /// Wakes the subscriptions that follow any stream or kind `events` concern.
     pub(super) fn wake_for(&self, events: &[RecordedEvent]) {
         let by_stream = lock(&self.by_stream);
-        if by_stream.is_empty() {
+        let by_event_type = lock(&self.by_event_type);
+        let by_stream_type = lock(&self.by_stream_type);
+        if by_stream.is_empty() && by_event_type.is_empty() && by_stream_type.is_empty() {
             return;
         }
-        let mut wake = |stream: &Uuid| {
-            for route in by_stream.get(stream).into_iter().flat_map(HashMap::values) {
-                if let Some(route) = route.upgrade() {
-                    route.wakes.fetch_add(1, Ordering::Relaxed);
-                    route.wake.notify_one();
-                }
-            }
-        };
         for event in events {
-            wake(&event.stream_id);
-            opened_through(event).iter().for_each(&mut wake);
+            wake(by_stream.get(&event.stream_id));
+            if !by_stream.is_empty() {
+                opened_through(event).iter().for_each(|stream| wake(by_stream.get(stream)));
+            }
+            wake(by_event_type.get(&event.event_type));
+            wake(by_stream_type.get(&event.stream_type));
         }
     }
 
-    /// Subscriptions registered now, for the metrics and the tests.
+    /// Streams that at least one route follows, for the metrics and the tests.
     pub(super) fn followed_streams(&self) -> usize {
         lock(&self.by_stream).len()
+    }
+}
+
+fn wake(followers: Option<&Followers>) {
+    for route in followers.into_iter().flat_map(HashMap::values) {
+        if let Some(route) = route.upgrade() {
+            route.wakes.fetch_add(1, Ordering::Relaxed);
+            route.wake.notify_one();
+        }
     }
 }
 
@@ -117,6 +181,7 @@ struct RouteState {
     wake: Notify,
     streams: Mutex<HashSet<Uuid>>,
     widens: bool,
+    kinds: Option<Kinds>,
     /// Times the index has woken it.
     wakes: AtomicU64,
 }
@@ -138,6 +203,9 @@ impl Route {
     /// through one it follows and the interest widens, it follows that
     /// stream from now on (registered before the caller reads on).
     pub(super) fn covers(&self, event: &RecordedEvent) -> bool {
+        if let Some(kinds) = &self.state.kinds {
+            return kinds.cover(event);
+        }
         if lock(&self.state.streams).contains(&event.stream_id) {
             return true;
         }
@@ -154,10 +222,20 @@ impl Route {
         opened
     }
 
-    /// The streams it follows, when it follows no more than these and
-    /// nothing they open: what a read of the store may be narrowed to.
-    pub(super) fn fixed_streams(&self) -> Option<Vec<Uuid>> {
-        (!self.state.widens).then(|| lock(&self.state.streams).iter().copied().collect())
+    /// What a read of the store may be narrowed to: the streams it follows
+    /// when they open no others, or the kinds it follows.
+    pub(super) fn narrowed(&self) -> EventFilter {
+        if let Some(kinds) = &self.state.kinds {
+            return EventFilter {
+                stream_ids: None,
+                event_types: kinds.event_types.as_ref().map(|types| types.iter().cloned().collect()),
+                stream_types: kinds.stream_types.as_ref().map(|types| types.iter().copied().collect()),
+            };
+        }
+        if self.state.widens {
+            return EventFilter::default();
+        }
+        EventFilter { stream_ids: Some(lock(&self.state.streams).iter().copied().collect()), ..Default::default() }
     }
 
     /// Times the index has woken this subscription.
@@ -176,13 +254,26 @@ impl Route {
 impl Drop for Route {
     fn drop(&mut self) {
         let Some(routes) = self.routes.upgrade() else { return };
-        let mut by_stream = lock(&routes.by_stream);
-        for stream in lock(&self.state.streams).iter() {
-            if let Some(routes) = by_stream.get_mut(stream) {
-                routes.remove(&self.id);
-                if routes.is_empty() {
-                    by_stream.remove(stream);
-                }
+        let streams = lock(&self.state.streams);
+        leave(&mut lock(&routes.by_stream), streams.iter(), self.id);
+        if let Some(kinds) = &self.state.kinds {
+            leave(&mut lock(&routes.by_event_type), kinds.event_types.iter().flatten(), self.id);
+            leave(&mut lock(&routes.by_stream_type), kinds.stream_types.iter().flatten(), self.id);
+        }
+    }
+}
+
+/// Takes route `id` out from under each of `keys`.
+fn leave<'a, K: std::hash::Hash + Eq + 'a>(
+    index: &mut HashMap<K, Followers>,
+    keys: impl Iterator<Item = &'a K>,
+    id: u64,
+) {
+    for key in keys {
+        if let Some(followers) = index.get_mut(key) {
+            followers.remove(&id);
+            if followers.is_empty() {
+                index.remove(key);
             }
         }
     }

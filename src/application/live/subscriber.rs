@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::LiveFeed;
 use super::routes::Route;
-use crate::application::ports::{EventFilter, RecordedEvent};
+use crate::application::ports::RecordedEvent;
 
 /// Events per hand-over from the buffer.
 const BATCH: usize = 256;
@@ -126,8 +126,7 @@ impl FeedStream {
             return Err(SubscriptionEnded::Lagged { lag, max_lag, resume_after: self.position });
         }
         let page = self.feed.config().page_size;
-        let filter =
-            EventFilter { stream_ids: self.route.as_ref().and_then(Route::fixed_streams), ..Default::default() };
+        let filter = self.route.as_ref().map(Route::narrowed).unwrap_or_default();
         match self.feed.store().read_all(self.position, page, &filter).await {
             Ok(events) if events.is_empty() => {
                 // Nothing (of its streams) committed in (position, head].

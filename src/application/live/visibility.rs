@@ -37,10 +37,10 @@ impl Visibility {
         (!self.actor.is_privileged()).then(|| Interest::widening(self.streams.iter().copied()))
     }
 
-    /// Takes in what `event` opens to the actor (an account of theirs being
-    /// opened, a transfer touching their accounts being requested), then
-    /// tells whether they may see it.
-    pub fn admits(&mut self, event: &RecordedEvent) -> bool {
+    /// Takes `event` in, in log order: first what it opens to the actor (an
+    /// account of theirs being opened, a transfer touching their accounts
+    /// being requested), then whether they may see it.
+    pub fn take_in(&mut self, event: &RecordedEvent) -> bool {
         if self.actor.is_privileged() {
             return true;
         }
