@@ -6,6 +6,7 @@ use minibank::application::commands::{Command, CommandMeta, PlainPassword, Regis
 use minibank::bootstrap::{RunningServer, Settings, spawn};
 use minibank::domain::value::{Email, PersonName, Role, Username};
 use serde_json::{Value, json};
+use test_support::graphql;
 
 pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 pub const PASSWORD: &str = "correct horse battery";
@@ -85,11 +86,7 @@ impl TestApp {
 
     /// POSTs one operation and returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self.http.post(&self.url).json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap();
+        let response = graphql::post(&self.http, &self.url, token, query, variables).await.unwrap();
         assert_eq!(response.status(), 200, "GraphQL answers 200");
         response.json().await.unwrap()
     }

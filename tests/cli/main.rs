@@ -7,11 +7,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use test_support::server_process;
-use test_support::ws_client;
-
-use server_process::{ServerProcess, minibank};
-use ws_client::{LEGACY_WS, Received, TRANSPORT_WS, WsClient};
+use test_support::graphql;
+use test_support::server_process::{self, ServerProcess, minibank};
+use test_support::ws_client::{LEGACY_WS, Received, TRANSPORT_WS, WsClient};
 
 #[test]
 fn export_schema_prints_the_committed_schema() {
@@ -159,7 +157,7 @@ async fn each_request_is_logged_at_info_with_its_operation_status_request_id_and
     let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("bank.db").display());
     let server = ServerProcess::start(&database_url, &[("CORS_ORIGINS", "https://app.example")]);
     let (http, url) = (reqwest::Client::new(), server.url());
-    let registered = gql(
+    let registered = graphql::ok(
         &http,
         &url,
         None,
@@ -294,17 +292,6 @@ async fn until_closed(client: &mut WsClient, id: &str) -> (bool, (u16, String)) 
     }
 }
 
-/// POSTs one operation to a running server; the answer's `data`, which must have no errors.
-async fn gql(http: &reqwest::Client, url: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut request = http.post(url).json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let answer: Value = request.send().await.unwrap().json().await.unwrap();
-    assert!(answer.get("errors").is_none(), "{answer}");
-    answer["data"].clone()
-}
-
 const DEPOSIT: &str =
     r#"mutation($id: ID!) { deposit(input: { accountId: $id, amount: "1.00" }) { account { balance } } }"#;
 const ACCOUNT: &str =
@@ -316,7 +303,7 @@ async fn rebuild_projections_runs_beside_a_serving_server_which_keeps_answering_
     let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("bank.db").display());
     let server = ServerProcess::start(&database_url, &[]);
     let (http, url) = (reqwest::Client::new(), server.url());
-    let registered = gql(
+    let registered = graphql::ok(
         &http,
         &url,
         None,
@@ -326,10 +313,11 @@ async fn rebuild_projections_runs_beside_a_serving_server_which_keeps_answering_
     .await;
     let token = registered["registerClient"]["token"].as_str().unwrap().to_owned();
     let opened =
-        gql(&http, &url, Some(&token), "mutation { openAccount(input: {}) { account { id } } }", json!({})).await;
+        graphql::ok(&http, &url, Some(&token), "mutation { openAccount(input: {}) { account { id } } }", json!({}))
+            .await;
     let account = opened["openAccount"]["account"]["id"].as_str().unwrap().to_owned();
     for _ in 0..200 {
-        gql(&http, &url, Some(&token), DEPOSIT, json!({ "id": account })).await;
+        graphql::ok(&http, &url, Some(&token), DEPOSIT, json!({ "id": account })).await;
     }
 
     // A client keeps depositing and reading back while the rebuild runs.
@@ -340,9 +328,9 @@ async fn rebuild_projections_runs_beside_a_serving_server_which_keeps_answering_
         tokio::spawn(async move {
             let mut deposits = 200;
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                gql(&http, &url, Some(&token), DEPOSIT, json!({ "id": account })).await;
+                graphql::ok(&http, &url, Some(&token), DEPOSIT, json!({ "id": account })).await;
                 deposits += 1;
-                let seen = gql(&http, &url, Some(&token), ACCOUNT, json!({ "id": account })).await;
+                let seen = graphql::ok(&http, &url, Some(&token), ACCOUNT, json!({ "id": account })).await;
                 assert_eq!(seen["account"]["balance"], format!("{deposits}.00"), "{seen}");
                 assert_eq!(seen["account"]["transactions"]["totalCount"], deposits, "{seen}");
                 assert_eq!(seen["account"]["transactions"]["nodes"][0]["balanceAfter"], format!("{deposits}.00"));
@@ -373,7 +361,7 @@ async fn rebuild_projections_runs_beside_a_serving_server_which_keeps_answering_
         assert!(stdout.lines().any(|l| l.starts_with(&summary) && l.contains("switched over at position")), "{stdout}");
     }
     assert!(!stderr.contains('\u{1b}'), "no terminal control codes when stderr is not a terminal: {stderr}");
-    let seen = gql(&http, &url, Some(&token), ACCOUNT, json!({ "id": account })).await;
+    let seen = graphql::ok(&http, &url, Some(&token), ACCOUNT, json!({ "id": account })).await;
     assert_eq!(seen["account"]["balance"], format!("{deposits}.00"));
 
     let one = minibank(&database_url).args(["rebuild-projections", "--projection", "accounts"]).output().unwrap();

@@ -1,19 +1,14 @@
 //! A fresh, migrated database per test and backend.
 
 use std::future::Future;
-use std::io::Write;
-use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
-use futures::FutureExt;
 use minibank::infrastructure::{
     AccountsProjection, ClientsProjection, PoolSettings, Projection, SeaOrmEventStore, connect, migrate,
 };
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use tempfile::TempDir;
-use uuid::Uuid;
+use sea_orm::DatabaseConnection;
 
-use crate::test_database::with_database;
+use crate::test_database::TestDatabase;
 
 pub struct Backend {
     pub name: &'static str,
@@ -39,42 +34,18 @@ where
     F: Fn(Backend) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let dir = TempDir::new().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    let sqlite = TestDatabase::sqlite();
+    let url = sqlite.url().to_owned();
     let db = connect(&url, &PoolSettings::with_max_connections(1)).await.unwrap();
     migrate(&db).await.unwrap();
     test(Backend { name: "sqlite", db, url }).await;
 
-    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-        report_postgres_skipped();
+    let Some(postgres) = TestDatabase::postgres_if_asked().await else {
         return;
     };
-    let admin = Database::connect(admin_url.as_str()).await.unwrap();
-    let name = format!("minibank_test_{}", Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
-    let url = with_database(&admin_url, &name);
+    let url = postgres.url().to_owned();
     let db = connect(&url, &PoolSettings::with_max_connections(8)).await.unwrap();
-    let outcome = AssertUnwindSafe(async {
-        migrate(&db).await.unwrap();
-        test(Backend { name: "postgres", db: db.clone(), url }).await;
-    })
-    .catch_unwind()
-    .await;
+    migrate(&db).await.unwrap();
+    test(Backend { name: "postgres", db: db.clone(), url }).await;
     db.close().await.unwrap();
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.unwrap();
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
-}
-
-/// Says once per run, past the test harness's output capture, that only
-/// SQLite was tested.
-fn report_postgres_skipped() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = writeln!(
-            std::io::stderr(),
-            "TEST_DATABASE_URL is not set: the PostgreSQL part of the store tests was skipped"
-        );
-    });
 }

@@ -1,4 +1,5 @@
-//! Just enough GraphQL over HTTP to drive server processes.
+//! The one GraphQL-over-HTTP client of the tests, and the few operations
+//! that drive a server process.
 
 use std::time::Duration;
 
@@ -11,15 +12,35 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap()
 }
 
-pub async fn gql(http: &reqwest::Client, url: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+/// POSTs one operation to `url`, with a bearer token when given.
+pub async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> reqwest::Result<reqwest::Response> {
     let mut request = http.post(url).json(&json!({ "query": query, "variables": variables }));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    match request.send().await {
+    request.send().await
+}
+
+/// The whole answer to one operation; a server that did not answer (it
+/// crashed, it is shutting down) gives `{"transport": why}`.
+pub async fn gql(http: &reqwest::Client, url: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+    match post(http, url, token, query, variables).await {
         Ok(response) => response.json().await.unwrap_or_else(|e| json!({ "transport": e.to_string() })),
         Err(error) => json!({ "transport": error.to_string() }),
     }
+}
+
+/// The `data` of an operation that must succeed: answered, with no errors.
+pub async fn ok(http: &reqwest::Client, url: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let answer = gql(http, url, token, query, variables).await;
+    assert!(answer.get("errors").is_none() && answer.get("transport").is_none(), "{answer}");
+    answer["data"].clone()
 }
 
 pub fn code(response: &Value) -> Option<&str> {

@@ -15,11 +15,20 @@ pub enum TestDatabase {
 
 impl TestDatabase {
     pub async fn create() -> Self {
+        match Self::postgres_if_asked().await {
+            Some(database) => database,
+            None => Self::sqlite(),
+        }
+    }
+
+    /// A PostgreSQL database of its own when `TEST_DATABASE_URL` is set;
+    /// otherwise `None`, said once per test binary.
+    pub async fn postgres_if_asked() -> Option<Self> {
         match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) => Self::postgres(admin_url).await,
+            Ok(admin_url) => Some(Self::postgres(admin_url).await),
             Err(_) => {
                 say_postgres_skipped();
-                Self::sqlite()
+                None
             }
         }
     }
