@@ -7,6 +7,8 @@
 //! are within it, from the store when they are behind it. So a slow
 //! subscriber never blocks a command or another subscriber, memory stays
 //! bounded, and a lost notification delays an event but never loses it.
+//! A subscriber that follows some streams or kinds of events is woken only
+//! by commits on them (`routes`), not by every commit.
 
 mod account_updates;
 mod coalesced;

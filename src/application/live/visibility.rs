@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::routes::{Interest, opened_through};
 use crate::application::ports::RecordedEvent;
-use crate::application::{Actor, AppContext, AppError};
+use crate::application::{Actor, AppContext, AppError, access};
 
 /// Which events an actor may see as they arrive: admins all; a customer the
 /// streams of their own client, accounts and the transfers touching them,
@@ -16,19 +16,11 @@ pub struct Visibility {
 }
 
 impl Visibility {
+    /// The view `actor` starts with, as the read models know it now (the
+    /// one policy: `access::visible_streams`).
     pub async fn of(ctx: &AppContext, actor: Actor) -> Result<Self, AppError> {
-        let mut streams = HashSet::new();
-        match actor {
-            Actor::Anonymous => return Err(AppError::Unauthenticated),
-            Actor::Client { id, .. } if !actor.is_privileged() => {
-                let accounts = ctx.accounts.ids_owned_by(id).await?;
-                streams.extend(ctx.transfers.ids_involving(&accounts).await?);
-                streams.extend(accounts);
-                streams.insert(id);
-            }
-            _ => {}
-        }
-        Ok(Visibility { actor, streams })
+        let streams = access::visible_streams(ctx, actor).await?.unwrap_or_default();
+        Ok(Visibility { actor, streams: streams.into_iter().collect() })
     }
 
     /// The streams to route to a subscriber with this view: `None` for one
