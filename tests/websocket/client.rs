@@ -1,36 +1,27 @@
-//! A websocket client speaking either subprotocol, message by message.
+//! Reading the shared websocket client message by message, as these tests
+//! need: keepalives skipped, close frames with the messages before them,
+//! ping/pong round trips.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
+use test_support::ws_client::WsClient;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
-pub type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// The tests' one websocket client, read here frame by frame.
+pub type Client = WsClient;
 
-pub const TRANSPORT: &str = "graphql-transport-ws";
-pub const LEGACY: &str = "graphql-ws";
+pub use test_support::ws_client::{LEGACY_WS as LEGACY, TRANSPORT_WS as TRANSPORT};
 pub const WAIT: Duration = Duration::from_secs(5);
 
 pub async fn connect(addr: SocketAddr, protocol: &str, authorization: Option<&str>) -> Client {
-    let mut request = format!("ws://{addr}/ws").into_client_request().expect("request");
-    let headers = request.headers_mut();
-    headers.insert("sec-websocket-protocol", protocol.parse().expect("header"));
-    if let Some(authorization) = authorization {
-        headers.insert("authorization", authorization.parse().expect("header"));
-    }
-    let (client, response) = connect_async(request).await.expect("connect");
-    let selected = response.headers().get("sec-websocket-protocol");
-    assert_eq!(selected.and_then(|v| v.to_str().ok()), Some(protocol));
-    client
+    WsClient::connect_to(&format!("ws://{addr}/ws"), protocol, authorization).await
 }
 
 pub async fn send(client: &mut Client, message: Value) {
-    client.send(Message::Text(message.to_string().into())).await.expect("send");
+    client.send(message).await;
 }
 
 /// The next protocol message, skipping Ping/Pong frames and (legacy) `ka`.

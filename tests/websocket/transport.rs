@@ -121,7 +121,7 @@ async fn invalid_messages_close_with_4400() {
     for message in invalid {
         let mut client = connect(server.addr, TRANSPORT, None).await;
         init(&mut client, json!({})).await;
-        client.send(message.clone()).await.expect("send");
+        SinkExt::send(&mut *client, message.clone()).await.expect("send");
         let (code, reason, _) = closed(&mut client).await;
         assert_eq!((code, reason.as_str()), (4400, "Invalid message received"), "{message:?}");
     }

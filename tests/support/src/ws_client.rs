@@ -1,6 +1,7 @@
 //! A small real websocket client speaking both GraphQL subprotocols.
 
 use std::collections::VecDeque;
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -15,7 +16,7 @@ pub const TRANSPORT_WS: &str = "graphql-transport-ws";
 pub const LEGACY_WS: &str = "graphql-ws";
 
 pub struct WsClient {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    socket: Socket,
     /// Messages read while looking for another operation's, oldest first.
     buffered: VecDeque<Value>,
 }
@@ -27,9 +28,17 @@ pub enum Received {
     Closed(u16, String),
 }
 
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
 impl WsClient {
+    /// Connects to the server's `/graphql` endpoint.
     pub async fn connect(addr: &std::net::SocketAddr, protocol: &str, authorization: Option<&str>) -> Self {
-        let mut request = format!("ws://{addr}/graphql").into_client_request().unwrap();
+        Self::connect_to(&format!("ws://{addr}/graphql"), protocol, authorization).await
+    }
+
+    /// Connects to any websocket URL, asking for `protocol`, which the server must select.
+    pub async fn connect_to(url: &str, protocol: &str, authorization: Option<&str>) -> Self {
+        let mut request = url.into_client_request().unwrap();
         request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_str(protocol).unwrap());
         if let Some(value) = authorization {
             request.headers_mut().insert("authorization", HeaderValue::from_str(value).unwrap());
@@ -116,5 +125,21 @@ impl WsClient {
 
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
+    }
+}
+
+/// The socket itself, for a test that sends or reads frames of its own
+/// (malformed messages, a peer that stops reading).
+impl Deref for WsClient {
+    type Target = Socket;
+
+    fn deref(&self) -> &Socket {
+        &self.socket
+    }
+}
+
+impl DerefMut for WsClient {
+    fn deref_mut(&mut self) -> &mut Socket {
+        &mut self.socket
     }
 }
