@@ -16,13 +16,15 @@ mod metrics;
 mod persisted_queries;
 mod projections;
 mod schema;
-use test_support::server_process;
 mod shared_subscriptions;
+mod sockets;
 mod statement_counts;
 mod subscriptions;
-use test_support::test_database;
 mod time_travel;
 mod transfers;
 mod walkthrough;
 mod write_round_trips;
+
+use test_support::server_process;
+use test_support::test_database;
 use test_support::ws_client;
