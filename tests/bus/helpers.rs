@@ -151,3 +151,22 @@ impl TestApp {
         self.store.read_all(0, 10_000, &EventFilter::default()).await.unwrap()
     }
 }
+
+/// `deposits` deposits of 1 into each of `accounts`, one writer per account,
+/// all at once; returns when every one is committed.
+pub async fn deposit_at_once(app: &Arc<TestApp>, owner: Actor, accounts: &[Uuid], deposits: usize) {
+    let writers: Vec<_> = accounts
+        .iter()
+        .map(|&account| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                for _ in 0..deposits {
+                    app.deposit(owner, account, 1).await;
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+}

@@ -11,7 +11,7 @@ use minibank::application::ports::{EventFilter, EventStore};
 use minibank::domain::value::Role;
 use minibank::infrastructure::memory::InMemoryEventStore;
 
-use crate::helpers::{TestApp, app_with};
+use crate::helpers::{TestApp, app_with, deposit_at_once};
 
 async fn live_app(config: FeedConfig) -> (TestApp, Arc<LiveFeed>) {
     let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
@@ -55,20 +55,7 @@ async fn subscribers_from_zero_get_every_event_once_in_order_under_concurrent_wr
         })
         .collect();
     let app = Arc::new(app);
-    let writers: Vec<_> = accounts
-        .iter()
-        .map(|&account| {
-            let app = app.clone();
-            tokio::spawn(async move {
-                for _ in 0..DEPOSITS {
-                    app.deposit(owner, account, 1).await;
-                }
-            })
-        })
-        .collect();
-    for writer in writers {
-        writer.await.unwrap();
-    }
+    deposit_at_once(&app, owner, &accounts, DEPOSITS).await;
     let expected = all_positions(&app.store).await;
     assert_eq!(expected.len(), total);
     for subscriber in subscribers {

@@ -17,7 +17,7 @@ use minibank::domain::value::Role;
 use minibank::infrastructure::memory::InMemoryEventStore;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, app_with, money, move_money};
+use crate::helpers::{TestApp, app_with, deposit_at_once, money, move_money};
 
 async fn live_app(buffer_capacity: usize) -> (Arc<TestApp>, Arc<LiveFeed>) {
     let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
@@ -72,20 +72,7 @@ async fn each_routed_subscriber_gets_its_streams_events_once_in_order_under_conc
         let stream = feed.subscribe_to(Some(head), Interest::streams([account])).await.unwrap();
         subscribers.push(tokio::spawn(take(stream, DEPOSITS)));
     }
-    let writers: Vec<_> = accounts
-        .iter()
-        .map(|&account| {
-            let app = app.clone();
-            tokio::spawn(async move {
-                for _ in 0..DEPOSITS {
-                    app.deposit(owner, account, 1).await;
-                }
-            })
-        })
-        .collect();
-    for writer in writers {
-        writer.await.unwrap();
-    }
+    deposit_at_once(&app, owner, &accounts, DEPOSITS).await;
     for (account, subscriber) in accounts.iter().zip(subscribers) {
         let got = subscriber.await.unwrap();
         assert_eq!(positions(&got), in_log(&app, head, |e| e.stream_id == *account).await);
