@@ -1,10 +1,10 @@
 //! Appending and reading back; optimistic concurrency.
 
-use minibank::application::ports::{Commit, CommitError, EventFilter, RecordedEvent, StreamAppend, StreamBound};
+use minibank::application::ports::{Commit, CommitError, EventFilter, StreamAppend, StreamBound};
 use minibank::domain::StreamType;
 use uuid::Uuid;
 
-use super::on_each_event_store;
+use super::{on_each_event_store, positions, versions};
 use crate::events::{append, appends, claim, deposited, opened, stream};
 
 #[tokio::test]
@@ -94,14 +94,6 @@ async fn of_concurrent_appends_at_the_same_version_exactly_one_wins() {
         assert_eq!(stream.len(), 1);
     })
     .await;
-}
-
-fn positions(events: &[RecordedEvent]) -> Vec<i64> {
-    events.iter().map(|e| e.position).collect()
-}
-
-fn versions(events: &[RecordedEvent]) -> Vec<i32> {
-    events.iter().map(|e| e.version).collect()
 }
 
 #[tokio::test]

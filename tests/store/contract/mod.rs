@@ -11,7 +11,7 @@ mod reads;
 use std::future::Future;
 use std::sync::Arc;
 
-use minibank::application::ports::EventStore;
+use minibank::application::ports::{EventStore, RecordedEvent};
 use minibank::infrastructure::memory::InMemoryEventStore;
 
 use crate::support::on_each_backend;
@@ -31,4 +31,14 @@ where
 {
     test(Subject { name: "memory", store: Arc::new(InMemoryEventStore::new()) }).await;
     on_each_backend(|backend| test(Subject { name: backend.name, store: Arc::new(backend.store()) })).await;
+}
+
+/// The positions of `events`, in order.
+pub fn positions(events: &[RecordedEvent]) -> Vec<i64> {
+    events.iter().map(|e| e.position).collect()
+}
+
+/// The stream versions of `events`, in order.
+pub fn versions(events: &[RecordedEvent]) -> Vec<i32> {
+    events.iter().map(|e| e.version).collect()
 }

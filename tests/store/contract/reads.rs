@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use minibank::application::ports::{EventFilter, RecordedEvent, StreamBound};
+use minibank::application::ports::{EventFilter, StreamBound};
 use minibank::domain::StreamType;
 use uuid::Uuid;
 
-use super::on_each_event_store;
+use super::{on_each_event_store, positions, versions};
 use crate::events::{append, appends, deposited, opened, register, stream};
 
 #[tokio::test]
@@ -108,14 +108,6 @@ async fn any_limit_reads_and_the_head_is_the_newest_position() {
         assert_eq!(store.head().await.unwrap(), recorded.last().unwrap().position, "{}", subject.name);
     })
     .await;
-}
-
-fn positions(events: &[RecordedEvent]) -> Vec<i64> {
-    events.iter().map(|e| e.position).collect()
-}
-
-fn versions(events: &[RecordedEvent]) -> Vec<i32> {
-    events.iter().map(|e| e.version).collect()
 }
 
 #[tokio::test]
