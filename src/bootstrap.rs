@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use rand::RngCore;
+use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::application::handlers::{AfterCommit, HandlerServices};
 use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
-use crate::application::ports::EventStore;
+use crate::application::ports::{AccountReadModel, ClientReadModel, EventStore};
 use crate::application::process::TransferProcess;
 use crate::application::relay::{EventRelay, RelayLease, RelaySettings, SoleLease};
 use crate::application::stream_locks::StreamLocks;
@@ -20,8 +21,8 @@ use crate::application::{AppContext, MessageBus, Snapshots};
 use crate::http::metrics::{MetricsEndpoint, Samplers};
 use crate::http::websocket::GoingAway;
 use crate::http::{HttpSettings, router};
-use crate::infrastructure::database::Dialect;
 use crate::infrastructure::database::{DatabaseHealth, PoolSettings, connect, connect_readers, migrate};
+use crate::infrastructure::database::{Dialect, InlineReads};
 use crate::infrastructure::event_store::SeaOrmEventStore;
 use crate::infrastructure::leadership::PgAdvisoryLease;
 use crate::infrastructure::nats::{self, NatsSettings};
@@ -29,7 +30,8 @@ use crate::infrastructure::notifications::{postgres_waker, spawn_listener};
 use crate::infrastructure::pool_gauges;
 use crate::infrastructure::projections::{self, Projection, rebuild::Rebuilder};
 use crate::infrastructure::read_models::{
-    SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel,
+    InlineAccountReadModel, InlineClientReadModel, SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel,
+    SeaOrmTransferReadModel,
 };
 use crate::infrastructure::security::{Argon2Hasher, JwtTokens, RandomAccountNumbers};
 use crate::infrastructure::snapshot_store::SeaOrmSnapshotStore;
@@ -162,6 +164,7 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
     }
     let bus = Arc::new(bus);
     let checkpoints = Arc::new(SeaOrmCheckpoints::new(db.clone()));
+    let (clients, accounts) = read_models(&reader).await?;
     if settings.process_transfers {
         tokio::spawn(TransferProcess::new(bus.clone(), feed.clone(), checkpoints.clone()).run());
     }
@@ -169,8 +172,8 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
         bus,
         store,
         snapshots,
-        clients: Arc::new(SeaOrmClientReadModel::new(reader.clone())),
-        accounts: Arc::new(SeaOrmAccountReadModel::new(reader.clone())),
+        clients,
+        accounts,
         transfers: Arc::new(SeaOrmTransferReadModel::new(reader.clone())),
         checkpoints,
         hasher,
@@ -184,6 +187,25 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
         start_integration(client, nats, &ctx, &settings.database_url, shares_database);
     }
     Ok((ctx, samplers))
+}
+
+/// The client and account read models over `reader`; on a SQLite file, with
+/// their keyed reads run on the caller's thread (see [`InlineReads`]).
+async fn read_models(
+    reader: &DatabaseConnection,
+) -> anyhow::Result<(Arc<dyn ClientReadModel>, Arc<dyn AccountReadModel>)> {
+    let clients = SeaOrmClientReadModel::new(reader.clone());
+    let accounts = SeaOrmAccountReadModel::new(reader.clone());
+    if Dialect::of(reader) == Dialect::Sqlite
+        && let Some(inline) = InlineReads::beside(reader).await.context("Failed to open inline SQLite readers")?
+    {
+        let inline = Arc::new(inline);
+        return Ok((
+            Arc::new(InlineClientReadModel::new(inline.clone(), clients)),
+            Arc::new(InlineAccountReadModel::new(inline, accounts)),
+        ));
+    }
+    Ok((Arc::new(clients), Arc::new(accounts)))
 }
 
 /// What a message bus is built from: the server gives its database's store

@@ -25,7 +25,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let database = TestDatabase::create().await;
+    spawn_app_on(TestDatabase::create().await, configure).await
+}
+
+/// The server on a given database.
+pub async fn spawn_app_on(database: TestDatabase, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::for_database(database.url());
     settings.jwt_secret = Some(JWT_SECRET.into());
     configure(&mut settings);

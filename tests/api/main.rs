@@ -10,6 +10,7 @@ mod graphiql;
 mod graphql_over_http;
 mod helpers;
 mod idempotency;
+mod inline_reads;
 mod invariants;
 mod kept_documents;
 mod metrics;

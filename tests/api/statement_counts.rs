@@ -52,14 +52,16 @@ impl Bank {
     }
 
     async fn statements_so_far(&self) -> u64 {
+        self.counter("minibank_db_statements_total").await.unwrap_or_else(|| panic!("no statement counter on /metrics"))
+    }
+
+    /// A counter's value on /metrics; none before its first increment.
+    async fn counter(&self, name: &str) -> Option<u64> {
         let text =
             self.http.get(format!("http://{}/metrics", self.server.addr)).send().await.unwrap().text().await.unwrap();
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("minibank_db_statements_total"))
-            .unwrap_or_else(|| panic!("no statement counter on /metrics:\n{text}"));
+        let line = text.lines().find(|l| l.split([' ', '{']).next() == Some(name))?;
         let value: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
-        value as u64
+        Some(value as u64)
     }
 
     /// The statements one run of `query` cost, and its data. A scrape costs
@@ -166,6 +168,36 @@ async fn nested_queries_cost_statements_by_depth_not_by_rows() {
     let ids: Vec<&Value> = data["accounts"]["nodes"].as_array().unwrap().iter().map(|n| &n["id"]).collect();
     assert_eq!(ids, customer_accounts.iter().collect::<Vec<_>>());
     assert!(statements <= 5, "a customer's query cost {statements} statements");
+}
+
+/// The simple query of issue 17: one account and its last transactions.
+/// On SQLite both of its statements run inline, on the request's own thread.
+#[tokio::test]
+async fn one_account_with_its_transactions_costs_two_statements_run_inline_on_sqlite() {
+    let bank = bank().await;
+    let (customer, accounts) = &bank.clients[1];
+    let query =
+        "query($id: ID!) { account(id: $id) { balance transactions(first: 20) { nodes { amount balanceAfter } } } }";
+    let inline_before = bank.counter("minibank_db_inline_statements_total").await.unwrap_or(0);
+    let (statements, data) = bank.statements_of(customer, query, json!({ "id": accounts[0] })).await;
+    let inline = bank.counter("minibank_db_inline_statements_total").await.unwrap_or(0) - inline_before;
+    assert_eq!(data["account"]["balance"], "60.00");
+    let balances: Vec<&str> = data["account"]["transactions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["balanceAfter"].as_str().unwrap())
+        .collect();
+    assert_eq!(balances, ["60.00", "30.00", "10.00"], "newest first");
+    assert_eq!(statements, 2, "the account, then its page of transactions");
+    // statements_of ran the query three times.
+    let expected_inline = if bank._database.is_postgres() { 0 } else { 3 * 2 };
+    assert_eq!(inline, expected_inline, "statements run inline");
+
+    // Someone else's account is refused as before: no account, nothing of it read further.
+    let (other, _) = &bank.clients[2];
+    let refused = bank.ok(other, query, json!({ "id": accounts[0] })).await;
+    assert_eq!(refused["account"], Value::Null);
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@ pub const COMMIT_BATCH_SIZE: &str = "minibank_commit_batch_size";
 pub const COMMANDS_COMMITTED: &str = "minibank_commands_committed_total";
 pub const EVENTS_APPENDED: &str = "minibank_events_appended_total";
 pub const DB_STATEMENTS: &str = "minibank_db_statements_total";
+pub const DB_INLINE_STATEMENTS: &str = "minibank_db_inline_statements_total";
 
 /// Upper bounds of the latency histograms' buckets, in seconds.
 pub const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -78,4 +79,8 @@ pub fn describe_all() {
     describe_counter!(COMMANDS_COMMITTED, "Commands whose events were committed.");
     describe_counter!(EVENTS_APPENDED, "Events appended to the log.");
     describe_counter!(DB_STATEMENTS, "SQL statements sent to the database.");
+    describe_counter!(
+        DB_INLINE_STATEMENTS,
+        "Of those, the statements SQLite ran on the requests' own threads (keyed reads), not on a pooled connection's."
+    );
 }

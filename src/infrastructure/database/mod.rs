@@ -10,11 +10,13 @@ use crate::application::ports::HealthCheck;
 
 mod connect_error;
 mod dialect;
+mod inline_sqlite;
 pub mod postgres;
 mod sqlite;
 mod statement_count;
 
 pub use dialect::Dialect;
+pub use inline_sqlite::{InlineReads, Reader as InlineReader};
 pub use sqlite::{READERS as SQLITE_READERS, Synchronous as SqliteSynchronous};
 
 /// Rows at most per multi-row statement: well under either database's limit

@@ -6,6 +6,8 @@
 use sea_orm::DatabaseConnection;
 
 pub const STATEMENTS_TOTAL: &str = "minibank_db_statements_total";
+/// Of those, the ones run inline ([`super::InlineReads`]).
+pub const INLINE_STATEMENTS_TOTAL: &str = "minibank_db_inline_statements_total";
 
 /// Registers the counter on every statement `db` runs, in transactions too.
 pub fn count_statements(db: &mut DatabaseConnection) {

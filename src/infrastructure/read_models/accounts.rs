@@ -231,7 +231,7 @@ impl AccountReadModel for SeaOrmAccountReadModel {
     }
 }
 
-fn to_account_view(row: account::Model) -> anyhow::Result<AccountView> {
+pub(super) fn to_account_view(row: account::Model) -> anyhow::Result<AccountView> {
     let status = AccountStatus::parse(&row.status)
         .with_context(|| format!("account {} has an unknown status {}", row.id, row.status))?;
     Ok(AccountView {
@@ -249,7 +249,7 @@ fn to_account_view(row: account::Model) -> anyhow::Result<AccountView> {
     })
 }
 
-fn to_transaction_view(row: account_transaction::Model) -> anyhow::Result<TransactionView> {
+pub(super) fn to_transaction_view(row: account_transaction::Model) -> anyhow::Result<TransactionView> {
     let kind = TransactionKind::parse(&row.kind)
         .with_context(|| format!("transaction {} has an unknown kind {}", row.id, row.kind))?;
     Ok(TransactionView {

@@ -88,7 +88,7 @@ fn parse_role(row: &Model) -> anyhow::Result<Role> {
     Role::parse(&row.role).with_context(|| format!("client {} has an unknown role {}", row.id, row.role))
 }
 
-fn to_view(row: Model) -> anyhow::Result<ClientView> {
+pub(super) fn to_view(row: Model) -> anyhow::Result<ClientView> {
     Ok(ClientView {
         role: parse_role(&row)?,
         id: row.id,
