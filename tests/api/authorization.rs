@@ -131,10 +131,10 @@ async fn mutations_follow_the_matrix() {
     assert_eq!(by_admin["data"]["openAccount"]["account"]["overdraftLimit"], "50.00");
 
     for operation in ["deposit", "withdraw"] {
-        assert_eq!(code(&w.app.money_as(None, operation, &w.account_a, "1").await), Some("UNAUTHENTICATED"));
-        assert_eq!(code(&w.app.money_as(b, operation, &w.account_a, "1").await), Some("NOT_FOUND"));
-        assert!(w.app.money_as(a, operation, &w.account_a, "1").await.get("errors").is_none());
-        assert!(w.app.money_as(admin, operation, &w.account_a, "1").await.get("errors").is_none());
+        assert_eq!(code(&money_as(&w.app, None, operation, &w.account_a, "1").await), Some("UNAUTHENTICATED"));
+        assert_eq!(code(&money_as(&w.app, b, operation, &w.account_a, "1").await), Some("NOT_FOUND"));
+        assert!(money_as(&w.app, a, operation, &w.account_a, "1").await.get("errors").is_none());
+        assert!(money_as(&w.app, admin, operation, &w.account_a, "1").await.get("errors").is_none());
     }
 
     let limit = "mutation($input: ChangeOverdraftLimitInput!) { changeOverdraftLimit(input: $input) { account { overdraftLimit } } }";
@@ -159,8 +159,8 @@ async fn mutations_follow_the_matrix() {
 async fn another_customers_account_looks_exactly_like_a_missing_one() {
     let w = world().await;
     let missing = uuid::Uuid::now_v7().to_string();
-    let theirs = w.app.money_as(Some(&w.b), "deposit", &w.account_a, "1").await;
-    let nobodys = w.app.money_as(Some(&w.b), "deposit", &missing, "1").await;
+    let theirs = money_as(&w.app, Some(&w.b), "deposit", &w.account_a, "1").await;
+    let nobodys = money_as(&w.app, Some(&w.b), "deposit", &missing, "1").await;
     assert_eq!(code(&theirs), Some("NOT_FOUND"));
     assert_eq!(theirs["errors"][0]["message"], nobodys["errors"][0]["message"]);
     let stale = w
@@ -208,9 +208,8 @@ async fn bad_tokens_are_unauthenticated_but_do_not_block_signing_in() {
     assert_eq!(code(&response), Some("UNAUTHENTICATED"), "an empty header is anonymous, and me needs a caller");
 }
 
-impl TestApp {
-    pub async fn money_as(&self, user: Option<&User>, operation: &str, account_id: &str, amount: &str) -> Value {
-        let query = format!("mutation($input: MoneyInput!) {{ {operation}(input: $input) {{ position }} }}");
-        self.gql(as_token(user), &query, json!({ "input": { "accountId": account_id, "amount": amount } })).await
-    }
+/// A deposit or withdrawal by `user` (anonymous when none); its raw response.
+async fn money_as(app: &TestApp, user: Option<&User>, operation: &str, account_id: &str, amount: &str) -> Value {
+    let query = format!("mutation($input: MoneyInput!) {{ {operation}(input: $input) {{ position }} }}");
+    app.gql(as_token(user), &query, json!({ "input": { "accountId": account_id, "amount": amount } })).await
 }

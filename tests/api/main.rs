@@ -8,7 +8,6 @@ mod concurrency;
 mod cors;
 mod graphiql;
 mod graphql_over_http;
-mod helpers;
 mod idempotency;
 mod inline_reads;
 mod invariants;
@@ -26,6 +25,7 @@ mod transfers;
 mod walkthrough;
 mod write_round_trips;
 
+use test_support::app as helpers;
 use test_support::server_process;
 use test_support::test_database;
 use test_support::ws_client;

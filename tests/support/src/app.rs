@@ -1,12 +1,17 @@
+//! The real server in the test's own process (`minibank::bootstrap::spawn`) on
+//! a random port and a fresh database, with a client for it: for tests that
+//! reach into the running server (its bus, a second instance on the same
+//! database); `server_process` runs the binary instead.
+
 use std::time::Duration;
 
+use crate::graphql;
 use crate::test_database::TestDatabase;
 use minibank::application::Actor;
 use minibank::application::commands::{Command, CommandMeta, PlainPassword, RegisterClient};
 use minibank::bootstrap::{RunningServer, Settings, spawn};
 use minibank::domain::value::{Email, PersonName, Role, Username};
 use serde_json::{Value, json};
-use test_support::graphql;
 
 pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 pub const PASSWORD: &str = "correct horse battery";
