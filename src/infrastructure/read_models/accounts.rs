@@ -31,6 +31,15 @@ impl SeaOrmAccountReadModel {
         SeaOrmAccountReadModel { db }
     }
 
+    /// Every transaction of one account, counted (reads them all).
+    pub async fn count_transactions(&self, account_id: Uuid) -> anyhow::Result<u64> {
+        account_transaction::Entity::find()
+            .filter(account_transaction::Column::AccountId.eq(account_id))
+            .count(&self.db)
+            .await
+            .context("cannot count transactions")
+    }
+
     async fn find_one(&self, condition: Condition) -> anyhow::Result<Option<AccountView>> {
         let row = account::Entity::find().filter(condition).one(&self.db).await.context("cannot read an account")?;
         row.map(to_account_view).transpose()
@@ -87,12 +96,9 @@ impl AccountReadModel for SeaOrmAccountReadModel {
     }
 
     async fn transactions(&self, account_id: Uuid, page: &PageRequest) -> anyhow::Result<Page<TransactionView>> {
-        let of_account = account_transaction::Column::AccountId.eq(account_id);
-        let total = page
-            .total(account_transaction::Entity::find().filter(of_account.clone()).count(&self.db))
-            .await
-            .context("cannot count transactions")?;
-        let mut query = account_transaction::Entity::find().filter(of_account);
+        let total = page.total(self.count_transactions(account_id)).await?;
+        let mut query =
+            account_transaction::Entity::find().filter(account_transaction::Column::AccountId.eq(account_id));
         // Newest first: the next page holds the versions below the cursor.
         if let Some(after) = page.after {
             query = query.filter(account_transaction::Column::Version.lt(after));

@@ -30,7 +30,6 @@ const BY_NUMBER: &str = concat!(select_account!(), " WHERE number = ?1");
 const TRANSACTIONS: &str = "SELECT id, account_id, version, kind, amount_cents, balance_after_cents, description, \
     transfer_id, occurred_at, position FROM account_transactions \
     WHERE account_id = ?1 AND version < ?2 ORDER BY version DESC LIMIT ?3";
-const COUNT_TRANSACTIONS: &str = "SELECT COUNT(*) FROM account_transactions WHERE account_id = ?1";
 
 pub struct InlineAccountReadModel {
     inline: Arc<InlineReads>,
@@ -70,21 +69,18 @@ impl AccountReadModel for InlineAccountReadModel {
         let id = account_id.as_bytes().as_slice();
         let below = page.after.unwrap_or(i64::MAX);
         let limit = i64::try_from(page.first + 1).unwrap_or(i64::MAX);
-        let (rows, total) = self
+        // Counting reads every transaction of the account, however many: not
+        // a short read, so the pooled connections count.
+        let total = page.total(self.rest.count_transactions(account_id)).await?;
+        let rows = self
             .inline
-            .read(|reader| {
-                let total = match page.count_total {
-                    true => reader.row(COUNT_TRANSACTIONS, [id], |row| row.get::<_, i64>(0))?.unwrap_or(0),
-                    false => 0,
-                };
-                Ok((reader.rows(TRANSACTIONS, rusqlite::params![id, below, limit], transaction_model)?, total))
-            })
+            .read(|reader| reader.rows(TRANSACTIONS, rusqlite::params![id, below, limit], transaction_model))
             .with_context(|| format!("cannot list the transactions of {account_id}"))?;
         let items = rows
             .into_iter()
             .map(|row| Ok((i64::from(row.version), to_transaction_view(row)?)))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, page.first, u64::try_from(total).unwrap_or(0)))
+        Ok(Page::from_rows(items, page.first, total))
     }
 
     async fn get_many(&self, ids: &[Uuid]) -> anyhow::Result<Vec<AccountView>> {

@@ -1,5 +1,5 @@
-//! The read models on SQLite with their keyed reads (one account, its page of
-//! transactions, one client) run on the caller's thread
+//! The read models on SQLite with their keyed reads (one account, a page of
+//! one account's transactions, one client) run on the caller's thread
 //! ([`InlineReads`](crate::infrastructure::database::InlineReads)); every
 //! other read goes to the SeaORM read model they wrap. Both read the same
 //! rows into the same entity models, so the views are made by the same code.
