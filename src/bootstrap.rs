@@ -53,7 +53,8 @@ pub struct Settings {
     pub feed: FeedConfig,
     /// Run the transfer process manager in this process (tests may pause it).
     pub process_transfers: bool,
-    /// Test-only: abort right after this named step commits.
+    /// Test-only (debug builds): abort right after this named step commits.
+    #[cfg(debug_assertions)]
     pub crash_after: Option<String>,
     /// Snapshot every N events of a stream; 0 disables snapshots.
     pub snapshot_every: u32,
@@ -84,6 +85,7 @@ impl Settings {
             http: HttpSettings::default(),
             feed: FeedConfig::default(),
             process_transfers: true,
+            #[cfg(debug_assertions)]
             crash_after: None,
             nats: None,
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
@@ -144,7 +146,7 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
         store: store.clone(),
         snapshots: snapshots.clone(),
         max_attempts: MAX_COMMAND_ATTEMPTS,
-        after_commit: settings.crash_after.clone().map(|step| Arc::new(AbortAfter(step)) as Arc<dyn AfterCommit>),
+        after_commit: fault_injection(settings),
     });
     bus.subscribe(Arc::new(FeedNotifier(feed.clone())));
     let instance = uuid::Uuid::now_v7();
@@ -252,11 +254,25 @@ pub async fn rebuilder(
     Ok((Rebuilder::new(db, batch), selected))
 }
 
+/// The crash tests' fault injection, when asked for (debug builds only).
+#[cfg(debug_assertions)]
+fn fault_injection(settings: &Settings) -> Option<Arc<dyn AfterCommit>> {
+    settings.crash_after.clone().map(|step| Arc::new(AbortAfter(step)) as Arc<dyn AfterCommit>)
+}
+
+/// Release builds have no fault injection.
+#[cfg(not(debug_assertions))]
+fn fault_injection(_: &Settings) -> Option<Arc<dyn AfterCommit>> {
+    None
+}
+
 /// Fault injection for the crash tests (`MINIBANK_CRASH_AFTER`, a hidden
-/// setting): aborts the process right after the named step commits, as a
-/// crash would. Wired only when that setting is given.
+/// setting of debug builds): aborts the process right after the named step
+/// commits, as a crash would. Wired only when that setting is given.
+#[cfg(debug_assertions)]
 struct AbortAfter(String);
 
+#[cfg(debug_assertions)]
 impl AfterCommit for AbortAfter {
     fn committed(&self, step: &'static str) {
         if self.0 == step {

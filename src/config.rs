@@ -251,7 +251,9 @@ pub struct CommandArgs {
     #[arg(long, env = "TRANSFER_PROCESS", default_value_t = true, action = clap::ArgAction::Set)]
     pub transfer_process: bool,
     /// Test-only fault injection: abort right after the named step commits
-    /// (transfer-requested, transfer-completed, transfer-failed).
+    /// (transfer-requested, transfer-completed, transfer-failed). Only in
+    /// debug builds, which the tests run; a release build has no such setting.
+    #[cfg(debug_assertions)]
     #[arg(long, env = "MINIBANK_CRASH_AFTER", hide = true)]
     pub crash_after: Option<String>,
 }

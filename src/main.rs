@@ -69,6 +69,7 @@ fn settings(args: ServeArgs) -> Settings {
             ..FeedConfig::default()
         },
         process_transfers: commands.transfer_process,
+        #[cfg(debug_assertions)]
         crash_after: commands.crash_after,
         nats: nats_settings(nats),
     }
