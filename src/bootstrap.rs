@@ -30,8 +30,7 @@ use crate::infrastructure::notifications::{postgres_waker, spawn_listener};
 use crate::infrastructure::pool_gauges;
 use crate::infrastructure::projections::{self, Projection, rebuild::Rebuilder};
 use crate::infrastructure::read_models::{
-    InlineAccountReadModel, InlineClientReadModel, SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel,
-    SeaOrmTransferReadModel,
+    SeaOrmAccountReadModel, SeaOrmCheckpoints, SeaOrmClientReadModel, SeaOrmTransferReadModel,
 };
 use crate::infrastructure::security::{Argon2Hasher, JwtTokens, RandomAccountNumbers};
 use crate::infrastructure::snapshot_store::SeaOrmSnapshotStore;
@@ -191,8 +190,8 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
     Ok((ctx, samplers))
 }
 
-/// The client and account read models over `reader`; on a SQLite file, with
-/// their keyed reads run on the caller's thread (see [`InlineReads`]).
+/// The client and account read models over `reader`; on a SQLite file, they
+/// read their rows on the caller's thread (see [`InlineReads`]).
 async fn read_models(
     reader: &DatabaseConnection,
 ) -> anyhow::Result<(Arc<dyn ClientReadModel>, Arc<dyn AccountReadModel>)> {
@@ -202,10 +201,7 @@ async fn read_models(
         && let Some(inline) = InlineReads::beside(reader).await.context("Failed to open inline SQLite readers")?
     {
         let inline = Arc::new(inline);
-        return Ok((
-            Arc::new(InlineClientReadModel::new(inline.clone(), clients)),
-            Arc::new(InlineAccountReadModel::new(inline, accounts)),
-        ));
+        return Ok((Arc::new(clients.with_inline_reads(inline.clone())), Arc::new(accounts.with_inline_reads(inline))));
     }
     Ok((Arc::new(clients), Arc::new(accounts)))
 }

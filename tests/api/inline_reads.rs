@@ -1,17 +1,17 @@
-//! SQLite's keyed reads run inline (on the request's thread, over
-//! connections of their own) and must read exactly what the pooled SeaORM
-//! read models read: the same rows, pages, cursors and counts, for accounts
-//! of every shape (transfers in and out, descriptions, a closed account).
-//! Always on SQLite: the inline reads exist only there.
+//! On SQLite the read models read their rows inline (on the request's
+//! thread, over connections of their own) and must read exactly what they
+//! read over the pooled connections: the same rows, pages, cursors and
+//! counts, one at a time and by the level, for accounts of every shape
+//! (transfers in and out, descriptions, a closed account). Always on SQLite:
+//! the inline reads exist only there.
 
 use std::sync::Arc;
 
 use minibank::application::pagination::PageRequest;
-use minibank::application::ports::{AccountReadModel, ClientReadModel};
+use minibank::application::ports::{AccountListFilter, AccountReadModel, ClientReadModel};
+use minibank::domain::account::AccountStatus;
 use minibank::infrastructure::database::{InlineReads, PoolSettings, connect, connect_readers};
-use minibank::infrastructure::read_models::{
-    InlineAccountReadModel, InlineClientReadModel, SeaOrmAccountReadModel, SeaOrmClientReadModel,
-};
+use minibank::infrastructure::read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -68,12 +68,13 @@ async fn inline_reads_return_what_the_pooled_read_models_return() {
     let reader = connect_readers(app.database_url(), &PoolSettings::default(), &writer).await.unwrap();
     let inline = Arc::new(InlineReads::beside(&reader).await.unwrap().expect("a SQLite file"));
     let pooled_accounts = SeaOrmAccountReadModel::new(reader.clone());
-    let inline_accounts = InlineAccountReadModel::new(inline.clone(), pooled_accounts.clone());
+    let inline_accounts = pooled_accounts.clone().with_inline_reads(inline.clone());
     let pooled_clients = SeaOrmClientReadModel::new(reader.clone());
-    let inline_clients = InlineClientReadModel::new(inline, pooled_clients.clone());
+    let inline_clients = pooled_clients.clone().with_inline_reads(inline);
+    let missing = Uuid::now_v7();
 
     let mut pages_compared = 0;
-    for id in accounts.iter().copied().chain([Uuid::now_v7()]) {
+    for id in accounts.iter().copied().chain([missing]) {
         let account = pooled_accounts.get(id).await.unwrap();
         assert_eq!(inline_accounts.get(id).await.unwrap(), account, "account {id}");
         if let Some(account) = &account {
@@ -100,12 +101,55 @@ async fn inline_reads_return_what_the_pooled_read_models_return() {
     assert!(pages_compared > 100, "{pages_compared} pages");
     assert_eq!(inline_accounts.by_number("00000000000").await.unwrap(), None);
 
-    let admin_id = Uuid::parse_str(&admin.id).unwrap();
-    for id in customers.iter().copied().chain([admin_id, Uuid::now_v7()]) {
-        let client = pooled_clients.get(id).await.unwrap();
-        assert_eq!(inline_clients.get(id).await.unwrap(), client, "client {id}");
-        assert_eq!(inline_clients.get_many(&[id]).await.unwrap(), pooled_clients.get_many(&[id]).await.unwrap());
+    // Lists and whole levels, walked page by page.
+    let mut some: Vec<Uuid> = accounts.iter().copied().step_by(2).chain([missing]).collect();
+    some.reverse();
+    assert_eq!(inline_accounts.get_many(&some).await.unwrap(), pooled_accounts.get_many(&some).await.unwrap());
+    assert_eq!(inline_accounts.get_many(&[]).await.unwrap(), Vec::new());
+    let filters = [
+        AccountListFilter::default(),
+        AccountListFilter { owner_id: Some(customers[1]), status: None },
+        AccountListFilter { owner_id: None, status: Some(AccountStatus::Closed) },
+        AccountListFilter { owner_id: Some(missing), status: Some(AccountStatus::Open) },
+    ];
+    let owners: Vec<Uuid> = customers.iter().copied().chain([missing]).collect();
+    for first in [0, 1, 2, 3, 100] {
+        for count_total in [true, false] {
+            for filter in &filters {
+                let mut page = PageRequest { after: None, first, count_total };
+                loop {
+                    let expected = pooled_accounts.list(filter, &page).await.unwrap();
+                    assert_eq!(inline_accounts.list(filter, &page).await.unwrap(), expected, "{filter:?} {page:?}");
+                    match expected.items.last() {
+                        Some((key, _)) if expected.has_next_page => page.after = Some(*key),
+                        _ => break,
+                    }
+                }
+            }
+            let page = PageRequest { after: None, first, count_total };
+            assert_eq!(
+                inline_accounts.pages_by_owner(&owners, &page).await.unwrap(),
+                pooled_accounts.pages_by_owner(&owners, &page).await.unwrap()
+            );
+            let level = inline_accounts.transaction_pages(&accounts, &page).await.unwrap();
+            assert_eq!(level, pooled_accounts.transaction_pages(&accounts, &page).await.unwrap());
+            // The next page of every account at once, below a version.
+            let below = PageRequest { after: Some(4), first, count_total };
+            assert_eq!(
+                inline_accounts.transaction_pages(&accounts, &below).await.unwrap(),
+                pooled_accounts.transaction_pages(&accounts, &below).await.unwrap()
+            );
+        }
     }
+
+    let admin_id = Uuid::parse_str(&admin.id).unwrap();
+    let clients: Vec<Uuid> = customers.iter().copied().chain([admin_id, missing]).collect();
+    for id in &clients {
+        let client = pooled_clients.get(*id).await.unwrap();
+        assert_eq!(inline_clients.get(*id).await.unwrap(), client, "client {id}");
+        assert_eq!(inline_clients.get_many(&[*id]).await.unwrap(), pooled_clients.get_many(&[*id]).await.unwrap());
+    }
+    assert_eq!(inline_clients.get_many(&clients).await.unwrap(), pooled_clients.get_many(&clients).await.unwrap());
 }
 
 #[tokio::test]

@@ -128,9 +128,14 @@ async fn nested_queries_cost_statements_by_depth_not_by_rows() {
     let bank = bank().await;
 
     // The query: accounts, their count, owners, transaction pages,
-    // their counts: five statements for 50 accounts, and for 5.
+    // their counts: five statements for 50 accounts, and for 5. On SQLite
+    // the three that read rows run inline, the two counts on the pool.
+    let inline_before = bank.counter("minibank_db_inline_statements_total").await.unwrap_or(0);
     let (statements, data) =
         bank.statements_of(&bank.admin, ACCOUNTS_WITH_OWNERS_AND_TRANSACTIONS, json!({ "first": 50 })).await;
+    let inline = bank.counter("minibank_db_inline_statements_total").await.unwrap_or(0) - inline_before;
+    // statements_of ran the query three times.
+    assert_eq!(inline, if bank._database.is_postgres() { 0 } else { 3 * 3 }, "statements run inline");
     let accounts = &data["accounts"];
     assert_eq!(accounts["totalCount"], CLIENTS * ACCOUNTS_PER_CLIENT);
     let nodes = accounts["nodes"].as_array().unwrap();

@@ -10,8 +10,9 @@
 //! committed (WAL), so a read after a write's answer sees that write.
 //!
 //! Only short reads belong here: they block the async worker that runs them
-//! (a keyed lookup, a bounded page). Lists, searches, counts and batches stay
-//! on the pooled connections.
+//! (a keyed lookup, a bounded page, a level of a nested query: at most 100
+//! parents of at most 101 rows). Counts and searches, which read more rows
+//! than they return, stay on the pooled connections.
 
 use std::path::PathBuf;
 use std::sync::Mutex;

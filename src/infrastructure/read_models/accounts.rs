@@ -1,17 +1,21 @@
 //! [`AccountReadModel`] over the `accounts` and `account_transactions` tables.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
 use sea_orm::sea_query::Order;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use uuid::Uuid;
 
 use super::account_events::stream_pages;
-use super::per_parent::{count_per_parent, first_per_parent};
+use super::per_parent::{count_per_parent, first_per_parent_query};
+use super::rows::RowSource;
+use crate::infrastructure::database::InlineReads;
 
 use crate::application::pagination::{Page, PageRequest};
 use crate::application::ports::{
@@ -23,12 +27,20 @@ use crate::infrastructure::entities::{account, account_transaction};
 
 #[derive(Clone)]
 pub struct SeaOrmAccountReadModel {
+    /// Counts, and the reads that stay on the pool.
     db: DatabaseConnection,
+    /// Accounts and transactions.
+    rows: RowSource,
 }
 
 impl SeaOrmAccountReadModel {
     pub fn new(db: DatabaseConnection) -> Self {
-        SeaOrmAccountReadModel { db }
+        SeaOrmAccountReadModel { rows: RowSource::pooled(db.clone()), db }
+    }
+
+    /// The same read model, reading accounts and transactions inline.
+    pub fn with_inline_reads(self, inline: Arc<InlineReads>) -> Self {
+        SeaOrmAccountReadModel { rows: self.rows.with_inline_reads(inline), ..self }
     }
 
     /// Every transaction of one account, counted (reads them all).
@@ -41,8 +53,9 @@ impl SeaOrmAccountReadModel {
     }
 
     async fn find_one(&self, condition: Condition) -> anyhow::Result<Option<AccountView>> {
-        let row = account::Entity::find().filter(condition).one(&self.db).await.context("cannot read an account")?;
-        row.map(to_account_view).transpose()
+        let query = account::Entity::find().filter(condition).limit(1).into_query();
+        let rows = self.rows.all::<account::Model>(&query).await.context("cannot read an account")?;
+        rows.into_iter().next().map(to_account_view).transpose()
     }
 }
 
@@ -72,12 +85,8 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if let Some(after) = page.after {
             query = query.filter(account::Column::Seq.gt(after));
         }
-        let rows = query
-            .order_by_asc(account::Column::Seq)
-            .limit(page.first + 1)
-            .all(&self.db)
-            .await
-            .context("cannot list accounts")?;
+        let query = query.order_by_asc(account::Column::Seq).limit(page.first + 1).into_query();
+        let rows = self.rows.all::<account::Model>(&query).await.context("cannot list accounts")?;
         let items =
             rows.into_iter().map(|row| Ok((row.seq, to_account_view(row)?))).collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.first, total))
@@ -103,10 +112,10 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if let Some(after) = page.after {
             query = query.filter(account_transaction::Column::Version.lt(after));
         }
-        let rows = query
-            .order_by_desc(account_transaction::Column::Version)
-            .limit(page.first + 1)
-            .all(&self.db)
+        let query = query.order_by_desc(account_transaction::Column::Version).limit(page.first + 1).into_query();
+        let rows = self
+            .rows
+            .all::<account_transaction::Model>(&query)
             .await
             .with_context(|| format!("cannot list the transactions of {account_id}"))?;
         let items = rows
@@ -120,11 +129,8 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = account::Entity::find()
-            .filter(account::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await
-            .context("cannot read accounts")?;
+        let query = account::Entity::find().filter(account::Column::Id.is_in(ids.iter().copied())).into_query();
+        let rows = self.rows.all::<account::Model>(&query).await.context("cannot read accounts")?;
         rows.into_iter().map(to_account_view).collect()
     }
 
@@ -153,15 +159,13 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if let Some(after) = page.after {
             condition = condition.add(account::Column::Seq.gt(after));
         }
-        let rows = first_per_parent::<account::Entity, _>(
-            &self.db,
+        let query = first_per_parent_query::<account::Entity>(
             condition,
             account::Column::OwnerId,
             (account::Column::Seq, Order::Asc),
             page.first + 1,
-        )
-        .await
-        .context("cannot list the accounts of clients")?;
+        );
+        let rows = self.rows.all::<account::Model>(&query).await.context("cannot list the accounts of clients")?;
         let mut items: HashMap<Uuid, Vec<(i64, AccountView)>> = HashMap::new();
         for row in rows {
             items.entry(row.owner_id).or_default().push((row.seq, to_account_view(row)?));
@@ -205,15 +209,17 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if let Some(after) = page.after {
             condition = condition.add(account_transaction::Column::Version.lt(after));
         }
-        let rows = first_per_parent::<account_transaction::Entity, _>(
-            &self.db,
+        let query = first_per_parent_query::<account_transaction::Entity>(
             condition,
             account_transaction::Column::AccountId,
             (account_transaction::Column::Version, Order::Desc),
             page.first + 1,
-        )
-        .await
-        .context("cannot list the transactions of accounts")?;
+        );
+        let rows = self
+            .rows
+            .all::<account_transaction::Model>(&query)
+            .await
+            .context("cannot list the transactions of accounts")?;
         let mut items: HashMap<Uuid, Vec<(i64, TransactionView)>> = HashMap::new();
         for row in rows {
             items.entry(row.account_id).or_default().push((i64::from(row.version), to_transaction_view(row)?));
@@ -237,7 +243,7 @@ impl AccountReadModel for SeaOrmAccountReadModel {
     }
 }
 
-pub(super) fn to_account_view(row: account::Model) -> anyhow::Result<AccountView> {
+fn to_account_view(row: account::Model) -> anyhow::Result<AccountView> {
     let status = AccountStatus::parse(&row.status)
         .with_context(|| format!("account {} has an unknown status {}", row.id, row.status))?;
     Ok(AccountView {
@@ -255,7 +261,7 @@ pub(super) fn to_account_view(row: account::Model) -> anyhow::Result<AccountView
     })
 }
 
-pub(super) fn to_transaction_view(row: account_transaction::Model) -> anyhow::Result<TransactionView> {
+fn to_transaction_view(row: account_transaction::Model) -> anyhow::Result<TransactionView> {
     let kind = TransactionKind::parse(&row.kind)
         .with_context(|| format!("transaction {} has an unknown kind {}", row.id, row.kind))?;
     Ok(TransactionView {

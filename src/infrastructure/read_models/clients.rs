@@ -1,11 +1,17 @@
 //! [`ClientReadModel`] over the `clients` table.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use async_trait::async_trait;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use uuid::Uuid;
+
+use super::rows::RowSource;
+use crate::infrastructure::database::InlineReads;
 
 use super::search::{contains_pattern, lower_like};
 use crate::application::pagination::{Page, PageRequest};
@@ -15,31 +21,37 @@ use crate::infrastructure::entities::client::{Column, Entity, Model};
 
 #[derive(Clone)]
 pub struct SeaOrmClientReadModel {
+    /// Sign-in's lookup, lists and searches.
     db: DatabaseConnection,
+    /// Clients by id.
+    rows: RowSource,
 }
 
 impl SeaOrmClientReadModel {
     pub fn new(db: DatabaseConnection) -> Self {
-        SeaOrmClientReadModel { db }
+        SeaOrmClientReadModel { rows: RowSource::pooled(db.clone()), db }
+    }
+
+    /// The same read model, reading clients by id inline.
+    pub fn with_inline_reads(self, inline: Arc<InlineReads>) -> Self {
+        SeaOrmClientReadModel { rows: self.rows.with_inline_reads(inline), ..self }
     }
 }
 
 #[async_trait]
 impl ClientReadModel for SeaOrmClientReadModel {
     async fn get(&self, id: Uuid) -> anyhow::Result<Option<ClientView>> {
-        let row = Entity::find_by_id(id).one(&self.db).await.with_context(|| format!("cannot read client {id}"))?;
-        row.map(to_view).transpose()
+        let query = Entity::find_by_id(id).limit(1).into_query();
+        let rows = self.rows.all::<Model>(&query).await.with_context(|| format!("cannot read client {id}"))?;
+        rows.into_iter().next().map(to_view).transpose()
     }
 
     async fn get_many(&self, ids: &[Uuid]) -> anyhow::Result<Vec<ClientView>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = Entity::find()
-            .filter(Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await
-            .context("cannot read clients")?;
+        let query = Entity::find().filter(Column::Id.is_in(ids.iter().copied())).into_query();
+        let rows = self.rows.all::<Model>(&query).await.context("cannot read clients")?;
         rows.into_iter().map(to_view).collect()
     }
 
@@ -88,7 +100,7 @@ fn parse_role(row: &Model) -> anyhow::Result<Role> {
     Role::parse(&row.role).with_context(|| format!("client {} has an unknown role {}", row.id, row.role))
 }
 
-pub(super) fn to_view(row: Model) -> anyhow::Result<ClientView> {
+fn to_view(row: Model) -> anyhow::Result<ClientView> {
     Ok(ClientView {
         role: parse_role(&row)?,
         id: row.id,

@@ -6,11 +6,11 @@ mod checkpoints;
 mod clients;
 mod inline;
 mod per_parent;
+mod rows;
 mod search;
 mod transfers;
 
 pub use accounts::SeaOrmAccountReadModel;
 pub use checkpoints::SeaOrmCheckpoints;
 pub use clients::SeaOrmClientReadModel;
-pub use inline::{InlineAccountReadModel, InlineClientReadModel};
 pub use transfers::SeaOrmTransferReadModel;

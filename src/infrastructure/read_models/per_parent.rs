@@ -30,6 +30,17 @@ where
     E::Model: FromQueryResult,
     C: ConnectionTrait,
 {
+    let query = first_per_parent_query::<E>(condition, parent, order, limit);
+    E::Model::find_by_statement(db.get_database_backend().build(&query)).all(db).await
+}
+
+/// The statement of [`first_per_parent`]: `E`'s columns in their order, then the rank.
+pub fn first_per_parent_query<E: EntityTrait>(
+    condition: Condition,
+    parent: E::Column,
+    order: (E::Column, Order),
+    limit: u64,
+) -> SelectStatement {
     let mut ranked: SelectStatement = E::find().filter(condition).into_query();
     ranked.expr_window_as(
         Func::cust("ROW_NUMBER"),
@@ -37,13 +48,12 @@ where
         Alias::new(ROW_IN_PARENT),
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let query = Query::select()
+    Query::select()
         .column(Asterisk)
         .from_subquery(ranked, Alias::new("ranked"))
         .and_where(Expr::col(Alias::new(ROW_IN_PARENT)).lte(limit))
         .order_by(Alias::new(ROW_IN_PARENT), Order::Asc)
-        .to_owned();
-    E::Model::find_by_statement(db.get_database_backend().build(&query)).all(db).await
+        .to_owned()
 }
 
 /// How many rows of `E` match `condition`, per value of `parent` (parents

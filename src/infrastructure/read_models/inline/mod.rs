@@ -1,12 +1,10 @@
-//! The read models on SQLite with their keyed reads (one account, a page of
-//! one account's transactions, one client) run on the caller's thread
-//! ([`InlineReads`](crate::infrastructure::database::InlineReads)); every
-//! other read goes to the SeaORM read model they wrap. Both read the same
-//! rows into the same entity models, so the views are made by the same code.
+//! Reading the read models' rows inline on SQLite: the statements the read
+//! models build with SeaORM, run over
+//! [`InlineReads`](crate::infrastructure::database::InlineReads) on the
+//! request's own thread, their rows read into the same entity models.
 
-mod accounts;
-mod clients;
-mod rows;
+mod bind;
+mod models;
 
-pub use accounts::InlineAccountReadModel;
-pub use clients::InlineClientReadModel;
+pub use bind::bind;
+pub use models::InlineRow;
