@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::application::handlers::{AfterCommit, HandlerServices};
 use crate::application::live::{FeedConfig, FeedNotifier, LiveFeed};
-use crate::application::ports::{AccountReadModel, ClientReadModel, EventStore};
+use crate::application::ports::{AccountReadModel, ClientReadModel, EventStore, TransferReadModel};
 use crate::application::process::TransferProcess;
 use crate::application::relay::{EventRelay, RelayLease, RelaySettings, SoleLease};
 use crate::application::stream_locks::StreamLocks;
@@ -165,7 +165,7 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
     }
     let bus = Arc::new(bus);
     let checkpoints = Arc::new(SeaOrmCheckpoints::new(db.clone()));
-    let (clients, accounts) = read_models(&reader).await?;
+    let (clients, accounts, transfers) = read_models(&reader).await?;
     if settings.process_transfers {
         tokio::spawn(TransferProcess::new(bus.clone(), feed.clone(), checkpoints.clone()).run());
     }
@@ -175,7 +175,7 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
         snapshots,
         clients,
         accounts,
-        transfers: Arc::new(SeaOrmTransferReadModel::new(reader.clone())),
+        transfers,
         checkpoints,
         hasher,
         tokens: Arc::new(JwtTokens::new(&jwt_secret(settings.jwt_secret.as_deref()), settings.jwt_ttl)),
@@ -190,21 +190,26 @@ async fn build(settings: &Settings) -> anyhow::Result<(Arc<AppContext>, Samplers
     Ok((ctx, samplers))
 }
 
-/// The client and account read models over `reader`; on a SQLite file, they
+/// The read models of the queries, over `reader`; on a SQLite file, they
 /// read their rows on the caller's thread (see [`InlineReads`]).
-async fn read_models(
-    reader: &DatabaseConnection,
-) -> anyhow::Result<(Arc<dyn ClientReadModel>, Arc<dyn AccountReadModel>)> {
+async fn read_models(reader: &DatabaseConnection) -> anyhow::Result<ReadModels> {
     let clients = SeaOrmClientReadModel::new(reader.clone());
     let accounts = SeaOrmAccountReadModel::new(reader.clone());
+    let transfers = SeaOrmTransferReadModel::new(reader.clone());
     if Dialect::of(reader) == Dialect::Sqlite
         && let Some(inline) = InlineReads::beside(reader).await.context("Failed to open inline SQLite readers")?
     {
         let inline = Arc::new(inline);
-        return Ok((Arc::new(clients.with_inline_reads(inline.clone())), Arc::new(accounts.with_inline_reads(inline))));
+        return Ok((
+            Arc::new(clients.with_inline_reads(inline.clone())),
+            Arc::new(accounts.with_inline_reads(inline.clone())),
+            Arc::new(transfers.with_inline_reads(inline)),
+        ));
     }
-    Ok((Arc::new(clients), Arc::new(accounts)))
+    Ok((Arc::new(clients), Arc::new(accounts), Arc::new(transfers)))
 }
+
+type ReadModels = (Arc<dyn ClientReadModel>, Arc<dyn AccountReadModel>, Arc<dyn TransferReadModel>);
 
 /// What a message bus is built from: the server gives its database's store
 /// and snapshots, the bus tests in-memory ones.

@@ -8,10 +8,10 @@
 use std::sync::Arc;
 
 use minibank::application::pagination::PageRequest;
-use minibank::application::ports::{AccountListFilter, AccountReadModel, ClientReadModel};
+use minibank::application::ports::{AccountListFilter, AccountReadModel, ClientReadModel, TransferReadModel};
 use minibank::domain::account::AccountStatus;
 use minibank::infrastructure::database::{InlineReads, PoolSettings, connect, connect_readers};
-use minibank::infrastructure::read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel};
+use minibank::infrastructure::read_models::{SeaOrmAccountReadModel, SeaOrmClientReadModel, SeaOrmTransferReadModel};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -70,7 +70,9 @@ async fn inline_reads_return_what_the_pooled_read_models_return() {
     let pooled_accounts = SeaOrmAccountReadModel::new(reader.clone());
     let inline_accounts = pooled_accounts.clone().with_inline_reads(inline.clone());
     let pooled_clients = SeaOrmClientReadModel::new(reader.clone());
-    let inline_clients = pooled_clients.clone().with_inline_reads(inline);
+    let inline_clients = pooled_clients.clone().with_inline_reads(inline.clone());
+    let pooled_transfers = SeaOrmTransferReadModel::new(reader.clone());
+    let inline_transfers = pooled_transfers.clone().with_inline_reads(inline);
     let missing = Uuid::now_v7();
 
     let mut pages_compared = 0;
@@ -143,6 +145,28 @@ async fn inline_reads_return_what_the_pooled_read_models_return() {
     }
 
     let admin_id = Uuid::parse_str(&admin.id).unwrap();
+    // The accounts' own events (JSON data and metadata), one stream and a level.
+    for (after_version, limit) in [(0, 1), (0, 100), (2, 3), (50, 10)] {
+        for streams in [&accounts[..1], &accounts[..]] {
+            assert_eq!(
+                inline_accounts.event_pages(streams, after_version, limit).await.unwrap(),
+                pooled_accounts.event_pages(streams, after_version, limit).await.unwrap()
+            );
+        }
+    }
+
+    // Transfers by id and by level.
+    let mut transfers = pooled_transfers.ids_involving(&accounts).await.unwrap();
+    assert_eq!(transfers.len(), 5);
+    transfers.push(missing);
+    for id in &transfers {
+        assert_eq!(inline_transfers.get(*id).await.unwrap(), pooled_transfers.get(*id).await.unwrap());
+    }
+    assert_eq!(
+        inline_transfers.get_many(&transfers).await.unwrap(),
+        pooled_transfers.get_many(&transfers).await.unwrap()
+    );
+
     let clients: Vec<Uuid> = customers.iter().copied().chain([admin_id, missing]).collect();
     for id in &clients {
         let client = pooled_clients.get(*id).await.unwrap();

@@ -13,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::account_events::stream_pages;
-use super::per_parent::{count_per_parent, first_per_parent_query};
+use super::per_parent::{count_per_parent, first_per_parent};
 use super::rows::RowSource;
 use crate::infrastructure::database::InlineReads;
 
@@ -29,7 +29,7 @@ use crate::infrastructure::entities::{account, account_transaction};
 pub struct SeaOrmAccountReadModel {
     /// Counts, and the reads that stay on the pool.
     db: DatabaseConnection,
-    /// Accounts and transactions.
+    /// Accounts, transactions and the accounts' own events.
     rows: RowSource,
 }
 
@@ -38,7 +38,7 @@ impl SeaOrmAccountReadModel {
         SeaOrmAccountReadModel { rows: RowSource::pooled(db.clone()), db }
     }
 
-    /// The same read model, reading accounts and transactions inline.
+    /// The same read model, reading accounts, transactions and events inline.
     pub fn with_inline_reads(self, inline: Arc<InlineReads>) -> Self {
         SeaOrmAccountReadModel { rows: self.rows.with_inline_reads(inline), ..self }
     }
@@ -159,7 +159,7 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if let Some(after) = page.after {
             condition = condition.add(account::Column::Seq.gt(after));
         }
-        let query = first_per_parent_query::<account::Entity>(
+        let query = first_per_parent::<account::Entity>(
             condition,
             account::Column::OwnerId,
             (account::Column::Seq, Order::Asc),
@@ -209,7 +209,7 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if let Some(after) = page.after {
             condition = condition.add(account_transaction::Column::Version.lt(after));
         }
-        let query = first_per_parent_query::<account_transaction::Entity>(
+        let query = first_per_parent::<account_transaction::Entity>(
             condition,
             account_transaction::Column::AccountId,
             (account_transaction::Column::Version, Order::Desc),
@@ -239,7 +239,7 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         after_version: i32,
         limit: u64,
     ) -> anyhow::Result<HashMap<Uuid, Vec<RecordedEvent>>> {
-        stream_pages(&self.db, account_ids, after_version, limit).await
+        stream_pages(&self.rows, account_ids, after_version, limit).await
     }
 }
 

@@ -9,33 +9,16 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, Func, IntoColumnRef, Order, Query, SelectStatement, WindowStatement,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
-    TryGetable,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait, TryGetable,
 };
 
 const ROW_IN_PARENT: &str = "row_in_parent";
 const ROWS: &str = "rows_of_parent";
 
 /// The rows of `E` matching `condition`, at most `limit` per value of
-/// `parent`, in `order` within each parent.
-pub async fn first_per_parent<E, C>(
-    db: &C,
-    condition: Condition,
-    parent: E::Column,
-    order: (E::Column, Order),
-    limit: u64,
-) -> Result<Vec<E::Model>, DbErr>
-where
-    E: EntityTrait,
-    E::Model: FromQueryResult,
-    C: ConnectionTrait,
-{
-    let query = first_per_parent_query::<E>(condition, parent, order, limit);
-    E::Model::find_by_statement(db.get_database_backend().build(&query)).all(db).await
-}
-
-/// The statement of [`first_per_parent`]: `E`'s columns in their order, then the rank.
-pub fn first_per_parent_query<E: EntityTrait>(
+/// `parent`, in `order` within each parent: `E`'s columns in their order,
+/// then the rank.
+pub fn first_per_parent<E: EntityTrait>(
     condition: Condition,
     parent: E::Column,
     order: (E::Column, Order),

@@ -1,9 +1,14 @@
 //! [`TransferReadModel`] over the `transfers` table.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use async_trait::async_trait;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use uuid::Uuid;
+
+use super::rows::RowSource;
+use crate::infrastructure::database::InlineReads;
 
 use crate::application::ports::{TransferReadModel, TransferView};
 use crate::domain::transfer::TransferStatus;
@@ -12,31 +17,37 @@ use crate::infrastructure::entities::transfer;
 
 #[derive(Clone)]
 pub struct SeaOrmTransferReadModel {
+    /// Which transfers involve some accounts (as many as there are).
     db: DatabaseConnection,
+    /// Transfers by id.
+    rows: RowSource,
 }
 
 impl SeaOrmTransferReadModel {
     pub fn new(db: DatabaseConnection) -> Self {
-        SeaOrmTransferReadModel { db }
+        SeaOrmTransferReadModel { rows: RowSource::pooled(db.clone()), db }
+    }
+
+    /// The same read model, reading transfers by id inline.
+    pub fn with_inline_reads(self, inline: Arc<InlineReads>) -> Self {
+        SeaOrmTransferReadModel { rows: self.rows.with_inline_reads(inline), ..self }
     }
 }
 
 #[async_trait]
 impl TransferReadModel for SeaOrmTransferReadModel {
     async fn get(&self, id: Uuid) -> anyhow::Result<Option<TransferView>> {
-        let row = transfer::Entity::find_by_id(id).one(&self.db).await.context("cannot read a transfer")?;
-        row.map(to_view).transpose()
+        let query = transfer::Entity::find_by_id(id).limit(1).into_query();
+        let rows = self.rows.all::<transfer::Model>(&query).await.context("cannot read a transfer")?;
+        rows.into_iter().next().map(to_view).transpose()
     }
 
     async fn get_many(&self, ids: &[Uuid]) -> anyhow::Result<Vec<TransferView>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = transfer::Entity::find()
-            .filter(transfer::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await
-            .context("cannot read transfers")?;
+        let query = transfer::Entity::find().filter(transfer::Column::Id.is_in(ids.iter().copied())).into_query();
+        let rows = self.rows.all::<transfer::Model>(&query).await.context("cannot read transfers")?;
         rows.into_iter().map(to_view).collect()
     }
 

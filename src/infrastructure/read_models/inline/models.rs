@@ -1,14 +1,15 @@
 //! Entity models read from a SQLite row by position: `Entity::find()` selects
 //! an entity's columns in the order they are declared, which is the order of
 //! the model's fields, so each model reads its columns in that order (columns
-//! after them, such as a rank, are not read).
+//! after them, such as a rank, are not read). Values are read as sqlx stores
+//! them: a UUID as its 16 bytes, an instant as RFC 3339 text, JSON as text.
 
 use chrono::{DateTime, Utc};
 use rusqlite::Row;
 use rusqlite::types::{FromSqlError, Type};
 use uuid::Uuid;
 
-use crate::infrastructure::entities::{account, account_transaction, client};
+use crate::infrastructure::entities::{account, account_transaction, client, event, transfer};
 
 /// A model that can be read from an inline row.
 pub trait InlineRow: Sized {
@@ -70,6 +71,41 @@ impl InlineRow for client::Model {
     }
 }
 
+impl InlineRow for transfer::Model {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(transfer::Model {
+            id: uuid(row, 0)?,
+            from_account_id: uuid(row, 1)?,
+            to_account_id: uuid(row, 2)?,
+            amount_cents: row.get(3)?,
+            currency: row.get(4)?,
+            description: row.get(5)?,
+            status: row.get(6)?,
+            failure_reason: row.get(7)?,
+            requested_at: instant(row, 8)?,
+            completed_at: optional_instant(row, 9)?,
+            version: row.get(10)?,
+        })
+    }
+}
+
+impl InlineRow for event::Model {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(event::Model {
+            position: row.get(0)?,
+            id: uuid(row, 1)?,
+            stream_id: uuid(row, 2)?,
+            stream_type: row.get(3)?,
+            version: row.get(4)?,
+            event_type: row.get(5)?,
+            schema_version: row.get(6)?,
+            data: json(row, 7)?,
+            metadata: json(row, 8)?,
+            recorded_at: instant(row, 9)?,
+        })
+    }
+}
+
 fn uuid(row: &Row<'_>, index: usize) -> rusqlite::Result<Uuid> {
     optional_uuid(row, index)?.ok_or(rusqlite::Error::InvalidColumnType(index, "a UUID".into(), Type::Null))
 }
@@ -82,10 +118,22 @@ fn optional_uuid(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Uuid>> 
 }
 
 fn instant(row: &Row<'_>, index: usize) -> rusqlite::Result<DateTime<Utc>> {
+    optional_instant(row, index)?.ok_or(rusqlite::Error::InvalidColumnType(index, "an instant".into(), Type::Null))
+}
+
+fn optional_instant(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let text = row.get_ref(index)?.as_str_or_null().map_err(|e| conversion(index, Type::Text, e))?;
+    text.map(|text| {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| conversion(index, Type::Text, FromSqlError::Other(e.into())))
+    })
+    .transpose()
+}
+
+fn json(row: &Row<'_>, index: usize) -> rusqlite::Result<serde_json::Value> {
     let text = row.get_ref(index)?.as_str().map_err(|e| conversion(index, Type::Text, e))?;
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| conversion(index, Type::Text, FromSqlError::Other(e.into())))
+    serde_json::from_str(text).map_err(|e| conversion(index, Type::Text, FromSqlError::Other(e.into())))
 }
 
 fn conversion(index: usize, kind: Type, error: FromSqlError) -> rusqlite::Error {
