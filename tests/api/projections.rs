@@ -63,7 +63,16 @@ async fn only_admins_see_the_projections_and_their_lag_is_zero_after_commits() {
         )
         .await["events"]["nodes"][0]["position"]
         .clone();
-    let data = app.ok(Some(&admin.token), STATUS, json!({})).await;
+    // The process writes its checkpoint after it has settled the transfer,
+    // from a task of its own: wait for it (on a busy machine it comes later).
+    let mut data = app.ok(Some(&admin.token), STATUS, json!({})).await;
+    for _ in 0..200 {
+        if status(&data, "transfer_process", false)["position"] == requested {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        data = app.ok(Some(&admin.token), STATUS, json!({})).await;
+    }
     let head = log_head(&app, &admin).await;
     assert_eq!(status(&data, "transfer_process", false)["position"], requested);
     assert_eq!(status(&data, "accounts", false)["position"], head.as_str());
