@@ -33,6 +33,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// once (the runtime's workers) is enough; more are closed after use.
 const KEPT: usize = 8;
 
+/// Prepared statements each connection keeps.
+const STATEMENTS_KEPT: usize = 128;
+
 /// Read-only connections to one SQLite file, each used by one caller at a time.
 pub struct InlineReads {
     path: PathBuf,
@@ -72,6 +75,9 @@ impl InlineReads {
         // One plan per statement whatever the bound values, as on the pooled
         // connections (see sqlite.rs).
         connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        // A level of a nested query is one statement per number of parents
+        // (`IN (?, ?, …)`); keep more of them prepared than the default 16.
+        connection.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
         Ok(connection)
     }
 
@@ -105,19 +111,6 @@ impl Reader<'_> {
         counted();
         let mut statement = self.0.prepare_cached(sql)?;
         statement.query_map(params, map)?.collect()
-    }
-
-    /// The first row of one statement, if any.
-    pub fn row<T>(
-        &self,
-        sql: &str,
-        params: impl Params,
-        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> rusqlite::Result<Option<T>> {
-        counted();
-        let mut statement = self.0.prepare_cached(sql)?;
-        let mut rows = statement.query(params)?;
-        rows.next()?.map(map).transpose()
     }
 }
 

@@ -16,7 +16,7 @@ mod sqlite;
 mod statement_count;
 
 pub use dialect::Dialect;
-pub use inline_sqlite::{InlineReads, Reader as InlineReader};
+pub use inline_sqlite::InlineReads;
 pub use sqlite::{READERS as SQLITE_READERS, Synchronous as SqliteSynchronous};
 
 /// Rows at most per multi-row statement: well under either database's limit

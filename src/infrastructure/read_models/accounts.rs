@@ -15,7 +15,6 @@ use uuid::Uuid;
 use super::account_events::stream_pages;
 use super::per_parent::{count_per_parent, first_per_parent};
 use super::rows::RowSource;
-use crate::infrastructure::database::InlineReads;
 
 use crate::application::pagination::{Page, PageRequest};
 use crate::application::ports::{
@@ -23,6 +22,7 @@ use crate::application::ports::{
 };
 use crate::domain::account::AccountStatus;
 use crate::domain::value::from_cents;
+use crate::infrastructure::database::InlineReads;
 use crate::infrastructure::entities::{account, account_transaction};
 
 #[derive(Clone)]
@@ -44,7 +44,7 @@ impl SeaOrmAccountReadModel {
     }
 
     /// Every transaction of one account, counted (reads them all).
-    pub async fn count_transactions(&self, account_id: Uuid) -> anyhow::Result<u64> {
+    async fn count_transactions(&self, account_id: Uuid) -> anyhow::Result<u64> {
         account_transaction::Entity::find()
             .filter(account_transaction::Column::AccountId.eq(account_id))
             .count(&self.db)
