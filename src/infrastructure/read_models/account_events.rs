@@ -31,7 +31,7 @@ pub async fn stream_pages(
         // One stream: the plain keyset query, cheaper than ranking.
         Entity::find().filter(condition).order_by_asc(Column::Version).limit(limit).into_query()
     } else {
-        first_per_parent::<Entity>(condition, Column::StreamId, (Column::Version, Order::Asc), limit)
+        first_per_parent::<Entity>(condition, Column::StreamId, (Column::Version, Order::Asc), limit, false)
     };
     for row in rows.all::<Model>(&query).await.context("cannot read the streams of accounts")? {
         pages.entry(row.stream_id).or_default().push(recorded_event(row)?);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use sea_orm::sea_query::Order;
+use sea_orm::sea_query::{Order, WindowStatement};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::account_events::stream_pages;
 use super::per_parent::{count_per_parent, first_per_parent};
-use super::rows::RowSource;
+use super::rows::{RowSource, with_window_count};
 
 use crate::application::pagination::{Page, PageRequest};
 use crate::application::ports::{
@@ -52,6 +52,13 @@ impl SeaOrmAccountReadModel {
             .context("cannot count transactions")
     }
 
+    /// Whether a page's count comes in the statement of its rows (see
+    /// [`RowSource::counts_with_rows`]). Not after a cursor: that statement
+    /// does not see the rows before it.
+    fn count_rides_along(&self, page: &PageRequest) -> bool {
+        page.count_total && page.after.is_none() && self.rows.counts_with_rows()
+    }
+
     async fn find_one(&self, condition: Condition) -> anyhow::Result<Option<AccountView>> {
         let query = account::Entity::find().filter(condition).limit(1).into_query();
         let rows = self.rows.all::<account::Model>(&query).await.context("cannot read an account")?;
@@ -77,18 +84,29 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if let Some(status) = filter.status {
             condition = condition.add(account::Column::Status.eq(status.as_str()));
         }
-        let total = page
-            .total(account::Entity::find().filter(condition.clone()).count(&self.db))
-            .await
-            .context("cannot count accounts")?;
+        let counted = self.count_rides_along(page);
+        let mut total = match counted {
+            true => 0,
+            false => page
+                .total(account::Entity::find().filter(condition.clone()).count(&self.db))
+                .await
+                .context("cannot count accounts")?,
+        };
         let mut query = account::Entity::find().filter(condition);
         if let Some(after) = page.after {
             query = query.filter(account::Column::Seq.gt(after));
         }
-        let query = query.order_by_asc(account::Column::Seq).limit(page.first + 1).into_query();
-        let rows = self.rows.all::<account::Model>(&query).await.context("cannot list accounts")?;
-        let items =
-            rows.into_iter().map(|row| Ok((row.seq, to_account_view(row)?))).collect::<anyhow::Result<Vec<_>>>()?;
+        let mut query = query.order_by_asc(account::Column::Seq).limit(page.first + 1).into_query();
+        if counted {
+            with_window_count(&mut query, WindowStatement::new());
+        }
+        let mut items = Vec::new();
+        for (row, count) in
+            self.rows.all_maybe_counted::<account::Model>(&query, counted).await.context("cannot list accounts")?
+        {
+            total = count.unwrap_or(total);
+            items.push((row.seq, to_account_view(row)?));
+        }
         Ok(Page::from_rows(items, page.first, total))
     }
 
@@ -105,23 +123,31 @@ impl AccountReadModel for SeaOrmAccountReadModel {
     }
 
     async fn transactions(&self, account_id: Uuid, page: &PageRequest) -> anyhow::Result<Page<TransactionView>> {
-        let total = page.total(self.count_transactions(account_id)).await?;
+        let counted = self.count_rides_along(page);
+        let mut total = match counted {
+            true => 0,
+            false => page.total(self.count_transactions(account_id)).await?,
+        };
         let mut query =
             account_transaction::Entity::find().filter(account_transaction::Column::AccountId.eq(account_id));
         // Newest first: the next page holds the versions below the cursor.
         if let Some(after) = page.after {
             query = query.filter(account_transaction::Column::Version.lt(after));
         }
-        let query = query.order_by_desc(account_transaction::Column::Version).limit(page.first + 1).into_query();
+        let mut query = query.order_by_desc(account_transaction::Column::Version).limit(page.first + 1).into_query();
+        if counted {
+            with_window_count(&mut query, WindowStatement::new());
+        }
         let rows = self
             .rows
-            .all::<account_transaction::Model>(&query)
+            .all_maybe_counted::<account_transaction::Model>(&query, counted)
             .await
             .with_context(|| format!("cannot list the transactions of {account_id}"))?;
-        let items = rows
-            .into_iter()
-            .map(|row| Ok((i64::from(row.version), to_transaction_view(row)?)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut items = Vec::new();
+        for (row, count) in rows {
+            total = count.unwrap_or(total);
+            items.push((i64::from(row.version), to_transaction_view(row)?));
+        }
         Ok(Page::from_rows(items, page.first, total))
     }
 
@@ -148,7 +174,8 @@ impl AccountReadModel for SeaOrmAccountReadModel {
             return Ok(HashMap::new());
         }
         let of_owners = Condition::all().add(account::Column::OwnerId.is_in(owner_ids.iter().copied()));
-        let mut totals = if page.count_total {
+        let counted = self.count_rides_along(page);
+        let mut totals = if page.count_total && !counted {
             count_per_parent::<account::Entity, _, Uuid>(&self.db, of_owners.clone(), account::Column::OwnerId)
                 .await
                 .context("cannot count the accounts of clients")?
@@ -164,10 +191,18 @@ impl AccountReadModel for SeaOrmAccountReadModel {
             account::Column::OwnerId,
             (account::Column::Seq, Order::Asc),
             page.first + 1,
+            counted,
         );
-        let rows = self.rows.all::<account::Model>(&query).await.context("cannot list the accounts of clients")?;
+        let rows = self
+            .rows
+            .all_maybe_counted::<account::Model>(&query, counted)
+            .await
+            .context("cannot list the accounts of clients")?;
         let mut items: HashMap<Uuid, Vec<(i64, AccountView)>> = HashMap::new();
-        for row in rows {
+        for (row, count) in rows {
+            if let Some(count) = count {
+                totals.insert(row.owner_id, count);
+            }
             items.entry(row.owner_id).or_default().push((row.seq, to_account_view(row)?));
         }
         Ok(owner_ids
@@ -193,7 +228,8 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         }
         let of_accounts =
             Condition::all().add(account_transaction::Column::AccountId.is_in(account_ids.iter().copied()));
-        let mut totals = if page.count_total {
+        let counted = self.count_rides_along(page);
+        let mut totals = if page.count_total && !counted {
             count_per_parent::<account_transaction::Entity, _, Uuid>(
                 &self.db,
                 of_accounts.clone(),
@@ -214,14 +250,18 @@ impl AccountReadModel for SeaOrmAccountReadModel {
             account_transaction::Column::AccountId,
             (account_transaction::Column::Version, Order::Desc),
             page.first + 1,
+            counted,
         );
         let rows = self
             .rows
-            .all::<account_transaction::Model>(&query)
+            .all_maybe_counted::<account_transaction::Model>(&query, counted)
             .await
             .context("cannot list the transactions of accounts")?;
         let mut items: HashMap<Uuid, Vec<(i64, TransactionView)>> = HashMap::new();
-        for row in rows {
+        for (row, count) in rows {
+            if let Some(count) = count {
+                totals.insert(row.account_id, count);
+            }
             items.entry(row.account_id).or_default().push((i64::from(row.version), to_transaction_view(row)?));
         }
         Ok(account_ids

@@ -12,17 +12,21 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait, TryGetable,
 };
 
+use super::rows::with_window_count;
+
 const ROW_IN_PARENT: &str = "row_in_parent";
 const ROWS: &str = "rows_of_parent";
 
 /// The rows of `E` matching `condition`, at most `limit` per value of
 /// `parent`, in `order` within each parent: `E`'s columns in their order,
-/// then the rank.
+/// then the rank, then (when `counted`) how many rows the parent has in all
+/// ([`Counted`](super::rows::Counted)).
 pub fn first_per_parent<E: EntityTrait>(
     condition: Condition,
     parent: E::Column,
     order: (E::Column, Order),
     limit: u64,
+    counted: bool,
 ) -> SelectStatement {
     let mut ranked: SelectStatement = E::find().filter(condition).into_query();
     ranked.expr_window_as(
@@ -30,6 +34,9 @@ pub fn first_per_parent<E: EntityTrait>(
         WindowStatement::partition_by(parent).order_by(order.0, order.1).to_owned(),
         Alias::new(ROW_IN_PARENT),
     );
+    if counted {
+        with_window_count(&mut ranked, WindowStatement::partition_by(parent));
+    }
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     Query::select()
         .column(Asterisk)
