@@ -6,18 +6,13 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use test_support::graphql;
+
 use crate::server_process::{ServerProcess, minibank};
 use crate::test_database::TestDatabase;
 
 pub const JWT_SECRET: &str = "hostile-test-secret-that-is-at-least-32-bytes";
-pub const PASSWORD: &str = "correct horse battery";
-
-/// A signed-in client.
-#[derive(Debug, Clone)]
-pub struct User {
-    pub id: String,
-    pub token: String,
-}
+pub use test_support::graphql::{PASSWORD, User};
 
 pub struct Target {
     pub server: ServerProcess,
@@ -137,34 +132,11 @@ impl Target {
     }
 
     pub async fn register(&self, username: &str) -> User {
-        let data = self
-            .ok(
-                None,
-                "mutation($input: RegisterClientInput!) { registerClient(input: $input) { token client { id } } }",
-                json!({ "input": {
-                    "username": username, "email": format!("{username}@example.com"), "password": PASSWORD,
-                    "firstName": "Test", "lastName": username
-                }}),
-            )
-            .await;
-        User {
-            id: data["registerClient"]["client"]["id"].as_str().unwrap().to_string(),
-            token: data["registerClient"]["token"].as_str().unwrap().to_string(),
-        }
+        graphql::signed_up(&self.http, &self.url(), username).await
     }
 
     pub async fn login(&self, login: &str) -> User {
-        let data = self
-            .ok(
-                None,
-                "mutation($input: LoginInput!) { login(input: $input) { token client { id } } }",
-                json!({ "input": { "login": login, "password": PASSWORD } }),
-            )
-            .await;
-        User {
-            id: data["login"]["client"]["id"].as_str().unwrap().to_string(),
-            token: data["login"]["token"].as_str().unwrap().to_string(),
-        }
+        graphql::signed_in(&self.http, &self.url(), login).await
     }
 
     /// Opens an account for `user`; returns its id.

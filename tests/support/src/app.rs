@@ -14,7 +14,7 @@ use minibank::domain::value::{Email, PersonName, Role, Username};
 use serde_json::{Value, json};
 
 pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
-pub const PASSWORD: &str = "correct horse battery";
+pub use crate::graphql::{PASSWORD, User};
 
 pub struct TestApp {
     pub url: String,
@@ -80,13 +80,6 @@ impl TestApp {
     }
 }
 
-/// A signed-in client of the test server.
-#[derive(Debug, Clone)]
-pub struct User {
-    pub id: String,
-    pub token: String,
-}
-
 impl TestApp {
     /// The server's database (to write what today's code would not, e.g. old event versions).
     pub fn database_url(&self) -> &str {
@@ -108,20 +101,7 @@ impl TestApp {
     }
 
     pub async fn register(&self, username: &str) -> User {
-        let data = self
-            .ok(
-                None,
-                "mutation($input: RegisterClientInput!) { registerClient(input: $input) { token client { id username } } }",
-                json!({ "input": {
-                    "username": username, "email": format!("{username}@example.com"), "password": PASSWORD,
-                    "firstName": "Test", "lastName": username
-                }}),
-            )
-            .await;
-        User {
-            id: data["registerClient"]["client"]["id"].as_str().unwrap().to_string(),
-            token: data["registerClient"]["token"].as_str().unwrap().to_string(),
-        }
+        graphql::signed_up(&self.http, &self.url, username).await
     }
 
     /// Registers an admin through the command path (as `minibank create-admin` does) and signs in.
@@ -141,17 +121,7 @@ impl TestApp {
     }
 
     pub async fn login(&self, login: &str) -> User {
-        let data = self
-            .ok(
-                None,
-                "mutation($input: LoginInput!) { login(input: $input) { token client { id username } } }",
-                json!({ "input": { "login": login, "password": PASSWORD } }),
-            )
-            .await;
-        User {
-            id: data["login"]["client"]["id"].as_str().unwrap().to_string(),
-            token: data["login"]["token"].as_str().unwrap().to_string(),
-        }
+        graphql::signed_in(&self.http, &self.url, login).await
     }
 
     /// Opens an account for the signed-in user; returns (id, number).

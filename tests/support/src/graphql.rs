@@ -80,3 +80,47 @@ pub async fn deposit(http: &reqwest::Client, url: &str, token: &str, account: &s
     )
     .await
 }
+
+/// A signed-in client of a test server.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub token: String,
+}
+
+/// Registers `username` (first name "Test", last name the username, the
+/// tests' password); the registration must succeed.
+pub async fn signed_up(http: &reqwest::Client, url: &str, username: &str) -> User {
+    let data = ok(
+        http,
+        url,
+        None,
+        "mutation($input: RegisterClientInput!) { registerClient(input: $input) { token client { id } } }",
+        json!({ "input": {
+            "username": username, "email": format!("{username}@example.com"), "password": PASSWORD,
+            "firstName": "Test", "lastName": username
+        }}),
+    )
+    .await;
+    user(&data["registerClient"])
+}
+
+/// Signs in with the tests' password; it must succeed.
+pub async fn signed_in(http: &reqwest::Client, url: &str, login: &str) -> User {
+    let data = ok(
+        http,
+        url,
+        None,
+        "mutation($input: LoginInput!) { login(input: $input) { token client { id } } }",
+        json!({ "input": { "login": login, "password": PASSWORD } }),
+    )
+    .await;
+    user(&data["login"])
+}
+
+fn user(payload: &Value) -> User {
+    User {
+        id: payload["client"]["id"].as_str().unwrap().to_string(),
+        token: payload["token"].as_str().unwrap().to_string(),
+    }
+}
