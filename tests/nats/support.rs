@@ -71,16 +71,9 @@ pub fn create_admin(database_url: &str) {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
+/// The token of `login`, signed in with the tests' password.
 pub async fn sign_in(http: &reqwest::Client, url: &str, login: &str) -> String {
-    let response = gql(
-        http,
-        url,
-        None,
-        "mutation($input: LoginInput!) { login(input: $input) { token } }",
-        json!({ "input": { "login": login, "password": PASSWORD } }),
-    )
-    .await;
-    response["data"]["login"]["token"].as_str().unwrap_or_else(|| panic!("{response}")).to_string()
+    crate::client::signed_in(http, url, login).await.token
 }
 
 pub const EVENT_FIELDS: &str = "position id streamId streamType version type schemaVersion data \
