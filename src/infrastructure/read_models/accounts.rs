@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use sea_orm::sea_query::{Order, WindowStatement};
+use sea_orm::sea_query::Order;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::account_events::stream_pages;
 use super::per_parent::{count_per_parent, first_per_parent};
-use super::rows::{RowSource, with_window_count};
+use super::rows::RowSource;
 
 use crate::application::pagination::{Page, PageRequest};
 use crate::application::ports::{
@@ -52,10 +52,13 @@ impl SeaOrmAccountReadModel {
             .context("cannot count transactions")
     }
 
-    /// Whether a page's count comes in the statement of its rows (see
-    /// [`RowSource::counts_with_rows`]). Not after a cursor: that statement
-    /// does not see the rows before it.
-    fn count_rides_along(&self, page: &PageRequest) -> bool {
+    /// Whether the counts of a level's pages come in the statement of their
+    /// rows (see [`RowSource::counts_with_rows`]). Only on a level: ranking
+    /// reads every row of each parent anyway, while one list pages by an
+    /// index (`LIMIT`) and counts apart, by an index-only or sequential scan
+    /// (on 20,000 accounts a count riding along took 5.3 ms, apart 1.7 ms).
+    /// Not after a cursor: that statement does not see the rows before it.
+    fn counts_ride_along(&self, page: &PageRequest) -> bool {
         page.count_total && page.after.is_none() && self.rows.counts_with_rows()
     }
 
@@ -84,29 +87,18 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         if let Some(status) = filter.status {
             condition = condition.add(account::Column::Status.eq(status.as_str()));
         }
-        let counted = self.count_rides_along(page);
-        let mut total = match counted {
-            true => 0,
-            false => page
-                .total(account::Entity::find().filter(condition.clone()).count(&self.db))
-                .await
-                .context("cannot count accounts")?,
-        };
+        let total = page
+            .total(account::Entity::find().filter(condition.clone()).count(&self.db))
+            .await
+            .context("cannot count accounts")?;
         let mut query = account::Entity::find().filter(condition);
         if let Some(after) = page.after {
             query = query.filter(account::Column::Seq.gt(after));
         }
-        let mut query = query.order_by_asc(account::Column::Seq).limit(page.first + 1).into_query();
-        if counted {
-            with_window_count(&mut query, WindowStatement::new());
-        }
-        let mut items = Vec::new();
-        for (row, count) in
-            self.rows.all_maybe_counted::<account::Model>(&query, counted).await.context("cannot list accounts")?
-        {
-            total = count.unwrap_or(total);
-            items.push((row.seq, to_account_view(row)?));
-        }
+        let query = query.order_by_asc(account::Column::Seq).limit(page.first + 1).into_query();
+        let rows = self.rows.all::<account::Model>(&query).await.context("cannot list accounts")?;
+        let items =
+            rows.into_iter().map(|row| Ok((row.seq, to_account_view(row)?))).collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.first, total))
     }
 
@@ -123,31 +115,23 @@ impl AccountReadModel for SeaOrmAccountReadModel {
     }
 
     async fn transactions(&self, account_id: Uuid, page: &PageRequest) -> anyhow::Result<Page<TransactionView>> {
-        let counted = self.count_rides_along(page);
-        let mut total = match counted {
-            true => 0,
-            false => page.total(self.count_transactions(account_id)).await?,
-        };
+        let total = page.total(self.count_transactions(account_id)).await?;
         let mut query =
             account_transaction::Entity::find().filter(account_transaction::Column::AccountId.eq(account_id));
         // Newest first: the next page holds the versions below the cursor.
         if let Some(after) = page.after {
             query = query.filter(account_transaction::Column::Version.lt(after));
         }
-        let mut query = query.order_by_desc(account_transaction::Column::Version).limit(page.first + 1).into_query();
-        if counted {
-            with_window_count(&mut query, WindowStatement::new());
-        }
+        let query = query.order_by_desc(account_transaction::Column::Version).limit(page.first + 1).into_query();
         let rows = self
             .rows
-            .all_maybe_counted::<account_transaction::Model>(&query, counted)
+            .all::<account_transaction::Model>(&query)
             .await
             .with_context(|| format!("cannot list the transactions of {account_id}"))?;
-        let mut items = Vec::new();
-        for (row, count) in rows {
-            total = count.unwrap_or(total);
-            items.push((i64::from(row.version), to_transaction_view(row)?));
-        }
+        let items = rows
+            .into_iter()
+            .map(|row| Ok((i64::from(row.version), to_transaction_view(row)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.first, total))
     }
 
@@ -174,7 +158,7 @@ impl AccountReadModel for SeaOrmAccountReadModel {
             return Ok(HashMap::new());
         }
         let of_owners = Condition::all().add(account::Column::OwnerId.is_in(owner_ids.iter().copied()));
-        let counted = self.count_rides_along(page);
+        let counted = self.counts_ride_along(page);
         let mut totals = if page.count_total && !counted {
             count_per_parent::<account::Entity, _, Uuid>(&self.db, of_owners.clone(), account::Column::OwnerId)
                 .await
@@ -228,7 +212,7 @@ impl AccountReadModel for SeaOrmAccountReadModel {
         }
         let of_accounts =
             Condition::all().add(account_transaction::Column::AccountId.is_in(account_ids.iter().copied()));
-        let counted = self.count_rides_along(page);
+        let counted = self.counts_ride_along(page);
         let mut totals = if page.count_total && !counted {
             count_per_parent::<account_transaction::Entity, _, Uuid>(
                 &self.db,

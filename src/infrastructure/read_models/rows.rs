@@ -27,9 +27,10 @@ impl RowSource {
         RowSource { inline: Some(inline), ..self }
     }
 
-    /// Whether a first page's count rides along with its rows ([`Counted`]):
-    /// on the pool, where a statement fewer is a round trip fewer; not
-    /// inline, where it would read a whole list on the request's thread.
+    /// Whether the counts of a level's first pages ride along with their
+    /// rows ([`Counted`]): on the pool, where a statement fewer is a round
+    /// trip fewer; not inline, where counting would read every row of every
+    /// parent on the request's thread.
     pub fn counts_with_rows(&self) -> bool {
         self.inline.is_none()
     }
