@@ -3,9 +3,10 @@
 //! sqlx runs each SQLite connection on a thread of its own: a statement is
 //! sent to that thread and its rows are sent back, so even a keyed read of one
 //! row costs a few thread wake-ups and context switches, which on a small
-//! machine cost more than SQLite's own work (a third of the server's CPU in a
-//! profile of the `account` query). A keyed read of a local file takes
-//! microseconds, so it is cheaper to run it where the request already is.
+//! machine cost more than SQLite's own work (README, Performance, the read
+//! path's third round: the profile and `loadgen queries`). A keyed read of a
+//! local file takes microseconds, so it is cheaper to run it where the
+//! request already is.
 //! The connections are read-only and see every transaction the writer has
 //! committed (WAL), so a read after a write's answer sees that write.
 //!
